@@ -1,0 +1,180 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Dependencies point inwards only: Domain <- Application <- Adapters <- VoiceGatewayd.
+// A wrong import does not compile because the target graph below does not allow it.
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "voicegatewayd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "voicegatewayd", targets: ["VoiceGatewayd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: Core
+        .target(name: "Domain", path: "Sources/Domain", swiftSettings: swiftSettings),
+        .target(
+            name: "Application",
+            dependencies: [
+                "Domain",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Application",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: C libraries (Debian packages)
+        .systemLibrary(
+            name: "CEspeakNG", path: "Sources/Adapters/C/CEspeakNG",
+            providers: [.apt(["libespeak-ng-dev"])]
+        ),
+        .systemLibrary(
+            name: "CPocketSphinx", path: "Sources/Adapters/C/CPocketSphinx", pkgConfig: "pocketsphinx",
+            providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]
+        ),
+        .systemLibrary(
+            name: "CSamplerate", path: "Sources/Adapters/C/CSamplerate", pkgConfig: "samplerate",
+            providers: [.apt(["libsamplerate0-dev"])]
+        ),
+
+        // MARK: Adapters
+        .target(
+            name: "AsteriskARI",
+            dependencies: [
+                "Domain",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Adapters/AsteriskARI", swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Media",
+            dependencies: [
+                "Domain", "CSamplerate",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/Adapters/Media", swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Speech",
+            dependencies: [
+                "Domain", "CEspeakNG", "CPocketSphinx",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Adapters/Speech", swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Agent",
+            dependencies: [
+                "Domain",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Sources/Adapters/Agent", swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Directory",
+            dependencies: ["Domain", .product(name: "Yams", package: "Yams")],
+            path: "Sources/Adapters/Directory", swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CallState",
+            dependencies: ["Domain"],
+            path: "Sources/Adapters/CallState", swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Events",
+            dependencies: [
+                "Domain",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Adapters/Events", swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ManagementAPI",
+            dependencies: [
+                "Domain", "Application",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Adapters/ManagementAPI", swiftSettings: swiftSettings
+        ),
+
+        // MARK: Executable (the composition root)
+        .executableTarget(
+            name: "VoiceGatewayd",
+            dependencies: [
+                "Domain", "Application", "AsteriskARI", "Media", "Speech", "Agent", "Directory",
+                "CallState", "Events", "ManagementAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Sources/VoiceGatewayd", swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Domain",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Tests/Support", swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ApplicationTests", dependencies: ["Application", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AsteriskARITests",
+            dependencies: ["AsteriskARI", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SpeechTests", dependencies: ["Speech", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DirectoryTests", dependencies: ["Directory", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CallStateTests", dependencies: ["CallState", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "EventsTests", dependencies: ["Events", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ManagementAPITests", dependencies: ["ManagementAPI", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VoiceGatewaydTests",
+            dependencies: ["VoiceGatewayd", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,53 @@
+/// The life cycle of a call.
+///
+/// `ringing -> answered -> active -> (transferring -> transferred) | ended`, and `failed` from any
+/// non-final state. `ended`, `transferred` and `failed` are final.
+public enum CallState: String, Hashable, Sendable, Codable, CaseIterable {
+    case ringing, answered, active, transferring, transferred, ended, failed
+
+    /// Whether no further transition is allowed.
+    public var isFinal: Bool { self == .ended || self == .transferred || self == .failed }
+
+    /// Whether the call still occupies a channel.
+    public var isLive: Bool { !isFinal }
+
+    /// Whether the machine allows going from this state to `next`.
+    public func canTransition(to next: CallState) -> Bool {
+        switch (self, next) {
+        case (.ringing, .answered), (.answered, .active), (.active, .transferring),
+            (.transferring, .transferred), (.transferring, .active):
+            return true
+        case (_, .ended), (_, .failed):
+            return !isFinal
+        default:
+            return false
+        }
+    }
+}
+
+/// Whether the caller called us or we called them.
+public enum CallDirection: String, Hashable, Sendable, Codable {
+    case inbound, outbound
+}
+
+/// Why a call ended. Stable strings: they appear in events and in the call document.
+public struct EndReason: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    /// The caller hung up.
+    public static let callerHangup = EndReason(rawValue: "caller_hangup")
+    /// The agent or an operator ended the call.
+    public static let gatewayHangup = EndReason(rawValue: "gateway_hangup")
+    /// The daemon is shutting down.
+    public static let shutdown = EndReason(rawValue: "shutdown")
+    /// A failure ended the call.
+    public static let error = EndReason(rawValue: "error")
+    /// The daemon restarted and the channel was gone.
+    public static let gatewayRestart = EndReason(rawValue: "gateway_restart")
+    /// Asterisk shut down.
+    public static let telephonyShutdown = EndReason(rawValue: "telephony_shutdown")
+    /// The call was transferred away.
+    public static let transferred = EndReason(rawValue: "transferred")
+}

@@ -1,0 +1,71 @@
+/// What an agent knows about the call it talks on.
+public struct AgentContext: Sendable, Hashable {
+    public var callID: CallID
+    public var conversationID: ConversationID
+    public var tenantID: TenantID
+    /// Which agent (for the orchestrator); nil for the default.
+    public var agentID: String?
+    public var callerNumber: String
+    public var calleeNumber: String
+    public var language: String
+
+    public init(
+        callID: CallID, conversationID: ConversationID, tenantID: TenantID, agentID: String? = nil,
+        callerNumber: String = "", calleeNumber: String = "", language: String = "en-US"
+    ) {
+        self.callID = callID
+        self.conversationID = conversationID
+        self.tenantID = tenantID
+        self.agentID = agentID
+        self.callerNumber = callerNumber
+        self.calleeNumber = calleeNumber
+        self.language = language
+    }
+}
+
+/// A caller turn handed to the agent.
+public enum AgentInput: Sendable, Hashable {
+    /// What the caller said (final transcript, redacted).
+    case utterance(String)
+    /// Digits the caller keyed.
+    case digits(String)
+    /// The caller said nothing for the no-input timeout.
+    case noInput
+}
+
+/// What the agent wants done.
+public enum AgentAction: Sendable, Hashable {
+    /// Say this to the caller.
+    case say(String)
+    /// Transfer the caller.
+    case transfer(TransferTarget)
+    /// End the call (after anything said before it has been played).
+    case hangup
+    /// Collect up to `maxDigits` DTMF digits (ended early by `terminator`), then hand them in as a turn.
+    case collectDigits(maxDigits: Int, terminator: String?)
+}
+
+/// An agent: the built-in script, an LLM, or the platform's orchestrator.
+public protocol Agent: Sendable {
+    /// The configured name (`scripted`, `openai`, `orchestrator`).
+    var name: String { get }
+
+    /// Starts the conversation of a call. Throws a classified `ProviderError`.
+    func startConversation(_ context: AgentContext) async throws(ProviderError) -> any AgentConversation
+}
+
+/// One call's conversation with an agent.
+public protocol AgentConversation: Sendable {
+    /// Words and phrases the caller is expected to say, as hints for speech recognition.
+    var expectedPhrases: [String] { get }
+
+    /// The opening actions (greeting).
+    func opening() async throws(ProviderError) -> [AgentAction]
+
+    /// The agent's answer to a caller turn, as a stream of actions (an LLM streams sentence by sentence).
+    /// The stream throws `ProviderError`.
+    func respond(to input: AgentInput) -> AsyncThrowingStream<AgentAction, any Error>
+
+    /// The call is over; release what the conversation holds.
+    func end() async
+}

@@ -1,0 +1,14 @@
+/// The state of a dependency, as `/ready` reports it.
+public enum DependencyState: String, Sendable, Hashable, Codable {
+    case connected, disconnected, degraded, ok
+    /// Whether the daemon can take calls with the dependency in this state.
+    public var isReady: Bool { self != .disconnected }
+}
+
+/// Something whose health `/ready` reports (ARI, Redis, Kafka...).
+public protocol HealthReporting: Sendable {
+    /// The name in the `/ready` body (`ari`, `redis`, `kafka`).
+    var dependencyName: String { get }
+    /// The state now.
+    func dependencyState() async -> DependencyState
+}

@@ -1,0 +1,42 @@
+/// A tenant's telephony settings.
+public struct TenantSettings: Sendable, Hashable {
+    public var id: TenantID
+    /// BCP 47 language for STT and TTS.
+    public var language: String
+    /// Ordered STT provider names (first is primary).
+    public var sttProviders: [String]
+    /// Ordered TTS provider names (first is primary).
+    public var ttsProviders: [String]
+    /// TTS voice, provider-specific.
+    public var voice: String?
+    /// The agent the orchestrator should use.
+    public var agentID: String?
+    /// Media transport for this tenant's calls; nil for the daemon default.
+    public var transport: MediaTransportKind?
+    /// Maximum concurrent calls; nil for no limit.
+    public var maxConcurrentCalls: Int?
+
+    public init(
+        id: TenantID, language: String = "en-US", sttProviders: [String] = [], ttsProviders: [String] = [],
+        voice: String? = nil, agentID: String? = nil, transport: MediaTransportKind? = nil, maxConcurrentCalls: Int? = nil
+    ) {
+        self.id = id
+        self.language = language
+        self.sttProviders = sttProviders
+        self.ttsProviders = ttsProviders
+        self.voice = voice
+        self.agentID = agentID
+        self.transport = transport
+        self.maxConcurrentCalls = maxConcurrentCalls
+    }
+}
+
+/// Finds the tenant of a call and its settings (tenant manager, or a file).
+public protocol TenantDirectory: Sendable {
+    /// The tenant owning the dialled number `did` (on `trunk`, if known). Unknown numbers go to the
+    /// default tenant if one is configured, else throw `ProviderError` of kind `badRequest`.
+    func tenant(forDialled did: String, trunk: String?) async throws(ProviderError) -> TenantSettings
+
+    /// The settings of tenant `id`.
+    func settings(for id: TenantID) async throws(ProviderError) -> TenantSettings
+}
