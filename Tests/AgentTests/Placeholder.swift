@@ -1,0 +1,2 @@
+// Tests of the Agent target live in this folder.
+import Testing

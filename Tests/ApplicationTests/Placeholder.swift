@@ -1,0 +1,2 @@
+// Tests of the Application target live in this folder.
+import Testing

@@ -1,0 +1,2 @@
+// Tests of the AsteriskARI target live in this folder.
+import Testing

@@ -1,0 +1,2 @@
+// Tests of the CallState target live in this folder.
+import Testing

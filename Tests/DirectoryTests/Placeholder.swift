@@ -1,0 +1,2 @@
+// Tests of the Directory target live in this folder.
+import Testing

@@ -1,0 +1,2 @@
+// Tests of the Domain target live in this folder.
+import Testing

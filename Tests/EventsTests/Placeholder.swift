@@ -1,0 +1,2 @@
+// Tests of the Events target live in this folder.
+import Testing

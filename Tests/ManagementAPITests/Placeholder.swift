@@ -1,0 +1,2 @@
+// Tests of the ManagementAPI target live in this folder.
+import Testing

@@ -1,0 +1,2 @@
+// Tests of the Media target live in this folder.
+import Testing

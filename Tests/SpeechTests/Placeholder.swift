@@ -1,0 +1,2 @@
+// Tests of the Speech target live in this folder.
+import Testing

@@ -1,0 +1,2 @@
+// Tests of the VoiceGatewayd target live in this folder.
+import Testing
