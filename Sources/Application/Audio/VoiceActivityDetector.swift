@@ -1,0 +1,61 @@
+import Domain
+import Foundation
+
+/// Decides per 20 ms frame whether the caller is speaking: frame energy against an adaptive noise floor,
+/// with a zero-crossing-rate check that rejects hiss.
+///
+/// A value type: feed it frames in order, read the decision. Cheap enough for every frame of every call.
+public struct VoiceActivityDetector: Sendable {
+    /// Tuning knobs.
+    public struct Configuration: Sendable, Hashable {
+        /// Frames quieter than this (dBFS) are never speech.
+        public var absoluteThresholdDB: Double = -45
+        /// A frame must be this much above the noise floor to count as speech.
+        public var marginOverNoiseDB: Double = 9
+        /// Frames whose zero-crossing rate is above this fraction are treated as noise.
+        public var maxZeroCrossingRate: Double = 0.45
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    /// The current estimate of background noise (dBFS).
+    public private(set) var noiseFloorDB: Double = -60
+
+    public init(configuration: Configuration = .init()) {
+        self.configuration = configuration
+    }
+
+    /// Level of `frame` in dBFS (-100 for digital silence).
+    public static func levelDB(_ samples: [Int16]) -> Double {
+        guard !samples.isEmpty else { return -100 }
+        var sum: Double = 0
+        for s in samples { let v = Double(s); sum += v * v }
+        let rms = (sum / Double(samples.count)).squareRoot()
+        guard rms > 0.5 else { return -100 }
+        return 20 * log10(rms / 32768)
+    }
+
+    /// Fraction of adjacent sample pairs that change sign.
+    public static func zeroCrossingRate(_ samples: [Int16]) -> Double {
+        guard samples.count > 1 else { return 0 }
+        var crossings = 0
+        for i in 1..<samples.count where (samples[i - 1] < 0) != (samples[i] < 0) { crossings += 1 }
+        return Double(crossings) / Double(samples.count - 1)
+    }
+
+    /// Classifies `frame` and updates the noise floor.
+    public mutating func isSpeech(_ frame: AudioFrame) -> Bool {
+        let level = Self.levelDB(frame.samples)
+        let zcr = Self.zeroCrossingRate(frame.samples)
+        let threshold = max(configuration.absoluteThresholdDB, noiseFloorDB + configuration.marginOverNoiseDB)
+        let speech = level > threshold && zcr < configuration.maxZeroCrossingRate
+        // The floor falls fast towards quieter frames and rises slowly, so speech does not drag it up.
+        if level < noiseFloorDB {
+            noiseFloorDB = 0.7 * noiseFloorDB + 0.3 * level
+        } else if !speech {
+            noiseFloorDB = 0.98 * noiseFloorDB + 0.02 * level
+        }
+        noiseFloorDB = max(noiseFloorDB, -90)
+        return speech
+    }
+}

@@ -1,0 +1,56 @@
+import Domain
+import Synchronization
+
+/// What the call service tells a running call.
+enum CallSignal: Sendable, Hashable {
+    case hangupRequested(cause: Int?, soft: Bool)
+    case channelLeft
+    case digit(String)
+    /// The daemon is shutting down: end the call now.
+    case shutdown
+}
+
+/// The call service's link to one live call.
+final class CallHandle: Sendable {
+    let callID: CallID
+    let channelID: ChannelID
+    let direction: CallDirection
+    let log: ConversationLog
+    let signals: AsyncStream<CallSignal>
+    private let continuation: AsyncStream<CallSignal>.Continuation
+
+    init(callID: CallID, channelID: ChannelID, direction: CallDirection, log: ConversationLog) {
+        self.callID = callID
+        self.channelID = channelID
+        self.direction = direction
+        self.log = log
+        (signals, continuation) = AsyncStream.makeStream(of: CallSignal.self, bufferingPolicy: .unbounded)
+    }
+
+    func send(_ signal: CallSignal) { continuation.yield(signal) }
+    func close() { continuation.finish() }
+}
+
+/// What a call set up, so that cleanup can undo exactly that, on every path.
+final class CallResources: Sendable {
+    private struct State {
+        var media: (any MediaSession)?
+        var attachment: MediaAttachment?
+        var agent: (any AgentConversation)?
+        var hungUpByDaemon = false
+    }
+    private let state = Mutex(State())
+
+    var media: (any MediaSession)? {
+        get { state.withLock { $0.media } }
+        set { state.withLock { $0.media = newValue } }
+    }
+    var attachment: MediaAttachment? {
+        get { state.withLock { $0.attachment } }
+        set { state.withLock { $0.attachment = newValue } }
+    }
+    var agent: (any AgentConversation)? {
+        get { state.withLock { $0.agent } }
+        set { state.withLock { $0.agent = newValue } }
+    }
+}

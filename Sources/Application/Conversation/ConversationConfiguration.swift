@@ -1,0 +1,35 @@
+import Domain
+
+/// How the daemon takes turns with a caller. Defaults follow the design's failure policy.
+public struct ConversationConfiguration: Sendable, Hashable {
+    /// End of utterance after this much silence.
+    public var endSilence: Duration = .milliseconds(600)
+    /// Voiced audio needed before an utterance counts as started.
+    public var speechStart: Duration = .milliseconds(80)
+    /// An utterance is cut at this length.
+    public var maxUtterance: Duration = .seconds(20)
+    /// Audio kept from before the detected start of speech and sent to STT with it.
+    public var preroll: Duration = .milliseconds(300)
+    /// Caller speech while the daemon talks stops playback.
+    public var bargeIn: Bool = true
+    /// Re-prompt after this long without caller speech.
+    public var noInputTimeout: Duration = .seconds(5)
+    /// After this many re-prompts in a row, say goodbye and hang up.
+    public var maxNoInputStrikes: Int = 3
+    /// The agent must start answering within this time.
+    public var agentTimeout: Duration = .seconds(10)
+    /// A final transcript must arrive within this time after the end of speech.
+    public var sttTimeout: Duration = .seconds(5)
+    /// Said when the caller said nothing.
+    public var repromptLine: String = "Sorry, I didn't catch that."
+    /// Said before hanging up after too many re-prompts.
+    public var goodbyeLine: String = "Goodbye."
+    /// Said when the agent did not answer in time.
+    public var agentFallbackLine: String = "Sorry, I'm having trouble right now. Please try again."
+    /// TTS voice; nil for the provider default.
+    public var voice: String?
+    /// Language for STT and TTS.
+    public var language: String = "en-US"
+
+    public init() {}
+}

@@ -1,0 +1,171 @@
+import Domain
+import Logging
+import Synchronization
+
+/// Runs the conversation of one call: greeting, then listening -> STT -> agent -> TTS -> playback in a
+/// loop, with barge-in, DTMF and the no-input policy, until the agent hangs up or transfers, the media
+/// ends, or the task is cancelled (caller hangup, shutdown).
+public struct ConversationManager: Sendable {
+    /// How a conversation ended.
+    public enum Ending: Sendable, Hashable {
+        /// The agent (or the no-input policy) ended the call.
+        case hangUp
+        /// The agent asked for a transfer.
+        case transfer(TransferTarget)
+        /// The caller's audio stopped (media closed).
+        case mediaEnded
+        /// The task was cancelled.
+        case cancelled
+    }
+
+    let media: any MediaSession
+    let stt: any SpeechToText
+    let tts: any TextToSpeech
+    let agent: any AgentConversation
+    let recorder: CallEventRecorder
+    public let log: ConversationLog
+    let metrics: VoiceMetrics
+    let configuration: ConversationConfiguration
+    let clock: any Domain.Clock
+    let logger: Logger
+
+    public init(
+        media: any MediaSession, stt: any SpeechToText, tts: any TextToSpeech, agent: any AgentConversation,
+        recorder: CallEventRecorder, log: ConversationLog, metrics: VoiceMetrics,
+        configuration: ConversationConfiguration, clock: any Domain.Clock, logger: Logger
+    ) {
+        self.media = media
+        self.stt = stt
+        self.tts = tts
+        self.agent = agent
+        self.recorder = recorder
+        self.log = log
+        self.metrics = metrics
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Runs the conversation; `digits` carries the caller's DTMF as it arrives.
+    public func run(digits: AsyncStream<String>) async -> Ending {
+        let (signals, signal) = AsyncStream.makeStream(of: ConversationSignal.self, bufferingPolicy: .unbounded)
+        let listener = UtteranceListener(
+            stt: stt,
+            options: TranscriptionOptions(language: configuration.language, phrases: agent.expectedPhrases),
+            configuration: configuration, recorder: recorder, metrics: metrics, clock: clock, logger: logger)
+        let responder = Responder(
+            media: media, tts: tts, agent: agent, recorder: recorder, transcript: log, metrics: metrics,
+            configuration: configuration, clock: clock, logger: logger)
+
+        return await withTaskGroup(of: Void.self) { group in
+            group.addTask { await listener.run(inbound: media.inbound, signals: signal) }
+            group.addTask {
+                for await digit in digits { signal.yield(.digits(digit)) }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    do { try await clock.sleep(for: .milliseconds(100)) } catch { break }
+                    signal.yield(.tick)
+                }
+            }
+            var driver = Driver(machine: TurnTakingMachine(configuration: configuration), responder: responder, signal: signal)
+            let ending = await driver.drive(signals, clock: clock, media: media, recorder: recorder, log: log, metrics: metrics)
+            if ending == .cancelled || ending == .mediaEnded { driver.cancelResponse() }
+            await driver.stopResponse()
+            group.cancelAll()
+            signal.finish()
+            return ending
+        }
+    }
+}
+
+/// The loop that feeds signals to the state machine and performs its actions.
+private struct Driver {
+    var machine: TurnTakingMachine
+    let responder: Responder
+    let signal: AsyncStream<ConversationSignal>.Continuation
+    var responseID = 0
+    var response: Task<Void, Never>?
+    var lastSpeechEnd: Duration?
+
+    mutating func drive(
+        _ signals: AsyncStream<ConversationSignal>, clock: any Domain.Clock, media: any MediaSession,
+        recorder: CallEventRecorder, log: ConversationLog, metrics: VoiceMetrics
+    ) async -> ConversationManager.Ending {
+        let started = machine.handle(.start(now: clock.monotonic()))
+        if let ending = await perform(started, media: media, recorder: recorder, log: log, metrics: metrics, clock: clock) {
+            return ending
+        }
+        for await next in signals {
+            if Task.isCancelled { return .cancelled }
+            let now = clock.monotonic()
+            let actions: [TurnTakingMachine.Action]
+            switch next {
+            case .speechStarted: actions = machine.handle(.speechStarted(now: now))
+            case .utterance(let transcript, let endedAt):
+                lastSpeechEnd = endedAt
+                actions = machine.handle(.utterance(transcript.text, now: now))
+            case .transcriptionFailed: actions = machine.handle(.transcriptionFailed(now: now))
+            case .digits(let digits): actions = machine.handle(.digits(digits, now: now))
+            case .responseSpeaking(let id):
+                if id == responseID { machine.responseStartedSpeaking() }
+                actions = []
+            case .responseFinished(let id, let ending):
+                actions = id == responseID ? machine.handle(.responseFinished(ending, now: now)) : []
+            case .tick: actions = machine.handle(.tick(now: now))
+            case .mediaEnded: return .mediaEnded
+            }
+            if let ending = await perform(actions, media: media, recorder: recorder, log: log, metrics: metrics, clock: clock) {
+                return ending
+            }
+        }
+        return .cancelled
+    }
+
+    /// Performs actions; returns an ending when one of them ends the conversation.
+    private mutating func perform(
+        _ actions: [TurnTakingMachine.Action], media: any MediaSession, recorder: CallEventRecorder,
+        log: ConversationLog, metrics: VoiceMetrics, clock: any Domain.Clock
+    ) async -> ConversationManager.Ending? {
+        for action in actions {
+            switch action {
+            case .respond(let what):
+                await stopResponse()
+                responseID += 1
+                let id = responseID
+                let responder = responder
+                let signal = signal
+                let speechEnd = lastSpeechEnd
+                lastSpeechEnd = nil
+                response = Task {
+                    let ending = await responder.run(what, speechEndedAt: speechEnd) { signal.yield(.responseSpeaking(id: id)) }
+                    signal.yield(.responseFinished(id: id, ending))
+                }
+            case .interrupt:
+                responseID += 1
+                response?.cancel()
+                await media.flush()
+                response = nil
+                log.markInterrupted(at: clock.now())
+                metrics.bargeIn()
+                recorder.record(.bargeIn, [:])
+            case .hangUp:
+                return .hangUp
+            case .transfer(let target):
+                return .transfer(target)
+            }
+        }
+        return nil
+    }
+
+    /// Stops the running response at once (caller gone).
+    func cancelResponse() { response?.cancel() }
+
+    mutating func stopResponse() async {
+        guard let response else { return }
+        // A finished response has already yielded; a running one is waited for so its audio completes
+        // (hangup after "Goodbye.") unless cancelled by the caller.
+        await response.value
+        self.response = nil
+    }
+}

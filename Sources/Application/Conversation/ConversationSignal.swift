@@ -1,0 +1,16 @@
+import Domain
+
+/// Everything that can happen during a conversation, merged into one stream for `ConversationManager`.
+enum ConversationSignal: Sendable {
+    case speechStarted
+    /// A final transcript; `speechEndedAt` is when the caller actually stopped talking (monotonic).
+    case utterance(Transcript, speechEndedAt: Duration)
+    case transcriptionFailed(ProviderError)
+    case digits(String)
+    /// The response's first audio left for the caller.
+    case responseSpeaking(id: Int)
+    case responseFinished(id: Int, TurnTakingMachine.ResponseEnding)
+    case tick
+    /// The caller's audio stopped for good (media closed).
+    case mediaEnded
+}

@@ -1,0 +1,139 @@
+import Domain
+
+/// The turn-taking state machine of one conversation: `greeting -> listening -> thinking -> speaking`.
+///
+/// A plain value: `handle(_:)` takes what happened and returns what to do; `ConversationManager`
+/// performs the actions. No I/O, so every rule is tested without sockets or timers.
+public struct TurnTakingMachine: Sendable {
+    public enum Phase: Sendable, Hashable {
+        case greeting, listening, thinking, speaking, finished
+    }
+
+    /// What the daemon says next.
+    public enum Response: Sendable, Hashable {
+        /// The agent's opening (greeting).
+        case opening
+        /// The agent's answer to a caller turn.
+        case agent(AgentInput)
+        /// A fixed line from the daemon itself, optionally followed by hanging up.
+        case line(String, thenHangUp: Bool)
+    }
+
+    /// How a response ended.
+    public enum ResponseEnding: Sendable, Hashable {
+        case finished
+        case hangUp
+        case transfer(TransferTarget)
+        /// The agent did not answer in time; the fallback line was said.
+        case agentFailed
+    }
+
+    public enum Input: Sendable, Hashable {
+        case start(now: Duration)
+        case speechStarted(now: Duration)
+        case utterance(String, now: Duration)
+        case transcriptionFailed(now: Duration)
+        case digits(String, now: Duration)
+        case responseFinished(ResponseEnding, now: Duration)
+        case tick(now: Duration)
+    }
+
+    public enum Action: Sendable, Hashable {
+        case respond(Response)
+        /// Stop the current response and drop queued audio (barge-in).
+        case interrupt
+        case hangUp
+        case transfer(TransferTarget)
+    }
+
+    public let configuration: ConversationConfiguration
+    public private(set) var phase: Phase = .greeting
+    public private(set) var noInputStrikes = 0
+    private var listeningSince: Duration?
+
+    public init(configuration: ConversationConfiguration) {
+        self.configuration = configuration
+    }
+
+    private var isTalking: Bool { phase == .greeting || phase == .speaking }
+
+    public mutating func handle(_ input: Input) -> [Action] {
+        guard phase != .finished else { return [] }
+        switch input {
+        case .start:
+            phase = .greeting
+            return [.respond(.opening)]
+
+        case .speechStarted:
+            listeningSince = nil
+            if isTalking && configuration.bargeIn {
+                phase = .listening
+                return [.interrupt]
+            }
+            return []
+
+        case .utterance(let text, let now):
+            guard phase == .listening else { return [] }
+            if text.isEmpty {
+                return noInput(now: now, reprompt: configuration.repromptLine)
+            }
+            noInputStrikes = 0
+            phase = .thinking
+            return [.respond(.agent(.utterance(text)))]
+
+        case .transcriptionFailed(let now):
+            guard phase == .listening else { return [] }
+            return noInput(now: now, reprompt: configuration.repromptLine)
+
+        case .digits(let digits, _):
+            switch phase {
+            case .listening:
+                noInputStrikes = 0
+                phase = .thinking
+                return [.respond(.agent(.digits(digits)))]
+            case .greeting where configuration.bargeIn, .speaking where configuration.bargeIn:
+                noInputStrikes = 0
+                phase = .thinking
+                return [.interrupt, .respond(.agent(.digits(digits)))]
+            default:
+                return []
+            }
+
+        case .responseFinished(let ending, let now):
+            switch ending {
+            case .finished, .agentFailed:
+                guard phase != .listening else { return [] }
+                phase = .listening
+                listeningSince = now
+                return []
+            case .hangUp:
+                phase = .finished
+                return [.hangUp]
+            case .transfer(let target):
+                phase = .finished
+                return [.transfer(target)]
+            }
+
+        case .tick(let now):
+            guard phase == .listening, let since = listeningSince,
+                now - since >= configuration.noInputTimeout
+            else { return [] }
+            return noInput(now: now, reprompt: configuration.repromptLine)
+        }
+    }
+
+    /// The agent's response started producing speech (phase bookkeeping only).
+    public mutating func responseStartedSpeaking() {
+        if phase == .thinking { phase = .speaking }
+    }
+
+    private mutating func noInput(now: Duration, reprompt: String) -> [Action] {
+        noInputStrikes += 1
+        listeningSince = nil
+        phase = .speaking
+        if noInputStrikes >= configuration.maxNoInputStrikes {
+            return [.respond(.line(configuration.goodbyeLine, thenHangUp: true))]
+        }
+        return [.respond(.line(reprompt, thenHangUp: false))]
+    }
+}

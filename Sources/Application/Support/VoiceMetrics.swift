@@ -1,0 +1,63 @@
+import Domain
+import Metrics
+
+/// The application's metrics, created once with bounded labels (never a call id).
+public struct VoiceMetrics: Sendable {
+    private let factory: any MetricsFactory
+
+    private let activeCalls: Gauge
+    private let activeCallCount = ActiveCount()
+
+    public init(factory: any MetricsFactory) {
+        self.factory = factory
+        self.activeCalls = Gauge(label: "voicegw_active_calls", factory: factory)
+        activeCalls.record(0)
+    }
+
+    /// A call started (`direction` is inbound or outbound).
+    public func callStarted(direction: CallDirection) {
+        Counter(label: "voicegw_calls_started_total", dimensions: [("direction", direction.rawValue)], factory: factory).increment()
+        activeCalls.record(activeCallCount.add(1))
+    }
+
+    /// A call ended with `reason` (a small fixed set).
+    public func callEnded(direction: CallDirection, reason: EndReason) {
+        Counter(
+            label: "voicegw_calls_total",
+            dimensions: [("direction", direction.rawValue), ("outcome", reason.rawValue)], factory: factory
+        ).increment()
+        activeCalls.record(activeCallCount.add(-1))
+    }
+
+    /// A call was refused before it started (overload, shutdown, unknown number).
+    public func callRejected(reason: String) {
+        Counter(label: "voicegw_calls_rejected_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
+    /// How long a pipeline stage took.
+    public func stageLatency(_ stage: PipelineStage, _ duration: Duration) {
+        Metrics.Timer(label: "voicegw_stage_latency_seconds", dimensions: [("stage", stage.rawValue)], factory: factory)
+            .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    /// A provider request failed.
+    public func providerFailure(kind: String, error: ProviderError) {
+        Counter(
+            label: "voicegw_provider_errors_total",
+            dimensions: [("kind", kind), ("provider", error.provider), ("error", error.kind.description)], factory: factory
+        ).increment()
+    }
+
+    /// Caller speech interrupted the daemon.
+    public func bargeIn() {
+        Counter(label: "voicegw_barge_ins_total", factory: factory).increment()
+    }
+}
+
+import Synchronization
+
+/// The number of live calls behind the gauge.
+private final class ActiveCount: Sendable {
+    private let value = Mutex(0)
+    func add(_ delta: Int) -> Int { value.withLock { $0 += delta; return max($0, 0) } }
+}
