@@ -12,6 +12,10 @@ public struct VoiceMetrics: Sendable {
         self.factory = factory
         self.activeCalls = Gauge(label: "voicegw_active_calls", factory: factory)
         activeCalls.record(0)
+        // Created up front so that scrapes show zeros before the first call.
+        for direction in [CallDirection.inbound, .outbound] {
+            _ = Counter(label: "voicegw_calls_started_total", dimensions: [("direction", direction.rawValue)], factory: factory)
+        }
     }
 
     /// A call started (`direction` is inbound or outbound).

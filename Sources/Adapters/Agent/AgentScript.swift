@@ -1,0 +1,123 @@
+import Domain
+import Yams
+
+/// The scripted agent's script (`etc/agent.yaml`): a greeting, keyword intents and a fallback line.
+///
+/// ```yaml
+/// greeting: "Hello, how can I help you?"
+/// intents:
+///   - name: balance
+///     match: ["balance"]
+///     reply: "Your balance is ten dollars."
+///   - name: goodbye
+///     match: ["goodbye", "bye"]
+///     dtmf: "9"                      # optional: a key that triggers the intent
+///     reply: "Goodbye."
+///     action: hangup                 # optional: hangup | transfer
+///     target: "extension:200"        # with transfer: queue:NAME | extension:EXT | external:+E164
+/// fallback: "Sorry, I did not catch that."
+/// ```
+public struct AgentScript: Sendable, Hashable {
+    /// One intent: what triggers it and what the agent does.
+    public struct Intent: Sendable, Hashable {
+        public var name: String
+        /// Lower-cased words or phrases; any of them in the utterance triggers the intent.
+        public var match: [String]
+        public var dtmf: String?
+        public var reply: String?
+        public var action: Action?
+    }
+
+    /// What an intent does after its reply.
+    public enum Action: Sendable, Hashable {
+        case hangup
+        case transfer(TransferTarget)
+    }
+
+    public var greeting: String
+    public var intents: [Intent]
+    public var fallback: String
+
+    public init(greeting: String, intents: [Intent], fallback: String) {
+        self.greeting = greeting
+        self.intents = intents
+        self.fallback = fallback
+    }
+
+    /// A script error naming the offending key (`intents[1].action`).
+    public struct Invalid: Error, Hashable, Sendable, CustomStringConvertible {
+        public let key: String
+        public let message: String
+        public var description: String { "\(key): \(message)" }
+    }
+
+    /// Parses the YAML text of a script.
+    public static func parse(yaml text: String) throws(Invalid) -> AgentScript {
+        let root: [String: Any]
+        do {
+            guard let loaded = try Yams.load(yaml: text) as? [String: Any] else {
+                throw Invalid(key: "(root)", message: "the script must be a mapping")
+            }
+            root = loaded
+        } catch let error as Invalid {
+            throw error
+        } catch {
+            throw Invalid(key: "(yaml)", message: "not valid YAML: \(error)")
+        }
+        guard let greeting = root["greeting"] as? String, !greeting.isEmpty else {
+            throw Invalid(key: "greeting", message: "a non-empty string is required")
+        }
+        let fallback = (root["fallback"] as? String) ?? "Sorry, I did not catch that."
+        var intents: [Intent] = []
+        let list = root["intents"] ?? [Any]()
+        guard let rawIntents = list as? [Any] else { throw Invalid(key: "intents", message: "must be a list") }
+        for (index, raw) in rawIntents.enumerated() {
+            intents.append(try parseIntent(raw, key: "intents[\(index)]"))
+        }
+        return AgentScript(greeting: greeting, intents: intents, fallback: fallback)
+    }
+
+    private static func parseIntent(_ raw: Any, key: String) throws(Invalid) -> Intent {
+        guard let map = raw as? [String: Any] else { throw Invalid(key: key, message: "must be a mapping") }
+        guard let name = map["name"] as? String, !name.isEmpty else { throw Invalid(key: "\(key).name", message: "required") }
+        let match: [String]
+        switch map["match"] {
+        case let one as String: match = [one]
+        case let many as [Any]: match = many.compactMap { $0 as? String }
+        case nil: match = []
+        default: throw Invalid(key: "\(key).match", message: "must be a string or a list of strings")
+        }
+        let dtmf = (map["dtmf"] as? String) ?? (map["dtmf"] as? Int).map(String.init)
+        if match.isEmpty && dtmf == nil {
+            throw Invalid(key: "\(key).match", message: "an intent needs match words or a dtmf key")
+        }
+        var action: Action?
+        switch map["action"] as? String {
+        case nil: action = nil
+        case "hangup": action = .hangup
+        case "transfer":
+            guard let target = map["target"] as? String else {
+                throw Invalid(key: "\(key).target", message: "required with action transfer")
+            }
+            action = .transfer(try parseTarget(target, key: "\(key).target"))
+        case let other?: throw Invalid(key: "\(key).action", message: "unknown action '\(other)' (hangup, transfer)")
+        }
+        let reply = map["reply"] as? String
+        if reply == nil && action == nil { throw Invalid(key: "\(key).reply", message: "an intent needs a reply or an action") }
+        return Intent(name: name, match: match.map { $0.lowercased() }, dtmf: dtmf, reply: reply, action: action)
+    }
+
+    static func parseTarget(_ text: String, key: String) throws(Invalid) -> TransferTarget {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[1].isEmpty else {
+            throw Invalid(key: key, message: "expected queue:NAME, extension:EXT or external:+E164")
+        }
+        switch parts[0] {
+        case "queue": return .queue(parts[1])
+        case "extension": return .extension(parts[1])
+        case "external":
+            do { return .external(try PhoneNumber(parts[1])) } catch { throw Invalid(key: key, message: error.description) }
+        default: throw Invalid(key: key, message: "unknown target kind '\(parts[0])'")
+        }
+    }
+}
