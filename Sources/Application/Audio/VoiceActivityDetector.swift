@@ -20,6 +20,14 @@ public struct VoiceActivityDetector: Sendable {
     public let configuration: Configuration
     /// The current estimate of background noise (dBFS).
     public private(set) var noiseFloorDB: Double = -60
+    /// Minimum level of each recent 200 ms block: the floor is their minimum over about 5 s, so steady
+    /// noise (fans, line hum, hold tones) becomes the floor while speech, which always dips between
+    /// syllables, does not.
+    private var blockMinima: [Double] = []
+    private var currentBlockMin: Double = .infinity
+    private var framesInBlock = 0
+    private static let framesPerBlock = 10
+    private static let blocksKept = 25
 
     public init(configuration: Configuration = .init()) {
         self.configuration = configuration
@@ -49,13 +57,17 @@ public struct VoiceActivityDetector: Sendable {
         let zcr = Self.zeroCrossingRate(frame.samples)
         let threshold = max(configuration.absoluteThresholdDB, noiseFloorDB + configuration.marginOverNoiseDB)
         let speech = level > threshold && zcr < configuration.maxZeroCrossingRate
-        // The floor falls fast towards quieter frames and rises slowly, so speech does not drag it up.
-        if level < noiseFloorDB {
-            noiseFloorDB = 0.7 * noiseFloorDB + 0.3 * level
-        } else if !speech {
-            noiseFloorDB = 0.98 * noiseFloorDB + 0.02 * level
+        currentBlockMin = min(currentBlockMin, level)
+        framesInBlock += 1
+        if framesInBlock == Self.framesPerBlock {
+            blockMinima.append(currentBlockMin)
+            if blockMinima.count > Self.blocksKept { blockMinima.removeFirst() }
+            currentBlockMin = .infinity
+            framesInBlock = 0
+            if blockMinima.count >= 5, let lowest = blockMinima.min() {
+                noiseFloorDB = max(lowest, -90)
+            }
         }
-        noiseFloorDB = max(noiseFloorDB, -90)
         return speech
     }
 }

@@ -7,10 +7,13 @@ public enum Redactor {
         var out = ""
         var index = 0
         while index < chars.count {
-            if chars[index].isASCII, chars[index].isNumber, let (end, digits) = scanCandidate(chars, from: index),
-                (13...19).contains(digits.count), luhn(digits)
-            {
-                out += "**** **** **** " + digits.suffix(4).map(String.init).joined()
+            if chars[index].isASCII, chars[index].isNumber, let (end, digits) = scanCandidate(chars, from: index) {
+                // A whole run of digits is judged at once: a suffix of a number is not a card number.
+                if (13...19).contains(digits.count) && luhn(digits) {
+                    out += "**** **** **** " + digits.suffix(4).map(String.init).joined()
+                } else {
+                    out += String(chars[index..<end])
+                }
                 index = end
                 continue
             }
@@ -36,7 +39,6 @@ public enum Redactor {
             } else {
                 break
             }
-            if digits.count > 19 { return nil }
         }
         return digits.isEmpty ? nil : (end, digits)
     }

@@ -1,0 +1,111 @@
+import Application
+import Domain
+import Foundation
+import Logging
+
+/// The whole validated configuration of the daemon. Read only here; adapters get their own structs.
+struct DaemonConfiguration: Sendable {
+    struct ARI: Sendable {
+        var url: URL
+        var username: String
+        var password: String
+        var app: String
+        var requestTimeout: Duration
+        var transferContext: String
+    }
+
+    struct RTP: Sendable {
+        var host: String
+        var portRange: ClosedRange<Int>
+    }
+
+    var instanceID: InstanceID
+    var logLevel: Logger.Level
+    var jsonLogs: Bool
+    var ari: ARI
+    var transport: MediaTransportKind
+    var rtp: RTP
+    var httpHost: String
+    var httpPort: Int
+    var eventsFile: String
+    var agentScript: String
+    var sttProvider: String
+    var pocketsphinxModelDir: String
+    var pocketsphinxMode: String
+    var ttsProvider: String
+    var espeakVoice: String
+    var espeakRate: Int
+    var conversation: ConversationConfiguration
+    var tenantsFile: String?
+    var defaultLanguage: String
+    var maxConcurrentCalls: Int?
+    var shutdownGrace: Duration
+
+    /// Loads the embedded default, overlaid by `file` (if any) and by `VOICEGW_*` variables.
+    /// Returns the configuration and warnings (unknown variables).
+    static func load(file: String?, environment: [String: String]) throws(ConfigError) -> (DaemonConfiguration, warnings: [String]) {
+        var tree = try ConfigTree.embedded()
+        if let file { tree = try tree.overlaid(file: file) }
+        let (final, unknown) = tree.overlaid(environment: environment)
+        let warnings = unknown.map { "ignoring unknown environment variable \($0)" }
+        return (try DaemonConfiguration(ConfigReader(tree: final)), warnings)
+    }
+
+    init(_ r: ConfigReader) throws(ConfigError) {
+        let instance = try r.string("instance_id")
+        instanceID = instance.isEmpty ? .random() : InstanceID(instance)
+        let level = try r.oneOf("log.level", ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+        logLevel = Logger.Level(rawValue: level) ?? .info
+        jsonLogs = try r.oneOf("log.format", ["text", "json"]) == "json"
+
+        ari = ARI(
+            url: try r.url("ari.url", schemes: ["http", "https"]),
+            username: try r.nonEmpty("ari.username"),
+            password: try r.secret("ari.password"),
+            app: try r.nonEmpty("ari.app"),
+            requestTimeout: try r.milliseconds("ari.request_timeout_ms", in: 100...120_000),
+            transferContext: try r.nonEmpty("ari.transfer_context"))
+
+        let transportName = try r.oneOf("media.transport", MediaTransportKind.allCases.map(\.rawValue))
+        transport = MediaTransportKind(rawValue: transportName) ?? .rtp
+        if transport != .rtp {
+            throw ConfigError(key: "media.transport", message: "only rtp is implemented in this version")
+        }
+        let portMin = try r.int("media.rtp.port_min", in: 1024...65534)
+        let portMax = try r.int("media.rtp.port_max", in: 1024...65535)
+        guard portMin <= portMax else {
+            throw ConfigError(key: "media.rtp.port_max", message: "must not be below media.rtp.port_min (\(portMin))")
+        }
+        rtp = RTP(host: try r.nonEmpty("media.rtp.host"), portRange: portMin...portMax)
+
+        httpHost = try r.nonEmpty("http.host")
+        httpPort = try r.int("http.port", in: 0...65535)
+        eventsFile = try r.nonEmpty("events.file")
+        agentScript = try r.existingFile("agent.script")
+
+        sttProvider = try r.oneOf("stt.provider", ["pocketsphinx"])
+        pocketsphinxModelDir = try r.nonEmpty("stt.pocketsphinx.model_dir")
+        pocketsphinxMode = try r.oneOf("stt.pocketsphinx.mode", ["auto", "keyphrase", "grammar", "open"])
+        ttsProvider = try r.oneOf("tts.provider", ["espeak"])
+        espeakVoice = try r.nonEmpty("tts.espeak.voice")
+        espeakRate = try r.int("tts.espeak.rate", in: 80...450)
+
+        var conversation = ConversationConfiguration()
+        conversation.endSilence = try r.milliseconds("conversation.end_silence_ms", in: 100...5000)
+        conversation.bargeIn = try r.bool("conversation.barge_in")
+        conversation.noInputTimeout = try r.milliseconds("conversation.no_input_timeout_ms", in: 1000...120_000)
+        conversation.maxNoInputStrikes = try r.int("conversation.max_no_input", in: 1...20)
+        conversation.agentTimeout = try r.milliseconds("conversation.agent_timeout_ms", in: 500...120_000)
+        conversation.sttTimeout = try r.milliseconds("conversation.stt_timeout_ms", in: 500...120_000)
+        conversation.repromptLine = try r.nonEmpty("conversation.reprompt")
+        conversation.goodbyeLine = try r.nonEmpty("conversation.goodbye")
+        self.conversation = conversation
+
+        let tenants = try r.string("tenants.file")
+        tenantsFile = tenants.isEmpty ? nil : try r.existingFile("tenants.file")
+        defaultLanguage = try r.nonEmpty("tenants.default_language")
+        let limit = try r.int("calls.max_concurrent", in: 0...100_000)
+        maxConcurrentCalls = limit == 0 ? nil : limit
+        shutdownGrace = try r.milliseconds("shutdown.grace_ms", in: 0...600_000)
+    }
+}

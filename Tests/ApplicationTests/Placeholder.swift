@@ -1,2 +1,0 @@
-// Tests of the Application target live in this folder.
-import Testing

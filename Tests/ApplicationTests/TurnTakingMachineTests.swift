@@ -1,0 +1,93 @@
+import Application
+import Domain
+import Testing
+
+@Suite("Turn-taking state machine")
+struct TurnTakingMachineTests {
+    func machine(bargeIn: Bool = true) -> TurnTakingMachine {
+        var config = ConversationConfiguration()
+        config.bargeIn = bargeIn
+        config.noInputTimeout = .seconds(5)
+        config.maxNoInputStrikes = 3
+        return TurnTakingMachine(configuration: config)
+    }
+
+    @Test func greetingThenListeningThenAgent() {
+        var m = machine()
+        #expect(m.handle(.start(now: .zero)) == [.respond(.opening)])
+        #expect(m.phase == .greeting)
+        #expect(m.handle(.responseFinished(.finished, now: .seconds(2))).isEmpty)
+        #expect(m.phase == .listening)
+        #expect(m.handle(.speechStarted(now: .seconds(3))).isEmpty)
+        #expect(m.handle(.utterance("check my balance", now: .seconds(4))) == [.respond(.agent(.utterance("check my balance")))])
+        #expect(m.phase == .thinking)
+        m.responseStartedSpeaking()
+        #expect(m.phase == .speaking)
+    }
+
+    @Test func bargeInInterruptsSpeech() {
+        var m = machine()
+        _ = m.handle(.start(now: .zero))
+        #expect(m.handle(.speechStarted(now: .milliseconds(500))) == [.interrupt])
+        #expect(m.phase == .listening)
+        #expect(m.handle(.utterance("bye", now: .seconds(1))) == [.respond(.agent(.utterance("bye")))])
+    }
+
+    @Test func withoutBargeInSpeechDuringPromptIsIgnored() {
+        var m = machine(bargeIn: false)
+        _ = m.handle(.start(now: .zero))
+        #expect(m.handle(.speechStarted(now: .milliseconds(500))).isEmpty)
+        #expect(m.handle(.utterance("bye", now: .seconds(1))).isEmpty)
+        #expect(m.phase == .greeting)
+    }
+
+    @Test func noInputRepromptsThenSaysGoodbye() {
+        var m = machine()
+        _ = m.handle(.start(now: .zero))
+        _ = m.handle(.responseFinished(.finished, now: .seconds(1)))
+        #expect(m.handle(.tick(now: .seconds(5))).isEmpty)
+        #expect(m.handle(.tick(now: .seconds(6))) == [.respond(.line("Sorry, I didn't catch that.", thenHangUp: false))])
+        _ = m.handle(.responseFinished(.finished, now: .seconds(7)))
+        #expect(m.handle(.tick(now: .seconds(12))) == [.respond(.line("Sorry, I didn't catch that.", thenHangUp: false))])
+        _ = m.handle(.responseFinished(.finished, now: .seconds(13)))
+        #expect(m.handle(.tick(now: .seconds(18))) == [.respond(.line("Goodbye.", thenHangUp: true))])
+        #expect(m.noInputStrikes == 3)
+        #expect(m.handle(.responseFinished(.hangUp, now: .seconds(19))) == [.hangUp])
+        #expect(m.phase == .finished)
+        #expect(m.handle(.speechStarted(now: .seconds(20))).isEmpty)
+    }
+
+    @Test func speechResetsTheNoInputTimer() {
+        var m = machine()
+        _ = m.handle(.start(now: .zero))
+        _ = m.handle(.responseFinished(.finished, now: .seconds(1)))
+        _ = m.handle(.speechStarted(now: .seconds(4)))
+        #expect(m.handle(.tick(now: .seconds(30))).isEmpty)
+    }
+
+    @Test func emptyTranscriptAndSTTFailureReprompt() {
+        var m = machine()
+        _ = m.handle(.start(now: .zero))
+        _ = m.handle(.responseFinished(.finished, now: .seconds(1)))
+        #expect(m.handle(.utterance("", now: .seconds(2))) == [.respond(.line("Sorry, I didn't catch that.", thenHangUp: false))])
+        _ = m.handle(.responseFinished(.finished, now: .seconds(3)))
+        #expect(m.handle(.transcriptionFailed(now: .seconds(4))) == [.respond(.line("Sorry, I didn't catch that.", thenHangUp: false))])
+    }
+
+    @Test func digitsGoToTheAgentAndCanBargeIn() {
+        var m = machine()
+        _ = m.handle(.start(now: .zero))
+        #expect(m.handle(.digits("1", now: .milliseconds(300))) == [.interrupt, .respond(.agent(.digits("1")))])
+        var quiet = machine(bargeIn: false)
+        _ = quiet.handle(.start(now: .zero))
+        #expect(quiet.handle(.digits("1", now: .milliseconds(300))).isEmpty)
+    }
+
+    @Test func transferEndsTheConversation() {
+        var m = machine()
+        _ = m.handle(.start(now: .zero))
+        _ = m.handle(.responseFinished(.finished, now: .seconds(1)))
+        _ = m.handle(.utterance("agent", now: .seconds(2)))
+        #expect(m.handle(.responseFinished(.transfer(.queue("support")), now: .seconds(3))) == [.transfer(.queue("support"))])
+    }
+}

@@ -1,2 +1,0 @@
-// Tests of the Domain target live in this folder.
-import Testing
