@@ -1,2 +1,0 @@
-// Tests of the Agent target live in this folder.
-import Testing

@@ -1,2 +1,0 @@
-// Tests of the CallState target live in this folder.
-import Testing

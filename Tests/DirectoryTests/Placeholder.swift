@@ -1,2 +1,0 @@
-// Tests of the Directory target live in this folder.
-import Testing

@@ -1,0 +1,50 @@
+import Directory
+import Domain
+import Testing
+
+@Suite("Tenant table")
+struct TenantTableTests {
+    @Test func routesDIDsAndFallsBackToTheDefault() async throws {
+        let table = try TenantTable.parse(yaml: """
+            default_tenant: acme
+            tenants:
+              - id: acme
+                language: en-GB
+                stt: [pocketsphinx]
+                tts: [espeak]
+                dids: ["100"]
+              - id: globex
+                transport: rtp
+                max_concurrent_calls: 5
+                dids: ["+15551234567", 200]
+            """)
+        let directory = StaticTenantDirectory(table: table)
+        #expect(try await directory.tenant(forDialled: "100", trunk: nil).language == "en-GB")
+        #expect(try await directory.tenant(forDialled: "200", trunk: nil).id == "globex")
+        #expect(try await directory.tenant(forDialled: "+15551234567", trunk: nil).maxConcurrentCalls == 5)
+        #expect(try await directory.tenant(forDialled: "999", trunk: nil).id == "acme")
+        #expect(try await directory.settings(for: "globex").transport == .rtp)
+    }
+
+    @Test func unknownNumberWithoutDefaultIsRefused() async throws {
+        let directory = StaticTenantDirectory(table: try TenantTable.parse(yaml: "tenants: [{id: a, dids: ['1']}]"))
+        await #expect(throws: ProviderError.self) { try await directory.tenant(forDialled: "2", trunk: nil) }
+    }
+
+    @Test(arguments: [
+        ("tenants: 3", "tenants"),
+        ("tenants: [{language: en}]", "tenants[0].id"),
+        ("tenants: [{id: a, transport: sip}]", "tenants[0].transport"),
+        ("tenants: [{id: a, dids: ['1']}, {id: b, dids: ['1']}]", "tenants[1].dids"),
+        ("default_tenant: z\ntenants: [{id: a}]", "default_tenant"),
+        ("tenants: [{id: a, max_concurrent_calls: -1}]", "tenants[0].max_concurrent_calls"),
+    ])
+    func badTablesNameTheKey(yaml: String, key: String) {
+        do {
+            _ = try TenantTable.parse(yaml: yaml)
+            Issue.record("expected an error for \(key)")
+        } catch {
+            #expect(error.key == key)
+        }
+    }
+}

@@ -1,2 +1,0 @@
-// Tests of the Events target live in this folder.
-import Testing
