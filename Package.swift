@@ -171,10 +171,21 @@ let package = Package(
         .testTarget(name: "DirectoryTests", dependencies: ["Directory", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CallStateTests", dependencies: ["CallState", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EventsTests", dependencies: ["Events", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ManagementAPITests", dependencies: ["ManagementAPI", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ManagementAPITests",
+            dependencies: [
+                "ManagementAPI", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "VoiceGatewaydTests",
-            dependencies: ["VoiceGatewayd", "TestSupport"],
+            dependencies: [
+                "VoiceGatewayd", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swiftSettings
         ),
     ],

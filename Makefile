@@ -1,0 +1,61 @@
+# voicegatewayd: build, run and test. `make run` and `make test` install what they need (as root).
+
+SWIFT ?= swift
+CONFIGURATION ?= debug
+# Debian packages the build and the tests need: C libraries, the speech model, and tools the tests use.
+APT_PACKAGES = libespeak-ng-dev espeak-ng-data libpocketsphinx-dev pocketsphinx-en-us libsamplerate0-dev \
+               libopus-dev libhiredis-dev librdkafka-dev libssl-dev pkg-config
+APT_TEST_PACKAGES = espeak-ng
+APT = DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120
+
+.PHONY: all deps test-deps build release run check-config test embed clean help
+
+all: build
+
+help:
+	@echo "make run           build and run the daemon on its embedded default configuration"
+	@echo "make test          install test dependencies and run every test"
+	@echo "make release       optimised build (.build/release/voicegatewayd)"
+	@echo "make check-config  validate the configuration (CONFIG=path to overlay a file)"
+	@echo "make embed         regenerate the embedded default from etc/voicegatewayd.yaml"
+
+# Installs missing Debian packages when run as root; otherwise says what to install.
+define apt_ensure
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "missing Debian packages:$$missing"; echo "install them with: sudo apt-get install$$missing"; exit 1; \
+	  fi; \
+	fi
+endef
+
+deps:
+	$(call apt_ensure,$(APT_PACKAGES))
+
+test-deps: deps
+	$(call apt_ensure,$(APT_TEST_PACKAGES))
+
+build: deps
+	$(SWIFT) build -c $(CONFIGURATION) --product voicegatewayd
+
+release:
+	$(MAKE) build CONFIGURATION=release
+
+run: build
+	./.build/$(CONFIGURATION)/voicegatewayd run $(if $(CONFIG),--config $(CONFIG),)
+
+check-config: build
+	./.build/$(CONFIGURATION)/voicegatewayd check-config $(if $(CONFIG),--config $(CONFIG),)
+
+test: test-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+embed:
+	./scripts/embed-defaults.sh
+
+clean:
+	rm -rf .build var

@@ -1,2 +1,0 @@
-// Tests of the ManagementAPI target live in this folder.
-import Testing
