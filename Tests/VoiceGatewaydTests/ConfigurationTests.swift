@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+@testable import VoiceGatewayd
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let agentScript = root.appendingPathComponent("etc/agent.yaml").path
+
+    func load(_ env: [String: String], file: String? = nil) throws(ConfigError) -> DaemonConfiguration {
+        var environment = ["VOICEGW_AGENT_SCRIPT": Self.agentScript]
+        environment.merge(env) { $1 }
+        return try DaemonConfiguration.load(file: file, environment: environment).0
+    }
+
+    @Test func embeddedDefaultIsTheShippedFile() throws {
+        let shipped = try String(contentsOf: Self.root.appendingPathComponent("etc/voicegatewayd.yaml"), encoding: .utf8)
+        #expect(EmbeddedDefaults.configuration.trimmingCharacters(in: .whitespacesAndNewlines)
+            == shipped.trimmingCharacters(in: .whitespacesAndNewlines), "run `make embed` after editing etc/voicegatewayd.yaml")
+    }
+
+    @Test func defaultsMatchTheDesign() throws {
+        let config = try load([:])
+        #expect(config.ari.url.absoluteString == "http://127.0.0.1:8088")
+        #expect(config.ari.app == "voicegw")
+        #expect(config.rtp.host == "127.0.0.1")
+        #expect(config.rtp.portRange == 40000...40999)
+        #expect(config.httpHost == "127.0.0.1")
+        #expect(config.httpPort == 8080)
+        #expect(config.eventsFile == "var/events.jsonl")
+        #expect(config.conversation.endSilence == .milliseconds(600))
+        #expect(config.transport == .rtp)
+    }
+
+    @Test func environmentOverridesEveryKey() throws {
+        let config = try load([
+            "VOICEGW_HTTP_PORT": "9090", "VOICEGW_MEDIA_RTP_PORT_MIN": "20000", "VOICEGW_MEDIA_RTP_PORT_MAX": "20010",
+            "VOICEGW_ARI_URL": "http://10.0.0.5:8088", "VOICEGW_CONVERSATION_BARGE_IN": "false",
+            "VOICEGW_INSTANCE_ID": "gw-1",
+        ])
+        #expect(config.httpPort == 9090)
+        #expect(config.rtp.portRange == 20000...20010)
+        #expect(config.ari.url.host == "10.0.0.5")
+        #expect(!config.conversation.bargeIn)
+        #expect(config.instanceID == "gw-1")
+        #expect(ConfigTree.environmentName(for: "media.rtp.port_min") == "VOICEGW_MEDIA_RTP_PORT_MIN")
+    }
+
+    @Test(arguments: [
+        ("VOICEGW_HTTP_PORT", "eighty", "http.port"),
+        ("VOICEGW_HTTP_PORT", "70000", "http.port"),
+        ("VOICEGW_ARI_URL", "ftp://x", "ari.url"),
+        ("VOICEGW_ARI_APP", "", "ari.app"),
+        ("VOICEGW_MEDIA_RTP_PORT_MAX", "1500", "media.rtp.port_max"),
+        ("VOICEGW_CONVERSATION_BARGE_IN", "maybe", "conversation.barge_in"),
+        ("VOICEGW_LOG_LEVEL", "loud", "log.level"),
+        ("VOICEGW_AGENT_SCRIPT", "/nonexistent/agent.yaml", "agent.script"),
+        ("VOICEGW_MEDIA_TRANSPORT", "sip", "media.transport"),
+        ("VOICEGW_ARI_PASSWORD_FILE", "/nonexistent/secret", "ari.password_file"),
+    ])
+    func badValuesNameTheKey(variable: String, value: String, key: String) {
+        do {
+            _ = try load([variable: value])
+            Issue.record("\(variable)=\(value) should be refused")
+        } catch {
+            #expect(error.key == key)
+            #expect(error.description.contains(key))
+        }
+    }
+
+    @Test func fileOverlayRejectsUnknownKeys() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vgw-config-\(getpid())-\(Int.random(in: 0..<1_000_000))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let good = dir.appendingPathComponent("good.yaml")
+        try "http:\n  port: 8181\nari:\n  password_file: \(dir.path)/secret\n".write(to: good, atomically: true, encoding: .utf8)
+        try "s3cret\n".write(to: dir.appendingPathComponent("secret"), atomically: true, encoding: .utf8)
+        let config = try load([:], file: good.path)
+        #expect(config.httpPort == 8181)
+        #expect(config.ari.password == "s3cret")
+
+        let typo = dir.appendingPathComponent("typo.yaml")
+        try "http:\n  prot: 8181\n".write(to: typo, atomically: true, encoding: .utf8)
+        #expect(throws: ConfigError(key: "http.prot", message: "unknown key")) { try load([:], file: typo.path) }
+        #expect(throws: ConfigError.self) { try load([:], file: dir.appendingPathComponent("missing.yaml").path) }
+    }
+
+    @Test func unknownVariablesAreReported() throws {
+        let (_, warnings) = try DaemonConfiguration.load(
+            file: nil, environment: ["VOICEGW_AGENT_SCRIPT": Self.agentScript, "VOICEGW_HTTP_PROT": "1"])
+        #expect(warnings == ["ignoring unknown environment variable VOICEGW_HTTP_PROT"])
+    }
+}

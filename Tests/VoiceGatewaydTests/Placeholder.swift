@@ -1,2 +1,0 @@
-// Tests of the VoiceGatewayd target live in this folder.
-import Testing
