@@ -52,7 +52,7 @@ tts:
   provider: espeak
   espeak:
     voice: en-us
-    rate: 165              # words per minute
+    rate: 175              # words per minute (espeak-ng default; pocketsphinx recognises it best)
 
 conversation:
   end_silence_ms: 600      # end of utterance after this much silence

@@ -1,0 +1,56 @@
+import Logging
+
+/// Turns expected phrases into a pocketsphinx search, dropping words the dictionary does not know.
+enum SearchBuilder {
+    static func search(
+        mode: PocketSphinxSpeechToText.Mode, phrases: [String], configuration: PocketSphinxSpeechToText.Configuration,
+        decoder: SphinxDecoder, logger: Logger
+    ) throws -> Search {
+        if mode == .open || mode == .auto && phrases.isEmpty { return Search(name: "_default", kind: .languageModel) }
+        let known = normalise(phrases, decoder: decoder, logger: logger)
+        guard !known.isEmpty else { throw SphinxError("none of the phrases \(phrases) is in the dictionary") }
+        switch mode {
+        case .keyphrase:
+            let list = known.map { "\($0) /\(configuration.keyphraseThreshold)/" }.joined(separator: "\n") + "\n"
+            return Search(name: "kws-\(stableHash(list))", kind: .keyphrases(list))
+        default:
+            let keywords = Set(known.flatMap { $0.split(separator: " ").map(String.init) })
+            let fillers = normalise(configuration.fillerWords, decoder: decoder, logger: logger).filter { !keywords.contains($0) }
+            var grammar = "#JSGF V1.0;\ngrammar voicegw;\n"
+            if fillers.isEmpty {
+                grammar += "public <utterance> = <phrase>+;\n"
+            } else {
+                grammar += "public <utterance> = (<phrase> | <filler>)+;\n<filler> = \(fillers.joined(separator: " | "));\n"
+            }
+            grammar += "<phrase> = \(known.joined(separator: " | "));\n"
+            return Search(name: "jsgf-\(stableHash(grammar))", kind: .grammar(grammar))
+        }
+    }
+
+    /// Lower-cased phrases of dictionary words only; phrases with an unknown word are dropped (logged).
+    static func normalise(_ phrases: [String], decoder: SphinxDecoder, logger: Logger) -> [String] {
+        var seen = Set<String>()
+        var out: [String] = []
+        for phrase in phrases {
+            let words = phrase.lowercased().split { !$0.isLetter && $0 != "'" }.map(String.init)
+            guard !words.isEmpty else { continue }
+            if let unknown = words.first(where: { !decoder.knows($0) }) {
+                logger.warning("phrase left out of recognition: word not in the dictionary", metadata: ["phrase": "\(phrase)", "word": "\(unknown)"])
+                continue
+            }
+            let joined = words.joined(separator: " ")
+            if seen.insert(joined).inserted { out.append(joined) }
+        }
+        return out
+    }
+
+    /// FNV-1a, so search names are stable across runs (Hasher is seeded per process).
+    static func stableHash(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+}

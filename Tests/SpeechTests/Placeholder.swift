@@ -1,2 +1,0 @@
-// Tests of the Speech target live in this folder.
-import Testing
