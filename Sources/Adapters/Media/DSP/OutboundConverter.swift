@@ -1,0 +1,54 @@
+import Domain
+
+/// Turns playback chunks of any rate into 20 ms frames at the wire rate (8 kHz for G.711), picking the
+/// cheap half-band path for 16 kHz and libsamplerate for anything else.
+public struct OutboundConverter: Sendable {
+    public let wireRate: Int
+    private let samplesPerFrame: Int
+    private var downsampler = Downsampler2x()
+    private var converter: SampleRateConverter?
+    private var pending: [Int16] = []
+
+    public init(wireRate: Int = 8_000) {
+        self.wireRate = wireRate
+        self.samplesPerFrame = wireRate / 50
+    }
+
+    /// Adds a chunk; returns the complete frames now available.
+    public mutating func append(_ chunk: AudioFrame) -> [[Int16]] {
+        pending += convert(chunk)
+        return takeFrames()
+    }
+
+    /// The last partial frame, padded with silence (nil if none).
+    public mutating func finish() -> [Int16]? {
+        if let converter { pending += converter.process([], final: true) }
+        let frames = takeFrames()
+        var last = frames.first
+        if last == nil, !pending.isEmpty {
+            last = pending + [Int16](repeating: 0, count: samplesPerFrame - pending.count)
+        }
+        pending = []
+        return last
+    }
+
+    private mutating func convert(_ chunk: AudioFrame) -> [Int16] {
+        if chunk.sampleRate == wireRate { return chunk.samples }
+        if chunk.sampleRate == 2 * wireRate { return downsampler.process(chunk.samples) }
+        if converter == nil || converter?.inputRate != chunk.sampleRate {
+            converter = SampleRateConverter(from: chunk.sampleRate, to: wireRate)
+        }
+        return converter?.process(chunk.samples) ?? []
+    }
+
+    private mutating func takeFrames() -> [[Int16]] {
+        var frames: [[Int16]] = []
+        var offset = 0
+        while pending.count - offset >= samplesPerFrame {
+            frames.append(Array(pending[offset..<(offset + samplesPerFrame)]))
+            offset += samplesPerFrame
+        }
+        if offset > 0 { pending.removeFirst(offset) }
+        return frames
+    }
+}

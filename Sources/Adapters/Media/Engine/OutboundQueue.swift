@@ -1,0 +1,101 @@
+import Domain
+
+/// The frames waiting to be sent for the current playback, and how that playback ends.
+/// Plain state; `RTPMediaSession` guards it with its lock.
+struct OutboundQueue {
+    /// A playback in progress.
+    struct Playback {
+        let id: Int
+        var producerDone = false
+        var sentFrames = 0
+        var started = false
+        var onFirstFrame: (@Sendable () -> Void)?
+        var waiter: CheckedContinuation<PlaybackOutcome, Never>?
+        /// Set when the playback ended before anyone waited for it.
+        var outcome: PlaybackOutcome?
+    }
+
+    private var frames: [[UInt8]] = []
+    private var head = 0
+    private(set) var playback: Playback?
+    private var nextID = 0
+
+    var isEmpty: Bool { head >= frames.count }
+    var queuedCount: Int { frames.count - head }
+
+    /// Starts a playback; a previous one still running is returned so it can be told it was interrupted.
+    mutating func begin(onFirstFrame: @escaping @Sendable () -> Void) -> (id: Int, interrupted: Playback?) {
+        let previous = takeInterrupted()
+        nextID += 1
+        playback = Playback(id: nextID, onFirstFrame: onFirstFrame)
+        return (nextID, previous)
+    }
+
+    mutating func enqueue(_ payloads: [[UInt8]], for id: Int) {
+        guard playback?.id == id else { return }
+        frames.append(contentsOf: payloads)
+    }
+
+    mutating func producerFinished(_ id: Int) {
+        guard playback?.id == id else { return }
+        playback?.producerDone = true
+    }
+
+    /// The next payload to send, whether it starts the playback (marker bit), and a playback that just
+    /// completed (its waiter to resume).
+    mutating func next() -> (payload: [UInt8]?, first: Bool, firstFrameCallback: (@Sendable () -> Void)?, completed: Playback?) {
+        guard var current = playback else { return (nil, false, nil, nil) }
+        if head < frames.count {
+            let payload = frames[head]
+            head += 1
+            if head > 512 {
+                frames.removeFirst(head)
+                head = 0
+            }
+            let first = !current.started
+            current.started = true
+            current.sentFrames += 1
+            let callback = first ? current.onFirstFrame : nil
+            playback = current
+            return (payload, first, callback, nil)
+        }
+        if current.producerDone && current.outcome == nil {
+            if current.waiter != nil {
+                playback = nil
+                return (nil, false, nil, current)
+            }
+            // Nobody waits yet: keep the result for `wait`.
+            current.outcome = .completed(sent: .milliseconds(20 * current.sentFrames))
+            playback = current
+        }
+        return (nil, false, nil, nil)
+    }
+
+    /// Drops queued frames and ends the current playback as interrupted (returned to resume its waiter).
+    mutating func takeInterrupted() -> Playback? {
+        frames.removeAll(keepingCapacity: true)
+        head = 0
+        guard let current = playback else { return nil }
+        playback = nil
+        return current
+    }
+
+    /// What `wait` found.
+    enum WaitResult {
+        case registered
+        case finished(PlaybackOutcome)
+        /// Interrupted before anyone waited.
+        case gone
+    }
+
+    /// Registers the waiter of playback `id`, or returns its outcome if it already ended.
+    mutating func wait(_ id: Int, _ waiter: CheckedContinuation<PlaybackOutcome, Never>) -> WaitResult {
+        guard let current = playback, current.id == id else { return .gone }
+        if let outcome = current.outcome {
+            playback = nil
+            return .finished(outcome)
+        }
+        playback?.waiter = waiter
+        return .registered
+    }
+}

@@ -1,2 +1,0 @@
-// Tests of the Media target live in this folder.
-import Testing
