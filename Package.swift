@@ -162,7 +162,7 @@ let package = Package(
         .testTarget(name: "ApplicationTests", dependencies: ["Application", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AsteriskARITests",
-            dependencies: ["AsteriskARI", "TestSupport"],
+            dependencies: ["AsteriskARI", "Application", "TestSupport", .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"], swiftSettings: swiftSettings),

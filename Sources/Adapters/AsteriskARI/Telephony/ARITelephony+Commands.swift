@@ -1,0 +1,60 @@
+import Domain
+import Foundation
+
+extension ARITelephony {
+    public func answer(_ channel: ChannelID) async throws(ProviderError) {
+        try await rest.expectSuccess(.POST, "channels/\(channel)/answer")
+    }
+
+    public func hangup(_ channel: ChannelID, cause: HangupCause) async throws(ProviderError) {
+        let response = try await rest.send(.DELETE, "channels/\(channel)", query: [("reason_code", "\(cause.rawValue)")])
+        if response.status == 404 { return }  // already gone
+        try ARIRESTClient.check(response, "DELETE channels/\(channel)")
+    }
+
+    public func play(_ media: String, on channel: ChannelID) async throws(ProviderError) {
+        let id = "voicegw-p-\(UUIDv4.random())"
+        try await rest.expectSuccess(.POST, "channels/\(channel)/play", query: [("media", media), ("playbackId", id)])
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { state in
+                if state.finishedPlaybacks.remove(id) != nil { return true }
+                state.playbackWaiters[id] = waiter
+                return false
+            }
+            if done { waiter.resume() }
+        }
+    }
+
+    public func sendDTMF(_ digits: String, to channel: ChannelID) async throws(ProviderError) {
+        guard !digits.isEmpty, digits.allSatisfy({ "0123456789*#ABCDabcd".contains($0) }) else {
+            throw ProviderError(.badRequest, provider: "ari", "not DTMF digits: \(digits)")
+        }
+        try await rest.expectSuccess(.POST, "channels/\(channel)/dtmf", query: [("dtmf", digits)])
+    }
+
+    /// Continues the channel in the transfer context at the target's extension (queue name, internal
+    /// extension or E.164 number); the dialplan there does the actual Dial/Queue.
+    public func transfer(_ channel: ChannelID, to target: TransferTarget) async throws(ProviderError) {
+        let extensionName: String
+        switch target {
+        case .queue(let name): extensionName = name
+        case .extension(let ext): extensionName = ext
+        case .external(let number): extensionName = number.e164
+        }
+        try await rest.expectSuccess(.POST, "channels/\(channel)/continue", query: [
+            ("context", configuration.transferContext), ("extension", extensionName), ("priority", "1"),
+        ])
+    }
+
+    public func originate(_ request: OriginateRequest) async throws(ProviderError) -> ChannelID {
+        var query: [(String, String)] = [
+            ("endpoint", request.endpoint), ("app", configuration.app), ("channelId", request.channelID.rawValue),
+            ("timeout", "\(max(1, request.timeout.components.seconds))"),
+        ]
+        if !request.arguments.isEmpty { query.append(("appArgs", request.arguments.joined(separator: ","))) }
+        if let callerID = request.callerID { query.append(("callerId", callerID)) }
+        let response = try await rest.expectSuccess(.POST, "channels", query: query)
+        let channel = try? JSONDecoder().decode(ARIChannel.self, from: response.body)
+        return ChannelID(channel?.id ?? request.channelID.rawValue)
+    }
+}

@@ -1,2 +1,0 @@
-// Tests of the AsteriskARI target live in this folder.
-import Testing

@@ -1,0 +1,185 @@
+import Foundation
+import NIOCore
+
+/// A REST response of the fake.
+struct FakeResponse: Sendable {
+    let status: Int
+    let body: String
+
+    static func json(_ status: Int, _ object: Any) -> FakeResponse {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return FakeResponse(status: status, body: String(decoding: data, as: UTF8.self))
+    }
+    static func message(_ status: Int, _ text: String) -> FakeResponse { json(status, ["message": text]) }
+    static let noContent = FakeResponse(status: 204, body: "")
+}
+
+extension FakeAsterisk {
+    /// Routes one REST request (ARI paths under /ari).
+    func handle(method: String, path: String, query: [String: String], authorization: String?) async -> FakeResponse {
+        state.withLock { $0.requests.append(FakeRequest(method: method, path: path, query: query)) }
+        let expected = "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()
+        guard authorization == expected || query["api_key"] == "\(username):\(password)" else {
+            return .message(401, "Authentication required")
+        }
+        let parts = path.split(separator: "/").map(String.init)
+        guard parts.first == "ari" else { return .message(404, "Resource not found") }
+        let route = Array(parts.dropFirst())
+        switch (method, route.count, route.first) {
+        case ("POST", 2, "channels") where route[1] == "externalMedia": return await externalMedia(query)
+        case ("POST", 1, "channels"): return originate(query)
+        case ("GET", 1, "channels"): return .json(200, state.withLock { $0.channels.values.map { FakeAsteriskEvents.channel($0) } })
+        case ("POST", 3, "channels") where route[2] == "answer": return answer(route[1])
+        case ("DELETE", 2, "channels"): return deleteChannel(route[1])
+        case ("POST", 3, "channels") where route[2] == "dtmf": return exists(route[1]) ? .noContent : .message(404, "Channel not found")
+        case ("POST", 3, "channels") where route[2] == "continue": return continueInDialplan(route[1], query)
+        case ("POST", 3, "channels") where route[2] == "play": return play(route[1], query)
+        case ("POST", 1, "bridges"): return createBridge(query)
+        case ("POST", 3, "bridges") where route[2] == "addChannel": return addChannels(route[1], query)
+        case ("DELETE", 2, "bridges"): return deleteBridge(route[1])
+        case ("GET", 2, "applications") where route[1] == app:
+            let (channels, bridges) = state.withLock { (Array($0.channels.keys), Array($0.bridges.keys)) }
+            return .json(200, ["name": app, "channel_ids": channels, "bridge_ids": bridges, "endpoint_ids": [String](), "device_names": [String]()])
+        default:
+            return .message(404, "Resource not found")
+        }
+    }
+
+    private func exists(_ id: String) -> Bool { state.withLock { $0.channels[id] != nil } }
+
+    private func answer(_ id: String) -> FakeResponse {
+        guard var channel = state.withLock({ $0.channels[id] }) else { return .message(404, "Channel not found") }
+        guard channel.state != "Up" else { return .noContent }
+        channel.state = "Up"
+        state.withLock { $0.channels[id] = channel }
+        broadcast("ChannelStateChange", ["channel": FakeAsteriskEvents.channel(channel)])
+        return .noContent
+    }
+
+    private func externalMedia(_ query: [String: String]) async -> FakeResponse {
+        guard query["app"] == app else { return .message(400, "app is required") }
+        guard query["format"] != nil else { return .message(400, "format is required") }
+        guard let host = query["external_host"], let colon = host.lastIndex(of: ":"), let port = Int(host[host.index(after: colon)...]),
+            let remote = try? SocketAddress(ipAddress: String(host[..<colon]), port: port)
+        else { return .message(400, "external_host is required") }
+        let peer: FakeRTPPeer
+        do { peer = try await FakeRTPPeer(remote: remote) } catch { return .message(500, "cannot bind RTP") }
+        let id = query["channelId"] ?? state.withLock { $0.nextID() }
+        var channel = FakeChannel(
+            id: id, name: "UnicastRTP/\(host)-0x7f62480023\(peer.port % 100)", state: "Up", callerNumber: "", exten: "s",
+            context: "default", appData: app, isMedia: true, inStasis: false)
+        channel.variables = ["UNICASTRTP_LOCAL_ADDRESS": "127.0.0.1", "UNICASTRTP_LOCAL_PORT": "\(peer.port)"]
+        state.withLock {
+            $0.channels[id] = channel
+            $0.rtpPeers[id] = peer
+        }
+        // The channel enters Stasis a few ms after the response (the 422 race of a real Asterisk).
+        let delay = mediaStasisDelay
+        Task {
+            try? await Task.sleep(for: delay)
+            let entered = self.state.withLock { state -> FakeChannel? in
+                guard state.channels[id] != nil else { return nil }
+                state.channels[id]?.inStasis = true
+                return state.channels[id]
+            }
+            if let entered { self.broadcast("StasisStart", ["channel": FakeAsteriskEvents.channel(entered), "args": [String]()]) }
+        }
+        var body = FakeAsteriskEvents.channel(channel)
+        body["channelvars"] = channel.variables
+        return .json(200, body)
+    }
+
+    private func originate(_ query: [String: String]) -> FakeResponse {
+        guard let endpoint = query["endpoint"], query["app"] == app else { return .message(400, "endpoint and app are required") }
+        let id = query["channelId"] ?? state.withLock { $0.nextID() }
+        let channel = FakeChannel(
+            id: id, name: "\(endpoint)-00000001", state: "Down", callerNumber: query["callerId"] ?? "", exten: "s", context: "default",
+            appData: app, isMedia: false, inStasis: false)
+        state.withLock { $0.channels[id] = channel }
+        return .json(200, FakeAsteriskEvents.channel(channel))
+    }
+
+    private func deleteChannel(_ id: String) -> FakeResponse {
+        guard let channel = state.withLock({ $0.channels[id] }) else { return .message(404, "Channel not found") }
+        if channel.isMedia {
+            endChannel(id, hangupFields: ["cause": 16], destroyed: true)
+        } else {
+            endChannel(id, hangupFields: ["cause": 32, "soft": true], destroyed: false)
+        }
+        return .noContent
+    }
+
+    private func continueInDialplan(_ id: String, _ query: [String: String]) -> FakeResponse {
+        guard let channel = state.withLock({ $0.channels.removeValue(forKey: id) }) else { return .message(404, "Channel not found") }
+        state.withLock { $0.transfers.append((id, query["context"] ?? "", query["extension"] ?? "")) }
+        if let bridge = channel.bridge {
+            let members = state.withLock { state -> [String] in
+                state.bridges[bridge]?.removeAll { $0 == id }
+                return state.bridges[bridge] ?? []
+            }
+            broadcast("ChannelLeftBridge", ["channel": FakeAsteriskEvents.channel(channel), "bridge": FakeAsteriskEvents.bridge(bridge, channels: members)])
+        }
+        broadcast("StasisEnd", ["channel": FakeAsteriskEvents.channel(channel)])
+        return .noContent
+    }
+
+    private func play(_ id: String, _ query: [String: String]) -> FakeResponse {
+        guard exists(id) else { return .message(404, "Channel not found") }
+        let playback: [String: String] = [
+            "id": query["playbackId"] ?? UUID().uuidString.lowercased(), "media_uri": query["media"] ?? "", "target_uri": "channel:\(id)",
+            "language": "en", "state": "queued",
+        ]
+        Task {
+            var started = playback
+            started["state"] = "playing"
+            self.broadcast("PlaybackStarted", ["playback": started])
+            try? await Task.sleep(for: .milliseconds(20))
+            var done = playback
+            done["state"] = "done"
+            self.broadcast("PlaybackFinished", ["playback": done])
+        }
+        return .json(201, playback)
+    }
+
+    private func createBridge(_ query: [String: String]) -> FakeResponse {
+        let id = query["bridgeId"] ?? UUID().uuidString.lowercased()
+        let created = state.withLock { state -> Bool in
+            guard state.bridges[id] == nil else { return false }
+            state.bridges[id] = []
+            return true
+        }
+        guard created else { return .message(409, "Bridge with id \(id) already exists") }
+        return .json(200, FakeAsteriskEvents.bridge(id, channels: []))
+    }
+
+    private func addChannels(_ bridge: String, _ query: [String: String]) -> FakeResponse {
+        let ids = (query["channel"] ?? "").split(separator: ",").map(String.init)
+        let problem = state.withLock { state -> FakeResponse? in
+            guard state.bridges[bridge] != nil else { return .message(404, "Bridge not found") }
+            for id in ids {
+                guard let channel = state.channels[id] else { return .message(400, "Channel not found") }
+                guard channel.inStasis else { return .message(422, "Channel not in Stasis application") }
+            }
+            return nil
+        }
+        if let problem { return problem }
+        for id in ids {
+            let (channel, members) = state.withLock { state -> (FakeChannel?, [String]) in
+                state.channels[id]?.bridge = bridge
+                state.bridges[bridge, default: []].append(id)
+                return (state.channels[id], state.bridges[bridge] ?? [])
+            }
+            if let channel {
+                broadcast("ChannelEnteredBridge", ["channel": FakeAsteriskEvents.channel(channel), "bridge": FakeAsteriskEvents.bridge(bridge, channels: members)])
+            }
+        }
+        return .noContent
+    }
+
+    private func deleteBridge(_ id: String) -> FakeResponse {
+        guard let members = state.withLock({ $0.bridges.removeValue(forKey: id) }) else { return .message(404, "Bridge not found") }
+        state.withLock { state in for member in members { state.channels[member]?.bridge = nil } }
+        broadcast("BridgeDestroyed", ["bridge": FakeAsteriskEvents.bridge(id, channels: [])])
+        return .noContent
+    }
+}

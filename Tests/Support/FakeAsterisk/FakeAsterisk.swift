@@ -1,0 +1,136 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A fake Asterisk on real loopback sockets: ARI REST, the events WebSocket and ExternalMedia RTP peers,
+/// replaying what a real Asterisk 22 does (docs/asterisk.md): calls arrive `Ring`; an ExternalMedia
+/// channel enters Stasis a few ms after its POST returns and bridging it before that is a 422; caller
+/// hangup is HangupRequest(16), LeftBridge, StasisEnd and no ChannelDestroyed; ExternalMedia channels and
+/// bridges live until deleted; a restart drops the WebSocket without a close frame.
+public final class FakeAsterisk: @unchecked Sendable {
+    public let app: String
+    public let username: String
+    public let password: String
+    /// Delay between an externalMedia response and that channel's StasisStart.
+    public var mediaStasisDelay: Duration = .milliseconds(3)
+    let state = Mutex(FakeAsteriskState())
+    private var server: (any Channel)?
+
+    public init(app: String = "voicegw", username: String = "voicegw", password: String = "secret") {
+        self.app = app
+        self.username = username
+        self.password = password
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    public var url: String { "http://127.0.0.1:\(server?.localAddress?.port ?? 0)" }
+
+    /// Starts listening on a free loopback port.
+    public func start() async throws {
+        server = try await FakeAsteriskServer.bind(fake: self)
+    }
+
+    /// Stops the server, the event connections and the RTP peers.
+    public func stop() async {
+        let (clients, peers) = state.withLock { ($0.eventClients.values.map { $0 }, $0.rtpPeers.values.map { $0 }) }
+        for client in clients { client.close(promise: nil) }
+        for peer in peers { peer.close() }
+        try? await server?.close()
+    }
+
+    // MARK: Scenario
+
+    /// A call enters `Stasis(app)`: a Local channel in state Ring. Returns its channel id.
+    @discardableResult
+    public func placeCall(callerNumber: String = "+15551230000", extension exten: String = "100") -> String {
+        let channel = state.withLock { state -> FakeChannel in
+            let id = state.nextID()
+            let channel = FakeChannel(
+                id: id, name: "Local/\(exten)@inbound-0000000\(state.counter);2", state: "Ring", callerNumber: callerNumber,
+                exten: exten, context: "inbound", appData: app, isMedia: false, inStasis: true)
+            state.channels[id] = channel
+            return channel
+        }
+        broadcast("StasisStart", ["channel": FakeAsteriskEvents.channel(channel), "args": [String]()])
+        return channel.id
+    }
+
+    /// The caller hangs up: HangupRequest (cause 16), LeftBridge, StasisEnd; no ChannelDestroyed.
+    public func hangupCaller(_ id: String) {
+        endChannel(id, hangupFields: ["cause": 16], destroyed: false)
+    }
+
+    /// The caller presses a key.
+    public func sendDTMF(_ digit: String, on id: String) {
+        guard let channel = state.withLock({ $0.channels[id] }) else { return }
+        broadcast("ChannelDtmfReceived", ["channel": FakeAsteriskEvents.channel(channel), "digit": digit, "duration_ms": 100])
+    }
+
+    /// Like `core restart now`: every events WebSocket is closed without a close frame, and new connections
+    /// are refused for `refuseFor`.
+    public func dropEventConnections(refuseFor: Duration) {
+        let clients = state.withLock { state -> [any Channel] in
+            state.refuseUntil = ContinuousClock.now + refuseFor
+            let clients = Array(state.eventClients.values)
+            state.eventClients.removeAll()
+            return clients
+        }
+        for client in clients { client.close(promise: nil) }
+    }
+
+    // MARK: Inspection
+
+    public var requests: [FakeRequest] { state.withLock { $0.requests } }
+    public var eventClientCount: Int { state.withLock { $0.eventClients.count } }
+    /// Live channels: id -> name.
+    public var channels: [String: String] { state.withLock { $0.channels.mapValues(\.name) } }
+    public var bridges: [String: [String]] { state.withLock { $0.bridges } }
+    /// Transfers done through `continue`.
+    public var transfers: [(channel: String, context: String, extension: String)] { state.withLock { $0.transfers } }
+
+    /// The RTP peer of the media channel bridged with `callChannel`, once there is one.
+    public func rtpPeer(bridgedWith callChannel: String) -> FakeRTPPeer? {
+        state.withLock { state in
+            guard let bridge = state.channels[callChannel]?.bridge, let members = state.bridges[bridge] else { return nil }
+            for member in members { if let peer = state.rtpPeers[member] { return peer } }
+            return nil
+        }
+    }
+
+    /// Any RTP peer created for a media channel (also after it was deleted).
+    public var allRTPPeers: [FakeRTPPeer] { state.withLock { Array($0.rtpPeers.values) } }
+
+    // MARK: Events
+
+    func broadcast(_ type: String, _ fields: [String: Any]) {
+        let text = FakeAsteriskEvents.event(type, app: app, fields)
+        let clients = state.withLock { Array($0.eventClients.values) }
+        for client in clients {
+            client.eventLoop.execute {
+                let buffer = client.allocator.buffer(string: text)
+                client.writeAndFlush(WebSocketFrameBox.text(buffer), promise: nil)
+            }
+        }
+    }
+
+    /// Ends a channel the way Asterisk does; `destroyed` adds ChannelDestroyed (non-Local channels).
+    func endChannel(_ id: String, hangupFields: [String: Any], destroyed: Bool) {
+        guard let channel = state.withLock({ $0.channels.removeValue(forKey: id) }) else { return }
+        var fields = hangupFields
+        fields["channel"] = FakeAsteriskEvents.channel(channel)
+        broadcast("ChannelHangupRequest", fields)
+        if let bridge = channel.bridge {
+            let members = state.withLock { state -> [String] in
+                state.bridges[bridge]?.removeAll { $0 == id }
+                return state.bridges[bridge] ?? []
+            }
+            broadcast("ChannelLeftBridge", ["channel": FakeAsteriskEvents.channel(channel), "bridge": FakeAsteriskEvents.bridge(bridge, channels: members)])
+        }
+        if channel.inStasis { broadcast("StasisEnd", ["channel": FakeAsteriskEvents.channel(channel)]) }
+        if destroyed {
+            broadcast("ChannelDestroyed", ["channel": FakeAsteriskEvents.channel(channel), "cause": 16, "cause_txt": "Normal Clearing"])
+        }
+        if channel.isMedia { state.withLock { $0.rtpPeers[id] }?.close() }
+    }
+}

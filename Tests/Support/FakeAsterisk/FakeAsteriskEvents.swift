@@ -1,0 +1,40 @@
+import Foundation
+
+/// ARI event JSON shaped like the captures of a real Asterisk 22.10.1 (Tests/Fixtures).
+enum FakeAsteriskEvents {
+    static let asteriskID = "02:fc:00:00:00:01"
+
+    static func timestamp() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSS'+0000'"
+        return formatter.string(from: Date())
+    }
+
+    static func channel(_ c: FakeChannel) -> [String: Any] {
+        [
+            "id": c.id, "name": c.name, "state": c.state, "protocol_id": "",
+            "caller": ["name": "", "number": c.callerNumber], "connected": ["name": "", "number": ""], "accountcode": "",
+            "dialplan": ["context": c.context, "exten": c.exten, "priority": c.isMedia ? 1 : 2, "app_name": "Stasis", "app_data": c.appData],
+            "creationtime": timestamp(), "language": "en",
+        ]
+    }
+
+    static func bridge(_ id: String, channels: [String]) -> [String: Any] {
+        [
+            "id": id, "technology": "simple_bridge", "bridge_type": "mixing", "bridge_class": "stasis", "creator": "Stasis",
+            "name": "voicegw", "channels": channels, "creationtime": timestamp(), "video_mode": "talker",
+        ]
+    }
+
+    static func event(_ type: String, app: String, _ fields: [String: Any]) -> String {
+        var object = fields
+        object["type"] = type
+        object["timestamp"] = timestamp()
+        object["asterisk_id"] = asteriskID
+        object["application"] = app
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// Text frames the fake pushes to event clients.
+enum WebSocketFrameBox {
+    static func text(_ buffer: ByteBuffer) -> WebSocketFrame { WebSocketFrame(fin: true, opcode: .text, data: buffer) }
+}
+
+/// The fake's HTTP server: REST on HTTP/1.1, `/ari/events` upgraded to a WebSocket.
+enum FakeAsteriskServer {
+    static func bind(fake: FakeAsterisk) async throws -> any Channel {
+        try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                // Refusing connections while "restarting": accept and close at once.
+                if let until = fake.state.withLock({ $0.refuseUntil }), ContinuousClock.now < until {
+                    return channel.close()
+                }
+                let rest = RESTHandler(fake: fake)
+                let upgrader = NIOWebSocketServerUpgrader(
+                    maxFrameSize: 1 << 20,
+                    shouldUpgrade: { channel, head in
+                        let components = URLComponents(string: head.uri)
+                        let query = Dictionary((components?.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
+                        let allowed = components?.path == "/ari/events" && query["app"] == fake.app
+                            && query["api_key"] == "\(fake.username):\(fake.password)"
+                        return channel.eventLoop.makeSucceededFuture(allowed ? HTTPHeaders() : nil)
+                    },
+                    upgradePipelineHandler: { channel, _ in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(EventsHandler(fake: fake))
+                        }
+                    })
+                return channel.pipeline.configureHTTPServerPipeline(
+                    withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
+                        context.pipeline.removeHandler(rest, promise: nil)
+                    })
+                ).flatMap { channel.pipeline.addHandler(rest) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+    }
+
+    /// Plain REST requests.
+    final class RESTHandler: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
+        let fake: FakeAsterisk
+        private var head: HTTPRequestHead?
+
+        init(fake: FakeAsterisk) { self.fake = fake }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let head): self.head = head
+            case .body: break
+            case .end:
+                guard let head else { return }
+                self.head = nil
+                let components = URLComponents(string: head.uri)
+                let query = Dictionary((components?.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
+                let path = components?.path ?? head.uri
+                let method = head.method.rawValue
+                let authorization = head.headers.first(name: "Authorization")
+                let keepAlive = head.isKeepAlive
+                let version = head.version
+                let channel = context.channel
+                let fake = self.fake
+                Task {
+                    let response = await fake.handle(method: method, path: path, query: query, authorization: authorization)
+                    channel.eventLoop.execute {
+                        var headers = HTTPHeaders()
+                        headers.add(name: "Content-Type", value: "application/json")
+                        headers.add(name: "Content-Length", value: "\(response.body.utf8.count)")
+                        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+                        channel.write(HTTPServerResponsePart.head(head), promise: nil)
+                        if !response.body.isEmpty {
+                            channel.write(HTTPServerResponsePart.body(.byteBuffer(channel.allocator.buffer(string: response.body))), promise: nil)
+                        }
+                        channel.writeAndFlush(HTTPServerResponsePart.end(nil)).whenComplete { _ in
+                            if !keepAlive { channel.close(promise: nil) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// An events WebSocket client: registered for broadcasts, answers pings.
+    final class EventsHandler: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = WebSocketFrame
+        typealias OutboundOut = WebSocketFrame
+        let fake: FakeAsterisk
+
+        init(fake: FakeAsterisk) { self.fake = fake }
+
+        func handlerAdded(context: ChannelHandlerContext) {
+            let channel = context.channel
+            fake.state.withLock { $0.eventClients[ObjectIdentifier(channel)] = channel }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            let channel = context.channel
+            _ = fake.state.withLock { $0.eventClients.removeValue(forKey: ObjectIdentifier(channel)) }
+            context.fireChannelInactive()
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let frame = unwrapInboundIn(data)
+            switch frame.opcode {
+            case .ping:
+                context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+            case .connectionClose:
+                context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: frame.unmaskedData))).whenComplete { _ in
+                    context.close(promise: nil)
+                }
+            default:
+                break
+            }
+        }
+    }
+}

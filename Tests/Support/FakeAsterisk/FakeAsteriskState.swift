@@ -1,0 +1,42 @@
+import Foundation
+import NIOCore
+
+/// A channel in the fake Asterisk.
+struct FakeChannel: Sendable {
+    var id: String
+    var name: String
+    var state: String
+    var callerNumber: String
+    var exten: String
+    var context: String
+    var appData: String
+    var isMedia: Bool
+    var inStasis: Bool
+    var bridge: String?
+    var variables: [String: String] = [:]
+}
+
+/// One REST request the fake received.
+public struct FakeRequest: Sendable, Hashable, CustomStringConvertible {
+    public let method: String
+    public let path: String
+    public let query: [String: String]
+    public var description: String { "\(method) \(path) \(query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&"))" }
+}
+
+/// Everything the fake knows, behind its lock.
+struct FakeAsteriskState {
+    var channels: [String: FakeChannel] = [:]
+    var bridges: [String: [String]] = [:]
+    var requests: [FakeRequest] = []
+    var eventClients: [ObjectIdentifier: any Channel] = [:]
+    var refuseUntil: ContinuousClock.Instant?
+    var rtpPeers: [String: FakeRTPPeer] = [:]
+    var transfers: [(channel: String, context: String, extension: String)] = []
+    var counter = 0
+
+    mutating func nextID() -> String {
+        counter += 1
+        return "1795340170.\(counter)"
+    }
+}

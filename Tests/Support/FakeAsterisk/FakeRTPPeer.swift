@@ -1,0 +1,77 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Asterisk's side of an ExternalMedia RTP channel: a real UDP socket that sends RTP from
+/// `UNICASTRTP_LOCAL_PORT` to the daemon's `external_host` and records what comes back.
+public final class FakeRTPPeer: @unchecked Sendable {
+    /// A datagram the daemon sent, with its arrival time.
+    public struct Received: Sendable {
+        public let bytes: [UInt8]
+        public let at: ContinuousClock.Instant
+    }
+
+    public let port: Int
+    public let remote: SocketAddress
+    private let channel: any Channel
+    private let log = Mutex<[Received]>([])
+    private let sequence = Mutex<(seq: UInt16, timestamp: UInt32)>((UInt16.random(in: 0...UInt16.max), UInt32.random(in: 0...UInt32.max)))
+    private let ssrc = UInt32.random(in: 1...UInt32.max)
+
+    init(remote: SocketAddress) async throws {
+        let box = ReceiveBox()
+        channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(box) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        port = channel.localAddress?.port ?? 0
+        self.remote = remote
+        box.peer = self
+    }
+
+    /// Everything received so far.
+    public var received: [Received] { log.withLock { $0 } }
+
+    /// Sends one RTP packet per payload, `interval` apart (absolute deadlines, like Asterisk's 20 ms
+    /// timing), with a constant SSRC, sequence +1, timestamp + payload samples, and no marker bit.
+    public func sendRTP(payloads: [[UInt8]], payloadType: UInt8 = 0, samplesPerPacket: UInt32 = 160, interval: Duration = .milliseconds(20)) async throws {
+        let start = ContinuousClock.now
+        for (index, payload) in payloads.enumerated() {
+            try await Task.sleep(until: start + interval * index, clock: .continuous)
+            let (seq, timestamp) = sequence.withLock { state in
+                state.seq &+= 1
+                state.timestamp &+= samplesPerPacket
+                return state
+            }
+            var bytes: [UInt8] = [0x80, payloadType & 0x7F, UInt8(seq >> 8), UInt8(seq & 0xFF)]
+            bytes += [UInt8(timestamp >> 24), UInt8((timestamp >> 16) & 0xFF), UInt8((timestamp >> 8) & 0xFF), UInt8(timestamp & 0xFF)]
+            bytes += [UInt8(ssrc >> 24), UInt8((ssrc >> 16) & 0xFF), UInt8((ssrc >> 8) & 0xFF), UInt8(ssrc & 0xFF)]
+            bytes += payload
+            try await sendRaw(bytes)
+        }
+    }
+
+    /// Sends arbitrary bytes (malformed-input tests).
+    public func sendRaw(_ bytes: [UInt8]) async throws {
+        try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: channel.allocator.buffer(bytes: bytes)))
+    }
+
+    func close() {
+        channel.close(promise: nil)
+    }
+
+    fileprivate func record(_ bytes: [UInt8]) {
+        let now = ContinuousClock.now
+        log.withLock { $0.append(Received(bytes: bytes, at: now)) }
+    }
+
+    private final class ReceiveBox: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        weak var peer: FakeRTPPeer?
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            peer?.record(Array(unwrapInboundIn(data).data.readableBytesView))
+        }
+    }
+}
