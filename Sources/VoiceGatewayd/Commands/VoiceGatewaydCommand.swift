@@ -8,8 +8,8 @@ struct VoiceGatewaydCommand: AsyncParsableCommand {
         commandName: "voicegatewayd",
         abstract: "Bridges Asterisk calls (ARI Stasis app) to speech-to-text, an agent and text-to-speech.",
         discussion: """
-            Without --config the embedded default is used (see etc/voicegatewayd.yaml). Every key can be
-            overridden by an environment variable: VOICEGW_ + the key path upper-cased, dots as underscores
+            Without --config the embedded default is used (see etc/voicegatewayd.yaml). Every key can be \
+            overridden by an environment variable: VOICEGW_ + the key path upper-cased, dots as underscores \
             (http.port -> VOICEGW_HTTP_PORT).
             """,
         subcommands: [RunCommand.self, CheckConfigCommand.self, TalkCommand.self],

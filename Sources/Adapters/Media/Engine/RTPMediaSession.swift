@@ -17,6 +17,8 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
         var closed = false
         var queue = OutboundQueue()
         var sequence: UInt16
+        /// RTP timestamp of the last frame sent.
+        var timestamp: UInt32 = 0
         var upsampler = Upsampler2x()
         var lastReceivedSequence: UInt16?
         var remoteSSRC: UInt32?
@@ -161,9 +163,12 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
             let next = state.queue.next()
             guard let payload = next.payload else { return (nil, nil, next.completed) }
             state.sequence &+= 1
+            // Within a talk spurt the timestamp advances one frame per frame sent, even if a late loop
+            // skipped a tick (the audio is continuous); a new spurt resumes from the wall clock.
+            state.timestamp = next.first ? timestampBase &+ UInt32(truncatingIfNeeded: index &* 160) : state.timestamp &+ 160
             let packet = RTPPacket(
                 marker: next.first, payloadType: 0, sequenceNumber: state.sequence,
-                timestamp: timestampBase &+ UInt32(truncatingIfNeeded: index &* 160), ssrc: ssrc, payload: payload)
+                timestamp: state.timestamp, ssrc: ssrc, payload: payload)
             return ((packet.bytes, remote, channel), next.firstFrameCallback, nil)
         }
         if let (bytes, remote, channel) = send {

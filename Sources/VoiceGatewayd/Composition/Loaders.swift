@@ -1,0 +1,35 @@
+import Agent
+import Directory
+import Domain
+import Foundation
+
+/// Loads the scripted agent of `agent.script`.
+enum AgentLoader {
+    static func scripted(path: String) throws(ConfigError) -> ScriptedAgent {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ConfigError(key: "agent.script", message: "cannot read \(path)")
+        }
+        do { return ScriptedAgent(script: try AgentScript.parse(yaml: text)) } catch {
+            throw ConfigError(key: "agent.script", message: "\(path): \(error.description)")
+        }
+    }
+}
+
+/// Loads the tenant directory: `tenants.file`, or one `default` tenant owning every number.
+enum TenantLoader {
+    static func directory(config: DaemonConfiguration, stt: String, tts: String) throws(ConfigError) -> StaticTenantDirectory {
+        guard let path = config.tenantsFile else {
+            let tenant = TenantSettings(
+                id: "default", language: config.defaultLanguage, sttProviders: [stt], ttsProviders: [tts])
+            return StaticTenantDirectory(table: TenantTable(tenants: [tenant], defaultTenant: tenant.id))
+        }
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ConfigError(key: "tenants.file", message: "cannot read \(path)")
+        }
+        do { return StaticTenantDirectory(table: try TenantTable.parse(yaml: text)) } catch {
+            throw ConfigError(key: "tenants.file", message: "\(path): \(error.description)")
+        }
+    }
+}
