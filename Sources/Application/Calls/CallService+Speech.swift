@@ -9,17 +9,10 @@ extension CallService {
         for tenant: TenantSettings, settings: inout ConversationConfiguration, recorder: CallEventRecorder
     ) -> (stt: any SpeechToText, tts: any TextToSpeech) {
         guard let router = dependencies.speech else { return (dependencies.stt, dependencies.tts) }
-        let metrics = self.metrics
-        func observer(_ type: CallEventType, _ direction: String) -> ProviderFailureObserver {
-            { error in
-                recorder.record(type, [
-                    "provider": .string(error.provider), "kind": .string(error.kind.description), "message": .string(error.message),
-                ])
-                metrics.providerFailure(kind: direction, error: error)
-            }
-        }
-        let stt = router.speechToText(for: tenant, observer: observer(.sttFailed, "stt"))
-        let tts = router.textToSpeech(for: tenant, observer: observer(.ttsFailed, "tts"))
+        let stt = router.speechToText(
+            for: tenant, observer: ProviderFailureRecording.observer(.sttFailed, direction: "stt", recorder: recorder, metrics: metrics))
+        let tts = router.textToSpeech(
+            for: tenant, observer: ProviderFailureRecording.observer(.ttsFailed, direction: "tts", recorder: recorder, metrics: metrics))
         settings.sttTimeout = max(settings.sttTimeout, stt.worstCase + .milliseconds(500))
         return (stt, tts)
     }
