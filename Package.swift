@@ -174,7 +174,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "SpeechTests", dependencies: ["Speech", "TestSupport", "CSamplerate"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SpeechTests",
+            dependencies: [
+                "Speech", "TestSupport", "CSamplerate",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CallStateTests", dependencies: ["CallState", "TestSupport"], swiftSettings: swiftSettings),
