@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // MARK: Core
@@ -85,6 +87,12 @@ let package = Package(
             dependencies: [
                 "Domain", "CEspeakNG", "CPocketSphinx",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Sources/Adapters/Speech", swiftSettings: swiftSettings
         ),
@@ -167,7 +175,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "SpeechTests", dependencies: ["Speech", "Media", "TestSupport", "CSamplerate"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SpeechTests",
+            dependencies: [
+                "Speech", "Media", "TestSupport", "CSamplerate",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CallStateTests", dependencies: ["CallState", "TestSupport"], swiftSettings: swiftSettings),

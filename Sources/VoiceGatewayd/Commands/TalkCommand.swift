@@ -25,17 +25,21 @@ struct TalkCommand: AsyncParsableCommand {
     @Option(name: .customLong("out"), help: "Where to write what the daemon said (16 kHz mono WAV).")
     var output: String
 
-    @Option(help: "The speech-to-text provider to use (default: the configured one).")
+    @Option(help: "The speech-to-text provider to use instead of the configured chain (pocketsphinx, openai, google, azure, transcribe, deepgram).")
     var stt: String?
 
-    @Option(help: "The text-to-speech provider to use (default: the configured one).")
+    @Option(help: "The text-to-speech provider to use instead of the configured chain (espeak, openai, google, azure, polly, elevenlabs).")
     var tts: String?
 
     @Flag(help: "Feed the input as fast as possible instead of in real time.")
     var fast = false
 
     func run() async throws {
-        let (config, _) = try options.load()
+        // A named provider replaces the configured chain, so its settings are validated like any chain's.
+        var overrides: [String: String] = [:]
+        if let stt { overrides["VOICEGW_STT_PROVIDERS"] = stt }
+        if let tts { overrides["VOICEGW_TTS_PROVIDERS"] = tts }
+        let (config, _) = try options.load(overrides: overrides)
         let logger = LogBootstrap.configure(level: config.logLevel == .info ? .warning : config.logLevel, json: config.jsonLogs)
         let wav: WAVFile
         do {
@@ -46,7 +50,7 @@ struct TalkCommand: AsyncParsableCommand {
         let speech: SpeechProviders
         let agent: any Agent
         do {
-            speech = try await SpeechProviders.make(config: config, logger: logger, sttName: stt, ttsName: tts)
+            speech = try await SpeechProviders.make(config: config, metrics: NOOPMetricsHandler.instance, clock: SystemClock(), logger: logger)
             agent = try AgentLoader.scripted(path: config.agentScript)
         } catch let error as ConfigError {
             FileHandle.standardError.write(Data("voicegatewayd: \(error.description)\n".utf8))
@@ -77,9 +81,17 @@ enum Talk {
         let log = ConversationLog(id: conversationID, callID: callID)
         var settings = config.conversation
         settings.language = config.defaultLanguage
+        let metrics = VoiceMetrics(factory: NOOPMetricsHandler.instance)
+        let tenant = TenantSettings(
+            id: "talk", language: config.defaultLanguage, sttProviders: config.speech.sttProviders, ttsProviders: config.speech.ttsProviders)
+        let stt = speech.router.speechToText(
+            for: tenant, observer: ProviderFailureRecording.observer(.sttFailed, direction: "stt", recorder: recorder, metrics: metrics))
+        let tts = speech.router.textToSpeech(
+            for: tenant, observer: ProviderFailureRecording.observer(.ttsFailed, direction: "tts", recorder: recorder, metrics: metrics))
+        settings.sttTimeout = max(settings.sttTimeout, stt.worstCase + .milliseconds(500))
         let manager = ConversationManager(
-            media: media, stt: speech.stt, tts: speech.tts, agent: conversation, recorder: recorder, log: log,
-            metrics: VoiceMetrics(factory: NOOPMetricsHandler.instance), configuration: settings, clock: clock, logger: logger)
+            media: media, stt: stt, tts: tts, agent: conversation, recorder: recorder, log: log,
+            metrics: metrics, configuration: settings, clock: clock, logger: logger)
         async let delivered: Void = recorder.run()
         let ending = await manager.run(digits: AsyncStream { $0.finish() })
         await media.close()

@@ -31,9 +31,9 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
 
     let media = RTPMediaEngine(
         configuration: .init(host: config.rtp.host, portRange: config.rtp.portRange), metricsFactory: metrics, logger: logger)
-    let speech = try await SpeechProviders.make(config: config, logger: logger)
+    let speech = try await SpeechProviders.make(config: config, metrics: metrics, clock: clock, logger: logger)
     let agent = try AgentLoader.scripted(path: config.agentScript)
-    let directory = try TenantLoader.directory(config: config, stt: speech.stt.name, tts: speech.tts.name)
+    let directory = try TenantLoader.directory(config: config)
     let repository = InMemoryCallRepository(clock: clock)
     let publisher = JSONLinesEventPublisher(path: config.eventsFile, logger: logger)
 
@@ -41,10 +41,12 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     callConfig.defaultTransport = config.transport
     callConfig.maxConcurrentCalls = config.maxConcurrentCalls
     callConfig.conversation = config.conversation
+    var dependencies = CallService.Dependencies(
+        telephony: telephony, media: media, stt: speech.stt, tts: speech.tts, agent: agent, repository: repository,
+        publisher: publisher, directory: directory, clock: clock)
+    dependencies.speech = speech.router
     let callService = CallService(
-        dependencies: .init(
-            telephony: telephony, media: media, stt: speech.stt, tts: speech.tts, agent: agent, repository: repository,
-            publisher: publisher, directory: directory, clock: clock),
+        dependencies: dependencies,
         configuration: callConfig, metrics: VoiceMetrics(factory: metrics), logger: logger)
 
     let http = ManagementAPI.makeServer(

@@ -18,10 +18,12 @@ enum AgentLoader {
 
 /// Loads the tenant directory: `tenants.file`, or one `default` tenant owning every number.
 enum TenantLoader {
-    static func directory(config: DaemonConfiguration, stt: String, tts: String) throws(ConfigError) -> StaticTenantDirectory {
+    /// Tenants may reorder or subset the providers of `stt.providers` / `tts.providers` (only those are built).
+    static func directory(config: DaemonConfiguration) throws(ConfigError) -> StaticTenantDirectory {
         guard let path = config.tenantsFile else {
             let tenant = TenantSettings(
-                id: "default", language: config.defaultLanguage, sttProviders: [stt], ttsProviders: [tts])
+                id: "default", language: config.defaultLanguage, sttProviders: config.speech.sttProviders,
+                ttsProviders: config.speech.ttsProviders)
             return StaticTenantDirectory(table: TenantTable(tenants: [tenant], defaultTenant: tenant.id))
         }
         let text: String
