@@ -103,7 +103,12 @@ extension KafkaEventPublisher {
             configuration: configuration,
             callbacks: .init(
                 delivered: { [weak self] token, error, message in self?.deliveryReport(token: token, error: error, message: message) },
-                error: { [weak self] error, reason in self?.clientError(error, reason: reason) }))
+                error: { [weak self] error, reason in self?.clientError(error, reason: reason) },
+                log: { [logger] level, facility, message in
+                    // Connection failures are expected during an outage; the publisher reports the state.
+                    let swiftLevel: Logger.Level = level <= 3 ? .notice : level <= 5 ? .info : .debug
+                    logger.log(level: swiftLevel, "librdkafka", metadata: ["kafka.facility": "\(facility)", "kafka.message": "\(message)"])
+                }))
     }
 
     /// On the poll thread.

@@ -24,6 +24,8 @@ final class KafkaProducer: @unchecked Sendable {
         var delivered: @Sendable (_ token: Int64, _ error: rd_kafka_resp_err_t, _ message: String) -> Void
         /// A client-level error (`_ALL_BROKERS_DOWN`, `_TRANSPORT`, `_FATAL`...).
         var error: @Sendable (_ error: rd_kafka_resp_err_t, _ reason: String) -> Void
+        /// A librdkafka log line (syslog level 0...7, facility, message), instead of its stderr output.
+        var log: @Sendable (_ level: Int32, _ facility: String, _ message: String) -> Void
     }
 
     private final class Box: Sendable {
@@ -56,6 +58,11 @@ final class KafkaProducer: @unchecked Sendable {
             guard let opaque else { return }
             let box = Unmanaged<Box>.fromOpaque(opaque).takeUnretainedValue()
             box.callbacks.error(rd_kafka_resp_err_t(rawValue: error), reason.map { String(cString: $0) } ?? "")
+        }
+        rd_kafka_conf_set_log_cb(conf) { handle, level, facility, message in
+            guard let handle, let opaque = rd_kafka_opaque(handle) else { return }
+            let box = Unmanaged<Box>.fromOpaque(opaque).takeUnretainedValue()
+            box.callbacks.log(level, facility.map { String(cString: $0) } ?? "", message.map { String(cString: $0) } ?? "")
         }
         var errorText = [CChar](repeating: 0, count: 512)
         guard let handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
