@@ -167,7 +167,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Domain",
+                "Domain", "CRdKafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -196,7 +196,7 @@ let package = Package(
         .executableTarget(
             name: "BenchStateEvents",
             dependencies: [
-                "Domain", "CallState", "Events", "CRdKafka", .product(name: "Logging", package: "swift-log"),
+                "Domain", "CallState", "Events", "TestSupport", .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/StateEvents", swiftSettings: swiftSettings
         ),

@@ -3,17 +3,18 @@ import Foundation
 
 /// Reads a whole topic from the beginning with librdkafka's simple (non-group) consumer, on its own
 /// thread: the "separate consumer" of the integration tests.
-enum KafkaTestConsumer {
-    struct Message: Sendable {
-        var partition: Int32
-        var offset: Int64
-        var key: String
-        var value: Data
+public enum KafkaTestConsumer {
+    /// One consumed message.
+    public struct Message: Sendable {
+        public var partition: Int32
+        public var offset: Int64
+        public var key: String
+        public var value: Data
     }
 
     /// Every message of `topic` (partitions `0..<partitions`), returned once `expected` messages arrived
     /// or nothing new came for `idle`.
-    static func readAll(bootstrap: String, topic: String, partitions: Int32 = 4, expected: Int, idle: Duration = .seconds(5)) async -> [Message] {
+    public static func readAll(bootstrap: String, topic: String, partitions: Int32 = 4, expected: Int, idle: Duration = .seconds(5)) async -> [Message] {
         await withCheckedContinuation { continuation in
             let thread = Thread {
                 continuation.resume(returning: consume(bootstrap: bootstrap, topic: topic, partitions: partitions, expected: expected, idle: idle))
