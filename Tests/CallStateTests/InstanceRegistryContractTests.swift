@@ -34,3 +34,18 @@ struct InstanceRegistryContractTests {
         #expect(try await registry.knownInstances() == ["b"])
     }
 }
+
+@Suite("Instance heartbeat service")
+struct InstanceHeartbeatServiceTests {
+    @Test func keepsTheInstanceAliveAndRemovesItWhenStopped() async throws {
+        let registry = InMemoryInstanceRegistry(clock: WallClock())
+        let service = InstanceHeartbeatService(registry: registry, instance: "node-a", ttl: .milliseconds(300), clock: WallClock(), logger: Logger(label: "t"))
+        let task = Task { try await service.run() }
+        try await Task.sleep(for: .milliseconds(900))
+        // Three TTLs later it is still alive: the heartbeat was renewed.
+        #expect(try await registry.isAlive("node-a"))
+        task.cancel()
+        try await task.value
+        #expect(try await registry.knownInstances().isEmpty)
+    }
+}

@@ -87,6 +87,12 @@ extension RedisCallRepository {
         evictExpired()
         if redisDown || !pending.isEmpty {
             guard await writeBack() else { return }
+        } else {
+            // Notice an outage while idle, so that `/ready` does not wait for the next call to tell.
+            do { _ = try await connection.command(["PING"]) } catch {
+                markDown(error)
+                return
+            }
         }
         let now = clock.monotonic()
         guard now - lastRefresh >= configuration.liveTTL / 3, !owned.isEmpty else { return }
