@@ -47,8 +47,8 @@ func spoolThroughput(policy: SpoolConfiguration.FsyncPolicy, calls: Int, eventsP
 
 /// Microseconds per call-state update (GET + compare-and-set script) and per save, sequential, against
 /// a local redis-server.
-func redisRoundTrip(updates: Int) async throws -> (update: Double, save: Double)? {
-    guard let server = try RedisServerProcess() else { return nil }
+func redisRoundTrip(updates: Int, appendfsync: String) async throws -> (update: Double, save: Double)? {
+    guard let server = try RedisServerProcess(appendfsync: appendfsync) else { return nil }
     defer { server.kill() }
     var logger = Logger(label: "bench")
     logger.logLevel = .error

@@ -7,8 +7,8 @@ import Foundation
 
 struct Report: Codable {
     var spoolEventsPerSecond: [String: Double] = [:]
-    var redisUpdateMicros: Double?
-    var redisSaveMicros: Double?
+    var redisUpdateMicros: [String: Double] = [:]
+    var redisSaveMicros: [String: Double] = [:]
     var kafkaOutage: OutageResult?
 }
 
@@ -21,12 +21,14 @@ for (name, policy, perCall) in policies {
     report.spoolEventsPerSecond[name] = rate.rounded()
     print("spool fsync=\(name): \(Int(rate)) events/s (100 concurrent calls, \(100 * perCall) events)")
 }
-if let redis = try await redisRoundTrip(updates: 5000) {
-    report.redisUpdateMicros = (redis.update * 10).rounded() / 10
-    report.redisSaveMicros = (redis.save * 10).rounded() / 10
-    print("redis: \(report.redisUpdateMicros!) µs per update (GET + CAS script), \(report.redisSaveMicros!) µs per save")
-} else {
-    print("redis: skipped (redis-server not found)")
+for appendfsync in ["everysec", "always"] {
+    if let redis = try await redisRoundTrip(updates: 5000, appendfsync: appendfsync) {
+        report.redisUpdateMicros[appendfsync] = (redis.update * 10).rounded() / 10
+        report.redisSaveMicros[appendfsync] = (redis.save * 10).rounded() / 10
+        print("redis appendfsync=\(appendfsync): \(report.redisUpdateMicros[appendfsync]!) µs per update (GET + CAS script), \(report.redisSaveMicros[appendfsync]!) µs per save")
+    } else {
+        print("redis: skipped (redis-server not found)")
+    }
 }
 if let outage = try await kafkaOutage(calls: 100, eventsPerCall: 12, outage: .seconds(3)) {
     report.kafkaOutage = outage

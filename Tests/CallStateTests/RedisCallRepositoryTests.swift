@@ -78,7 +78,7 @@ struct RedisCallRepositoryTests {
         try server.start()
         let maintenance = Task { try await repo.run() }
         defer { maintenance.cancel() }
-        for _ in 0..<400 where await repo.pendingWriteCount > 0 { try await Task.sleep(for: .milliseconds(25)) }
+        for _ in 0..<400 where await repo.dependencyState() != .connected { try await Task.sleep(for: .milliseconds(25)) }
         #expect(await repo.pendingWriteCount == 0)
         #expect(await repo.dependencyState() == .connected)
 

@@ -11,17 +11,20 @@ public final class RedisServerProcess: @unchecked Sendable {
     private var process: Process?
 
     /// Starts a server, or returns nil when `redis-server` is not installed.
-    public init?(databases: Int = 64) throws {
+    /// `appendfsync`: `always` (tests: nothing acknowledged is lost on SIGKILL) or `everysec` (production-like).
+    public init?(databases: Int = 64, appendfsync: String = "always") throws {
         guard let binary = ExternalBinary.onPath("redis-server") else { return nil }
         self.binary = binary
         self.port = ExternalBinary.freePort()
         self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("vgw-redis-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.databases = databases
+        self.appendfsync = appendfsync
         try start()
     }
 
     private let databases: Int
+    private let appendfsync: String
 
     deinit {
         kill()
@@ -37,7 +40,7 @@ public final class RedisServerProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = [
             "--port", String(port), "--bind", "127.0.0.1", "--dir", directory.path, "--save", "",
-            "--appendonly", "yes", "--appendfsync", "always", "--databases", String(databases), "--daemonize", "no",
+            "--appendonly", "yes", "--appendfsync", appendfsync, "--databases", String(databases), "--daemonize", "no",
             "--protected-mode", "no", "--logfile", directory.appendingPathComponent("redis.log").path,
         ]
         process.standardOutput = FileHandle.nullDevice

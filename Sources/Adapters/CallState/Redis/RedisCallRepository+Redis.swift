@@ -119,6 +119,10 @@ extension RedisCallRepository {
                 }
                 pending.removeFirst()
                 written += 1
+                if redisDown {
+                    redisDown = false
+                    logger.info("Redis available again; writing back queued calls", metadata: ["redis.queued": "\(pending.count + 1)"])
+                }
             } catch let error as ProviderError {
                 markDown(error)
                 return false
@@ -136,8 +140,10 @@ extension RedisCallRepository {
                 return false
             }
         }
-        if redisDown || written > 0 {
-            logger.info("Redis available again", metadata: ["redis.written_back": "\(written)"])
+        if redisDown {
+            logger.info("Redis available again")
+        } else if written > 0 {
+            logger.info("write-back complete", metadata: ["redis.written_back": "\(written)"])
         }
         redisDown = false
         return true

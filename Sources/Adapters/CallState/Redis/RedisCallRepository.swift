@@ -130,7 +130,8 @@ public actor RedisCallRepository: CallRepository, HealthReporting, Service {
                 await self.maintain(lastRefresh: &lastRefresh)
             }
         }
-        _ = await writeBack()
+        // Not inheriting the cancellation that ended the loop: the last write-back has to run.
+        _ = await Task { await self.writeBack() }.value
     }
 
     /// Closes the connection (tests use it to simulate a crash; `run()` does not call it).

@@ -12,12 +12,16 @@ extension KafkaEventPublisher {
         logger.info("publishing call events to Kafka", metadata: ["kafka.brokers": "\(configuration.brokers)", "kafka.topic": "\(configuration.topic)"])
         let initial = producer
         producer = await cancelWhenGracefulShutdown { [self] in await drain(initial) }
-        let deadline = clock.monotonic() + configuration.shutdownTimeout
-        while state.withLock({ $0.tracker.inFlight }) > 0 && clock.monotonic() < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        await checkpoint()
-        await stop(producer)
+        let last = producer
+        // The wind-down must not inherit the cancellation that ended the loop: it has to finish.
+        await Task {
+            let deadline = clock.monotonic() + configuration.shutdownTimeout
+            while state.withLock({ $0.tracker.inFlight }) > 0 && clock.monotonic() < deadline {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            await checkpoint()
+            await stop(last)
+        }.value
         state.withLock { $0.running = false }
         logger.info("Kafka publisher stopped", metadata: ["spool.unacknowledged_bytes": "\(unacknowledgedBytes)"])
     }
@@ -59,6 +63,7 @@ extension KafkaEventPublisher {
             do {
                 records = try await io.runIfActive { [self] in try spool.read(from: from, maxRecords: min(500, room)) }
             } catch {
+                if Task.isCancelled { break }
                 logger.error("cannot read the event spool", metadata: ["error": "\(error)"])
                 try? await clock.sleep(for: .seconds(1))
                 continue
