@@ -5,10 +5,10 @@ CONFIGURATION ?= debug
 # Debian packages the build and the tests need: C libraries, the speech model, and tools the tests use.
 APT_PACKAGES = libespeak-ng-dev espeak-ng-data libpocketsphinx-dev pocketsphinx-en-us libsamplerate0-dev \
                libopus-dev libhiredis-dev librdkafka-dev libssl-dev pkg-config
-APT_TEST_PACKAGES = espeak-ng
+APT_TEST_PACKAGES = espeak-ng redis-server kcat
 APT = DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120
 
-.PHONY: all deps test-deps build release run check-config test embed clean help
+.PHONY: all deps test-deps build release run check-config test embed clean help bench-state-events
 
 all: build
 
@@ -18,6 +18,7 @@ help:
 	@echo "make release       optimised build (.build/release/voicegatewayd)"
 	@echo "make check-config  validate the configuration (CONFIG=path to overlay a file)"
 	@echo "make embed         regenerate the embedded default from etc/voicegatewayd.yaml"
+	@echo "make bench-state-events  spool, Redis and Kafka-outage benchmark (JSON on the last line)"
 
 # Installs missing Debian packages when run as root; otherwise says what to install.
 define apt_ensure
@@ -53,6 +54,12 @@ check-config: build
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Spool throughput per fsync policy, Redis round trip per call-state update, events across a Kafka outage.
+bench-state-events: test-deps
+	$(SWIFT) build -c release --product bench-state-events
+	$(SWIFT) build -c release --product kafka-mock-cluster
+	./.build/release/bench-state-events
 
 embed:
 	./scripts/embed-defaults.sh

@@ -13,6 +13,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "voicegatewayd", targets: ["VoiceGatewayd"]),
+        .executable(name: "kafka-mock-cluster", targets: ["KafkaMockCluster"]),
+        .executable(name: "bench-state-events", targets: ["BenchStateEvents"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -51,6 +53,14 @@ let package = Package(
         .systemLibrary(
             name: "CPocketSphinx", path: "Sources/Adapters/C/CPocketSphinx", pkgConfig: "pocketsphinx",
             providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]
+        ),
+        .systemLibrary(
+            name: "CHiredis", path: "Sources/Adapters/C/CHiredis", pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        .systemLibrary(
+            name: "CRdKafka", path: "Sources/Adapters/C/CRdKafka", pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
         ),
         .systemLibrary(
             name: "CSamplerate", path: "Sources/Adapters/C/CSamplerate", pkgConfig: "samplerate",
@@ -112,14 +122,22 @@ let package = Package(
         ),
         .target(
             name: "CallState",
-            dependencies: ["Domain"],
+            dependencies: [
+                "Domain", "CHiredis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Sources/Adapters/CallState", swiftSettings: swiftSettings
         ),
         .target(
             name: "Events",
             dependencies: [
-                "Domain",
+                "Domain", "CRdKafka",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/Adapters/Events", swiftSettings: swiftSettings
@@ -158,7 +176,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Domain",
+                "Domain", "CRdKafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -187,7 +205,18 @@ let package = Package(
         .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CallStateTests", dependencies: ["CallState", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "EventsTests", dependencies: ["Events", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "EventsTests", dependencies: ["Events", "TestSupport", "CRdKafka"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "KafkaMockCluster", dependencies: ["CRdKafka"], path: "Tests/Tools/KafkaMockCluster",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "BenchStateEvents",
+            dependencies: [
+                "Domain", "CallState", "Events", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/StateEvents", swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ManagementAPITests",
             dependencies: [
