@@ -116,13 +116,13 @@ struct EndToEndTests {
         #expect(harness.fake.bridges.isEmpty)
     }
 
-    /// One frame per 20 ms: the span matches the count, and no bursts.
+    /// One frame per 20 ms and no bursts. (A loaded test machine may skip a tick, which the pacer
+    /// answers with one late frame, never with a burst: so the median is checked, not the span.)
     private func checkPacing(_ packets: [FakeRTPPeer.Received], sourceLocation: SourceLocation = #_sourceLocation) {
         guard packets.count > 10 else { return }
         let gaps = zip(packets.dropFirst(), packets).map { ($0.at - $1.at).millisecondsDouble }
-        let span = (packets.last!.at - packets.first!.at).millisecondsDouble
-        let expected = Double(packets.count - 1) * 20
-        #expect(abs(span - expected) < expected * 0.05 + 20, "span \(span) ms for \(packets.count) packets", sourceLocation: sourceLocation)
+        let median = gaps.sorted()[gaps.count / 2]
+        #expect(abs(median - 20) < 2, "median spacing \(median) ms", sourceLocation: sourceLocation)
         let bursts = gaps.filter { $0 < 5 }.count
         #expect(bursts <= packets.count / 20, "\(bursts) packets < 5 ms apart", sourceLocation: sourceLocation)
         let sequences = packets.map { UInt16($0.bytes[2]) << 8 | UInt16($0.bytes[3]) }

@@ -34,8 +34,9 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     let speech = try await SpeechProviders.make(config: config, metrics: metrics, clock: clock, logger: logger)
     let agent = try AgentLoader.scripted(path: config.agentScript)
     let directory = try TenantLoader.directory(config: config)
-    let repository = InMemoryCallRepository(clock: clock)
-    let publisher = JSONLinesEventPublisher(path: config.eventsFile, logger: logger)
+    let storage = try StateAndEvents.make(config: config, clock: clock, logger: logger)
+    let repository = storage.repository
+    let publisher = storage.publisher
 
     var callConfig = CallServiceConfiguration(instanceID: config.instanceID)
     callConfig.defaultTransport = config.transport
@@ -50,14 +51,15 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
         configuration: callConfig, metrics: VoiceMetrics(factory: metrics), logger: logger)
 
     let http = ManagementAPI.makeServer(
-        configuration: .init(host: config.httpHost, port: config.httpPort), dependencies: [telephony],
+        configuration: .init(host: config.httpHost, port: config.httpPort), dependencies: [telephony] + storage.health,
         registry: registry, logger: logger, onRunning: hooks.onHTTPRunning)
 
     // Reverse order on shutdown: calls end first (using telephony and the publisher), then the API,
     // then the ARI connection, and the publisher flushes last.
     let group = ServiceGroup(configuration: .init(
-        services: [
-            .init(service: EventPublisherService(publisher: publisher)),
+        services: [.init(service: EventPublisherService(publisher: publisher))]
+            + storage.services.map { .init(service: $0) }
+            + [
             .init(service: telephony),
             .init(service: http),
             .init(service: callService),

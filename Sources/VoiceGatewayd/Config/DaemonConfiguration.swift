@@ -28,6 +28,8 @@ struct DaemonConfiguration: Sendable {
     var httpHost: String
     var httpPort: Int
     var eventsFile: String
+    /// Call state (memory or Redis) and events (JSONL or Kafka with a spool).
+    var stateAndEvents: StateAndEventsConfiguration
     var agentScript: String
     /// STT/TTS chains, vendor settings and chain policy (SpeechConfiguration.swift).
     var speech: SpeechConfiguration
@@ -55,7 +57,8 @@ struct DaemonConfiguration: Sendable {
 
     init(_ r: ConfigReader) throws(ConfigError) {
         let instance = try r.string("instance_id")
-        instanceID = instance.isEmpty ? .random() : InstanceID(instance)
+        // Stable across restarts (so a restarted daemon finds its calls in Redis): the host name unless set.
+        instanceID = instance.isEmpty ? InstanceID(ProcessInfo.processInfo.hostName) : InstanceID(instance)
         let level = try r.oneOf("log.level", ["trace", "debug", "info", "notice", "warning", "error", "critical"])
         logLevel = Logger.Level(rawValue: level) ?? .info
         jsonLogs = try r.oneOf("log.format", ["text", "json"]) == "json"
@@ -86,6 +89,7 @@ struct DaemonConfiguration: Sendable {
         agentScript = try r.existingFile("agent.script")
 
         speech = try SpeechConfiguration(r)
+        stateAndEvents = try StateAndEventsConfiguration(r)
 
         var conversation = ConversationConfiguration()
         conversation.endSilence = try r.milliseconds("conversation.end_silence_ms", in: 100...5000)

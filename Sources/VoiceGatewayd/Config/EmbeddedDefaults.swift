@@ -10,7 +10,7 @@ enum EmbeddedDefaults {
 # a file: a key ending in _file (ari.password_file) wins over its plain twin.
 # `voicegatewayd check-config [--config FILE]` validates a configuration without starting.
 
-instance_id: ""            # empty: a new random id at each start
+instance_id: ""            # empty: the host name (set it when several daemons share a host)
 
 log:
   level: info              # trace | debug | info | notice | warning | error | critical
@@ -37,7 +37,23 @@ http:
   port: 8080
 
 events:
-  file: var/events.jsonl   # one JSON event per line
+  file: var/events.jsonl   # one JSON event per line (used when events.kafka.brokers is empty)
+  kafka:
+    brokers: ""            # host:port[,host:port]; empty: events go to events.file
+    topic: voicegw.call-events
+    properties: {}         # passed to librdkafka as they are (security.protocol, sasl.*, ssl.*); file only
+  spool:                   # durable local spool in front of Kafka: nothing is lost while brokers are down
+    dir: var/spool
+    max_mib: 256           # when full, new events are refused (and counted) rather than old ones dropped
+    fsync: batch           # always | batch | batch:<ms> | never
+
+call_state:
+  backend: memory          # memory | redis
+  redis_url: redis://127.0.0.1:6379/0   # redis://[:password@]host:port/db (no rediss://: Debian's hiredis 0.14 has no TLS)
+  redis_url_file: ""       # read the URL (with its password) from this file instead
+  ended_ttl_s: 3600        # how long an ended call's document is kept
+  cache_ttl_s: 300         # in-memory cache served while Redis is down
+  heartbeat_ttl_s: 15      # instance heartbeat; peers take over the calls of an instance silent this long
 
 agent:
   script: etc/agent.yaml   # the scripted agent
