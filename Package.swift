@@ -54,6 +54,10 @@ let package = Package(
             name: "CSamplerate", path: "Sources/Adapters/C/CSamplerate", pkgConfig: "samplerate",
             providers: [.apt(["libsamplerate0-dev"])]
         ),
+        .systemLibrary(
+            name: "COpus", path: "Sources/Adapters/C/COpus", pkgConfig: "opus",
+            providers: [.apt(["libopus-dev"])]
+        ),
 
         // MARK: Adapters
         .target(
@@ -72,11 +76,12 @@ let package = Package(
         .target(
             name: "Media",
             dependencies: [
-                "Domain", "CSamplerate",
+                "Domain", "CSamplerate", "COpus",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "WSClient", package: "swift-websocket"),
             ],
             path: "Sources/Adapters/Media", swiftSettings: swiftSettings
         ),
@@ -145,6 +150,19 @@ let package = Package(
             path: "Sources/VoiceGatewayd", swiftSettings: swiftSettings
         ),
 
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "MediaLoad",
+            dependencies: [
+                "Domain", "Application", "Media",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/MediaLoad", swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests
         .target(
             name: "TestSupport",
@@ -165,7 +183,15 @@ let package = Package(
             dependencies: ["AsteriskARI", "Application", "TestSupport", .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MediaTests",
+            dependencies: [
+                "Media", "AsteriskARI", "Application", "TestSupport",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SpeechTests", dependencies: ["Speech", "TestSupport", "CSamplerate"], swiftSettings: swiftSettings),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory", "TestSupport"], swiftSettings: swiftSettings),
