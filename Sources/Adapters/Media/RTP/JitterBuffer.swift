@@ -69,7 +69,7 @@ public struct JitterBuffer<Payload> {
     /// Packets held (waiting behind a gap).
     public var count: Int { buffered }
 
-    private var depthFrames: Int { max(1, Int(depth.milliseconds / 20)) }
+    private var depthFrames: Int { max(1, Int(depth / .milliseconds(20))) }
 
     /// Takes one packet that arrived at `arrival` (monotonic time) and releases what is now in order.
     public mutating func insert(
