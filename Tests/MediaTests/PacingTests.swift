@@ -94,3 +94,22 @@ struct PacingTests {
         #expect(first.withLock { $0 } == 1)
     }
 }
+
+@Suite("Outbound back-pressure")
+struct BackPressureTests {
+    @Test func aFastProducerWaitsInsteadOfQueueingTheWholeReply() async throws {
+        let output = PacedOutput(wireRate: 8_000, encoding: .ulaw)
+        // 20 s of audio in 20 ms chunks, produced as fast as it is taken.
+        let chunks = (0..<1000).map { _ in AudioFrame(samples: [Int16](repeating: 100, count: 320), sampleRate: 16_000) }
+        async let outcome = output.play(audioStream(chunks)) {}
+        try await Task.sleep(for: .milliseconds(300))
+        // The producer stopped at the high-water mark (plus the chunk that crossed it).
+        let queued = output.queuedFrames
+        #expect(queued > PacedOutput.lowWater && queued <= PacedOutput.highWater + 1, "\(queued) frames were queued at once")
+        // Draining to the low-water mark lets it produce again.
+        for _ in 0..<(queued - PacedOutput.lowWater) { _ = output.next() }
+        #expect(await eventually { output.queuedFrames > PacedOutput.lowWater })
+        output.flush()
+        guard case .interrupted = try await outcome else { Issue.record("expected interrupted"); return }
+    }
+}

@@ -13,6 +13,10 @@ final class PacedOutput: Sendable {
     let wireRate: Int
     let encoding: Encoding
     private let queue = Mutex(OutboundQueue())
+    /// A producer ahead of real time by more than this many frames (2 s) waits until the queue is
+    /// down to `lowWater`: memory per call stays bounded however long the reply.
+    static let highWater = 100
+    static let lowWater = 50
 
     init(wireRate: Int, encoding: Encoding) {
         self.wireRate = wireRate
@@ -27,18 +31,25 @@ final class PacedOutput: Sendable {
 
     /// Plays `audio`; see `MediaSession.play`.
     func play(_ audio: AudioStream, onFirstFrame: @escaping @Sendable () -> Void) async throws(ProviderError) -> PlaybackOutcome {
-        let (id, previous) = queue.withLock { $0.begin(onFirstFrame: onFirstFrame) }
+        let (id, previous, space) = queue.withLock { queue in
+            let space = queue.spaceWaiter
+            queue.spaceWaiter = nil
+            let (id, previous) = queue.begin(onFirstFrame: onFirstFrame)
+            return (id, previous, space)
+        }
+        space?.resume()
         resume(previous, interrupted: true)
         var converter = OutboundConverter(wireRate: wireRate)
         var failure: ProviderError?
         do {
             for try await chunk in audio {
                 let frames = converter.append(chunk).map(encode)
-                let current = queue.withLock { queue in
+                let (current, full) = queue.withLock { queue in
                     queue.enqueue(frames, for: id)
-                    return queue.playback?.id == id
+                    return (queue.playback?.id == id, queue.queuedCount > Self.highWater)
                 }
                 if !current { break }
+                if full { await waitForSpace(id) }
             }
         } catch {
             failure = (error as? ProviderError) ?? ProviderError(.badResponse, provider: "tts", "\(error)")
@@ -64,16 +75,44 @@ final class PacedOutput: Sendable {
         return outcome
     }
 
+    private func waitForSpace(_ id: Int) async {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let now = queue.withLock { queue -> Bool in
+                guard queue.playback?.id == id, queue.queuedCount > Self.lowWater, queue.spaceWaiter == nil else { return true }
+                queue.spaceWaiter = waiter
+                return false
+            }
+            if now { waiter.resume() }
+        }
+    }
+
+    /// Frames waiting to be sent.
+    var queuedFrames: Int { queue.withLock { $0.queuedCount } }
+
     /// Drops queued audio; the current playback returns `.interrupted`.
     func flush() {
-        let stopped = queue.withLock { $0.takeInterrupted() }
+        let (stopped, space) = queue.withLock { queue in
+            let space = queue.spaceWaiter
+            queue.spaceWaiter = nil
+            return (queue.takeInterrupted(), space)
+        }
+        space?.resume()
         resume(stopped, interrupted: true)
     }
 
     /// The frame for this tick, if any (call once per tick). Runs the first-frame callback and resumes a
     /// playback that just completed.
     func next() -> Frame? {
-        let next = queue.withLock { $0.next() }
+        let (next, space) = queue.withLock { queue in
+            let next = queue.next()
+            var space: CheckedContinuation<Void, Never>?
+            if queue.spaceWaiter != nil, queue.queuedCount <= Self.lowWater {
+                space = queue.spaceWaiter
+                queue.spaceWaiter = nil
+            }
+            return (next, space)
+        }
+        space?.resume()
         next.firstFrameCallback?()
         resume(next.completed, interrupted: false)
         guard let payload = next.payload else { return nil }
