@@ -151,10 +151,11 @@ let package = Package(
         ),
 
         // MARK: Benchmarks
+        .target(name: "CBatchIO", path: "Benchmarks/CBatchIO"),
         .executableTarget(
             name: "MediaLoad",
             dependencies: [
-                "Domain", "Application", "Media",
+                "Domain", "Application", "Media", "CBatchIO",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
