@@ -8,7 +8,7 @@ APT_PACKAGES = libespeak-ng-dev espeak-ng-data libpocketsphinx-dev pocketsphinx-
 APT_TEST_PACKAGES = espeak-ng redis-server kcat
 APT = DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120
 
-.PHONY: all deps test-deps build release run check-config test embed clean help bench-state-events
+.PHONY: all deps test-deps build release run check-config test embed clean help bench-state-events fuzz bench-media
 
 all: build
 
@@ -19,6 +19,8 @@ help:
 	@echo "make check-config  validate the configuration (CONFIG=path to overlay a file)"
 	@echo "make embed         regenerate the embedded default from etc/voicegatewayd.yaml"
 	@echo "make bench-state-events  spool, Redis and Kafka-outage benchmark (JSON on the last line)"
+	@echo "make fuzz          run each libFuzzer target for FUZZ_SECONDS (default 60)"
+	@echo "make bench-media   media load benchmark: CALLS=1000 SECONDS=30 [TRANSPORT=rtp|audiosocket]"
 
 # Installs missing Debian packages when run as root; otherwise says what to install.
 define apt_ensure
@@ -60,6 +62,16 @@ bench-state-events: test-deps
 	$(SWIFT) build -c release --product bench-state-events
 	$(SWIFT) build -c release --product kafka-mock-cluster
 	./.build/release/bench-state-events
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	./scripts/fuzz.sh $(FUZZ_SECONDS)
+
+CALLS ?= 100
+SECONDS ?= 30
+TRANSPORT ?= rtp
+bench-media: deps
+	$(SWIFT) build -c release --product MediaLoad
+	./.build/release/MediaLoad --calls $(CALLS) --seconds $(SECONDS) --transport $(TRANSPORT)
 
 embed:
 	./scripts/embed-defaults.sh

@@ -66,6 +66,10 @@ let package = Package(
             name: "CSamplerate", path: "Sources/Adapters/C/CSamplerate", pkgConfig: "samplerate",
             providers: [.apt(["libsamplerate0-dev"])]
         ),
+        .systemLibrary(
+            name: "COpus", path: "Sources/Adapters/C/COpus", pkgConfig: "opus",
+            providers: [.apt(["libopus-dev"])]
+        ),
 
         // MARK: Adapters
         .target(
@@ -84,11 +88,12 @@ let package = Package(
         .target(
             name: "Media",
             dependencies: [
-                "Domain", "CSamplerate",
+                "Domain", "CSamplerate", "COpus",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "WSClient", package: "swift-websocket"),
             ],
             path: "Sources/Adapters/Media", swiftSettings: swiftSettings
         ),
@@ -172,6 +177,20 @@ let package = Package(
             path: "Sources/VoiceGatewayd", swiftSettings: swiftSettings
         ),
 
+        // MARK: Benchmarks
+        .target(name: "CBatchIO", path: "Benchmarks/CBatchIO"),
+        .executableTarget(
+            name: "MediaLoad",
+            dependencies: [
+                "Domain", "Application", "Media", "CBatchIO",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/MediaLoad", swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests
         .target(
             name: "TestSupport",
@@ -192,7 +211,15 @@ let package = Package(
             dependencies: ["AsteriskARI", "Application", "TestSupport", .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MediaTests",
+            dependencies: [
+                "Media", "AsteriskARI", "Application", "TestSupport",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SpeechTests",
             dependencies: [

@@ -98,6 +98,14 @@ extension CallService {
                     let attachment = try await deps.telephony.startMedia(for: channel.id, offer: media.offer)
                     resources.attachment = attachment
                     try await media.connect(attachment)
+                    // Digits carried in the media stream (AudioSocket, chan_websocket) join the ARI ones.
+                    let inBand = Task {
+                        for await d in media.digits {
+                            recorder.record(.dtmfReceived, ["digit": .string(d)])
+                            digit.yield(d)
+                        }
+                    }
+                    defer { inBand.cancel() }
 
                     let conversation = try await deps.agent.startConversation(AgentContext(
                         callID: call.id, conversationID: call.conversationID, tenantID: tenant.id, agentID: tenant.agentID,

@@ -86,6 +86,15 @@ public protocol MediaSession: Sendable {
 
     /// Stops both directions and releases the session's socket or port. Idempotent.
     func close() async
+
+    /// DTMF digits that arrive in the media stream itself (AudioSocket 0x03 frames, chan_websocket
+    /// DTMF_END). Finishes when the session closes. RTP carries none: its digits come as telephony events.
+    var digits: AsyncStream<String> { get }
+}
+
+extension MediaSession {
+    /// No in-band digits (the default).
+    public var digits: AsyncStream<String> { AsyncStream { $0.finish() } }
 }
 
 /// Makes media sessions (allocates ports, listens for connections).

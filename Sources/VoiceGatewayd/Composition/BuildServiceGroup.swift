@@ -29,8 +29,8 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     ariConfig.transferContext = config.ari.transferContext
     let telephony = ARITelephony(configuration: ariConfig, clock: clock, metricsFactory: metrics, logger: logger)
 
-    let media = RTPMediaEngine(
-        configuration: .init(host: config.rtp.host, portRange: config.rtp.portRange), metricsFactory: metrics, logger: logger)
+    let transports = MediaTransports.make(config: config, metrics: metrics, logger: logger)
+    let media = transports.engine
     let speech = try await SpeechProviders.make(config: config, metrics: metrics, clock: clock, logger: logger)
     let agent = try AgentLoader.scripted(path: config.agentScript)
     let directory = try TenantLoader.directory(config: config)
@@ -59,6 +59,7 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     let group = ServiceGroup(configuration: .init(
         services: [.init(service: EventPublisherService(publisher: publisher))]
             + storage.services.map { .init(service: $0) }
+            + transports.services.map { .init(service: $0) }
             + [
             .init(service: telephony),
             .init(service: http),

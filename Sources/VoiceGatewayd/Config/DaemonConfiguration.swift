@@ -17,6 +17,24 @@ struct DaemonConfiguration: Sendable {
     struct RTP: Sendable {
         var host: String
         var portRange: ClosedRange<Int>
+        /// Caller audio format asked of Asterisk: ulaw | alaw | slin16 | opus.
+        var codec: String = "ulaw"
+        /// What the daemon sends back: ulaw | alaw.
+        var outboundCodec: String = "ulaw"
+    }
+
+    /// The media engines' settings besides RTP (`media.*`).
+    struct Media: Sendable {
+        /// The AudioSocket TCP server.
+        var audioSocketHost: String
+        var audioSocketPort: Int
+        /// `host:port` Asterisk connects to, when it differs from the bound address (nil: the bound one).
+        var audioSocketAdvertised: String?
+        /// chan_websocket base URL (`ws://HOST:8088`); derived from `ari.url` when empty in the file.
+        var webSocketURL: String
+        var webSocketStartTimeout: Duration
+        /// How long an inbound RTP gap waits for a reordered packet before it is concealed.
+        var jitterDepth: Duration
     }
 
     var instanceID: InstanceID
@@ -25,6 +43,7 @@ struct DaemonConfiguration: Sendable {
     var ari: ARI
     var transport: MediaTransportKind
     var rtp: RTP
+    var media: Media
     var httpHost: String
     var httpPort: Int
     var eventsFile: String
@@ -73,15 +92,32 @@ struct DaemonConfiguration: Sendable {
 
         let transportName = try r.oneOf("media.transport", MediaTransportKind.allCases.map(\.rawValue))
         transport = MediaTransportKind(rawValue: transportName) ?? .rtp
-        if transport != .rtp {
-            throw ConfigError(key: "media.transport", message: "only rtp is implemented in this version")
-        }
         let portMin = try r.int("media.rtp.port_min", in: 1024...65534)
         let portMax = try r.int("media.rtp.port_max", in: 1024...65535)
         guard portMin <= portMax else {
             throw ConfigError(key: "media.rtp.port_max", message: "must not be below media.rtp.port_min (\(portMin))")
         }
-        rtp = RTP(host: try r.nonEmpty("media.rtp.host"), portRange: portMin...portMax)
+        rtp = RTP(
+            host: try r.nonEmpty("media.rtp.host"), portRange: portMin...portMax,
+            codec: try r.oneOf("media.rtp.codec", ["ulaw", "alaw", "slin16", "opus"]),
+            outboundCodec: try r.oneOf("media.rtp.outbound_codec", ["ulaw", "alaw"]))
+        let advertised = try r.string("media.audiosocket.advertised_host")
+        var webSocketURL = try r.string("media.websocket.url")
+        if webSocketURL.isEmpty, var components = URLComponents(url: ari.url, resolvingAgainstBaseURL: false) {
+            components.scheme = components.scheme == "https" ? "wss" : "ws"
+            components.path = ""
+            webSocketURL = components.string ?? ""
+        }
+        guard webSocketURL.hasPrefix("ws://") || webSocketURL.hasPrefix("wss://") else {
+            throw ConfigError(key: "media.websocket.url", message: "must be a ws:// or wss:// URL")
+        }
+        media = Media(
+            audioSocketHost: try r.nonEmpty("media.audiosocket.host"),
+            audioSocketPort: try r.int("media.audiosocket.port", in: 1...65535),
+            audioSocketAdvertised: advertised.isEmpty ? nil : advertised,
+            webSocketURL: webSocketURL,
+            webSocketStartTimeout: try r.milliseconds("media.websocket.start_timeout_ms", in: 100...60_000),
+            jitterDepth: try r.milliseconds("media.jitter.depth_ms", in: 20...500))
 
         httpHost = try r.nonEmpty("http.host")
         httpPort = try r.int("http.port", in: 0...65535)

@@ -26,11 +26,22 @@ ari:
   transfer_context: voicegw-transfer
 
 media:
-  transport: rtp           # rtp (ExternalMedia RTP, ulaw); audiosocket and websocket come later
+  transport: rtp           # rtp (ExternalMedia RTP) | audiosocket (TCP) | websocket (chan_websocket, Asterisk 22.8+)
   rtp:
     host: 127.0.0.1        # the address Asterisk sends RTP to (this host, as Asterisk reaches it)
     port_min: 40000
     port_max: 40999
+    codec: ulaw            # caller audio asked of Asterisk: ulaw | alaw | slin16 | opus
+    outbound_codec: ulaw   # what the daemon sends: ulaw | alaw (Asterisk drops dynamic payload types)
+  audiosocket:
+    host: 127.0.0.1        # the AudioSocket TCP server Asterisk connects to
+    port: 9092
+    advertised_host: ""    # host:port as Asterisk reaches it, if not host:port (NAT, containers)
+  websocket:
+    url: ""                # chan_websocket base (ws://HOST:8088); empty: ari.url with ws://
+    start_timeout_ms: 5000 # wait for MEDIA_START after connecting
+  jitter:
+    depth_ms: 60           # how long an RTP gap waits for a late packet before it is concealed
 
 http:
   host: 127.0.0.1

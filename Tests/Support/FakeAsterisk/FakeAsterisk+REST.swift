@@ -58,21 +58,44 @@ extension FakeAsterisk {
 
     private func externalMedia(_ query: [String: String]) async -> FakeResponse {
         guard query["app"] == app else { return .message(400, "app is required") }
-        guard query["format"] != nil else { return .message(400, "format is required") }
-        guard let host = query["external_host"], let colon = host.lastIndex(of: ":"), let port = Int(host[host.index(after: colon)...]),
-            let remote = try? SocketAddress(ipAddress: String(host[..<colon]), port: port)
-        else { return .message(400, "external_host is required") }
-        let peer: FakeRTPPeer
-        do { peer = try await FakeRTPPeer(remote: remote) } catch { return .message(500, "cannot bind RTP") }
+        guard let format = query["format"] else { return .message(400, "format is required") }
         let id = query["channelId"] ?? state.withLock { $0.nextID() }
         var channel = FakeChannel(
-            id: id, name: "UnicastRTP/\(host)-0x7f62480023\(peer.port % 100)", state: "Up", callerNumber: "", exten: "s",
-            context: "default", appData: app, isMedia: true, inStasis: false)
-        channel.variables = ["UNICASTRTP_LOCAL_ADDRESS": "127.0.0.1", "UNICASTRTP_LOCAL_PORT": "\(peer.port)"]
-        state.withLock {
-            $0.channels[id] = channel
-            $0.rtpPeers[id] = peer
+            id: id, name: "", state: "Up", callerNumber: "", exten: "s", context: "default", appData: app, isMedia: true, inStasis: false)
+        switch (query["transport"] ?? "udp", query["encapsulation"] ?? "rtp") {
+        case ("websocket", "none"):
+            // chan_websocket, connection_type=server: the app connects to /media/<connection id>.
+            guard query["connection_type"] == "server" else { return .message(400, "only connection_type=server is faked") }
+            let connectionID = UUID().uuidString.lowercased()
+            channel.name = "WebSocket/\(connectionID)/0x7f2c4c00\(state.withLock { $0.counter })"
+            channel.variables = ["MEDIA_WEBSOCKET_CONNECTION_ID": connectionID]
+            let peer = FakeMediaWebSocketPeer(connectionID: connectionID, channelName: channel.name)
+            state.withLock {
+                $0.webSocketPeers[id] = peer
+                $0.webSocketConnections[connectionID] = peer
+            }
+        case ("tcp", "audiosocket"):
+            guard let (host, port) = Self.hostPort(query["external_host"]) else { return .message(400, "external_host is required") }
+            guard let uuid = query["data"], uuid.filter({ $0 != "-" }).count == 32 else { return .message(400, "data must be a UUID") }
+            // Asterisk connects while creating the channel and sends the UUID frame first.
+            let kind: UInt8 = format == "slin16" ? 0x12 : 0x10
+            let peer: FakeAudioSocketPeer
+            do { peer = try await FakeAudioSocketPeer(host: host, port: port, uuid: uuid, audioKind: kind) } catch {
+                return .message(500, "Failed to connect to AudioSocket server")
+            }
+            channel.name = "AudioSocket/\(host):\(port)-\(uuid)"
+            state.withLock { $0.audioSocketPeers[id] = peer }
+        default:
+            guard let (host, port) = Self.hostPort(query["external_host"]), let remote = try? SocketAddress(ipAddress: host, port: port) else {
+                return .message(400, "external_host is required")
+            }
+            let peer: FakeRTPPeer
+            do { peer = try await FakeRTPPeer(remote: remote) } catch { return .message(500, "cannot bind RTP") }
+            channel.name = "UnicastRTP/\(host):\(port)-0x7f62480023\(peer.port % 100)"
+            channel.variables = ["UNICASTRTP_LOCAL_ADDRESS": "127.0.0.1", "UNICASTRTP_LOCAL_PORT": "\(peer.port)"]
+            state.withLock { $0.rtpPeers[id] = peer }
         }
+        state.withLock { $0.channels[id] = channel }
         // The channel enters Stasis a few ms after the response (the 422 race of a real Asterisk).
         let delay = mediaStasisDelay
         Task {
@@ -87,6 +110,11 @@ extension FakeAsterisk {
         var body = FakeAsteriskEvents.channel(channel)
         body["channelvars"] = channel.variables
         return .json(200, body)
+    }
+
+    private static func hostPort(_ text: String?) -> (String, Int)? {
+        guard let text, let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else { return nil }
+        return (String(text[..<colon]), port)
     }
 
     private func originate(_ query: [String: String]) -> FakeResponse {

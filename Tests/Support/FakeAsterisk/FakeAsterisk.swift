@@ -34,8 +34,11 @@ public final class FakeAsterisk: @unchecked Sendable {
     /// Stops the server, the event connections and the RTP peers.
     public func stop() async {
         let (clients, peers) = state.withLock { ($0.eventClients.values.map { $0 }, $0.rtpPeers.values.map { $0 }) }
+        let (sockets, webSockets) = state.withLock { (Array($0.audioSocketPeers.values), Array($0.webSocketPeers.values)) }
         for client in clients { client.close(promise: nil) }
         for peer in peers { peer.close() }
+        for peer in sockets { peer.close() }
+        for peer in webSockets { peer.close() }
         try? await server?.close()
     }
 
@@ -98,6 +101,29 @@ public final class FakeAsterisk: @unchecked Sendable {
         }
     }
 
+    /// The AudioSocket peer of the media channel bridged with `callChannel`, once there is one.
+    public func audioSocketPeer(bridgedWith callChannel: String) -> FakeAudioSocketPeer? {
+        state.withLock { state in
+            guard let bridge = state.channels[callChannel]?.bridge, let members = state.bridges[bridge] else { return nil }
+            for member in members { if let peer = state.audioSocketPeers[member] { return peer } }
+            return nil
+        }
+    }
+
+    /// The chan_websocket peer of the media channel bridged with `callChannel`, once there is one.
+    public func webSocketPeer(bridgedWith callChannel: String) -> FakeMediaWebSocketPeer? {
+        state.withLock { state in
+            guard let bridge = state.channels[callChannel]?.bridge, let members = state.bridges[bridge] else { return nil }
+            for member in members { if let peer = state.webSocketPeers[member] { return peer } }
+            return nil
+        }
+    }
+
+    /// Any AudioSocket peer created for a media channel (also after it was deleted).
+    public var allAudioSocketPeers: [FakeAudioSocketPeer] { state.withLock { Array($0.audioSocketPeers.values) } }
+    /// Any chan_websocket peer created for a media channel (also after it was deleted).
+    public var allWebSocketPeers: [FakeMediaWebSocketPeer] { state.withLock { Array($0.webSocketPeers.values) } }
+
     /// Any RTP peer created for a media channel (also after it was deleted).
     public var allRTPPeers: [FakeRTPPeer] { state.withLock { Array($0.rtpPeers.values) } }
 
@@ -131,6 +157,11 @@ public final class FakeAsterisk: @unchecked Sendable {
         if destroyed {
             broadcast("ChannelDestroyed", ["channel": FakeAsteriskEvents.channel(channel), "cause": 16, "cause_txt": "Normal Clearing"])
         }
-        if channel.isMedia { state.withLock { $0.rtpPeers[id] }?.close() }
+        if channel.isMedia {
+            let (rtp, socket, webSocket) = state.withLock { ($0.rtpPeers[id], $0.audioSocketPeers[id], $0.webSocketPeers[id]) }
+            rtp?.close()
+            socket?.close()
+            webSocket?.close()
+        }
     }
 }

@@ -24,14 +24,30 @@ enum FakeAsteriskServer {
                     maxFrameSize: 1 << 20,
                     shouldUpgrade: { channel, head in
                         let components = URLComponents(string: head.uri)
+                        let path = components?.path ?? ""
+                        if path.hasPrefix("/media/") {
+                            // chan_websocket: a known connection id and the `media` subprotocol.
+                            let id = String(path.dropFirst("/media/".count))
+                            let known = fake.state.withLock { $0.webSocketConnections[id] != nil }
+                            let protocols = head.headers[canonicalForm: "Sec-WebSocket-Protocol"].map(String.init)
+                            guard known, protocols.contains("media") else { return channel.eventLoop.makeSucceededFuture(nil) }
+                            return channel.eventLoop.makeSucceededFuture(HTTPHeaders([("Sec-WebSocket-Protocol", "media")]))
+                        }
                         let query = Dictionary((components?.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
-                        let allowed = components?.path == "/ari/events" && query["app"] == fake.app
+                        let allowed = path == "/ari/events" && query["app"] == fake.app
                             && query["api_key"] == "\(fake.username):\(fake.password)"
                         return channel.eventLoop.makeSucceededFuture(allowed ? HTTPHeaders() : nil)
                     },
-                    upgradePipelineHandler: { channel, _ in
+                    upgradePipelineHandler: { channel, head in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(EventsHandler(fake: fake))
+                            let path = URLComponents(string: head.uri)?.path ?? ""
+                            if path.hasPrefix("/media/"),
+                                let peer = fake.state.withLock({ $0.webSocketConnections[String(path.dropFirst("/media/".count))] })
+                            {
+                                try channel.pipeline.syncOperations.addHandler(FakeMediaWebSocketPeer.Handler(peer: peer))
+                            } else {
+                                try channel.pipeline.syncOperations.addHandler(EventsHandler(fake: fake))
+                            }
                         }
                     })
                 return channel.pipeline.configureHTTPServerPipeline(

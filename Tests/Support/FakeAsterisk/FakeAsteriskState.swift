@@ -32,6 +32,10 @@ struct FakeAsteriskState {
     var eventClients: [ObjectIdentifier: any Channel] = [:]
     var refuseUntil: ContinuousClock.Instant?
     var rtpPeers: [String: FakeRTPPeer] = [:]
+    var audioSocketPeers: [String: FakeAudioSocketPeer] = [:]
+    /// chan_websocket channels by channel id, and the same peers by connection id.
+    var webSocketPeers: [String: FakeMediaWebSocketPeer] = [:]
+    var webSocketConnections: [String: FakeMediaWebSocketPeer] = [:]
     var transfers: [(channel: String, context: String, extension: String)] = []
     var counter = 0
 

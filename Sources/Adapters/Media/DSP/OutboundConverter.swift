@@ -1,11 +1,12 @@
 import Domain
 
-/// Turns playback chunks of any rate into 20 ms frames at the wire rate (8 kHz for G.711), picking the
-/// cheap half-band path for 16 kHz and libsamplerate for anything else.
+/// Turns playback chunks of any rate into 20 ms frames at the wire rate (8 kHz for G.711, 16 kHz for
+/// AudioSocket and chan_websocket), picking the cheap half-band path for a 2:1 ratio and libsamplerate for anything else.
 public struct OutboundConverter: Sendable {
     public let wireRate: Int
     private let samplesPerFrame: Int
     private var downsampler = Downsampler2x()
+    private var upsampler = Upsampler2x()
     private var converter: SampleRateConverter?
     private var pending: [Int16] = []
 
@@ -35,6 +36,7 @@ public struct OutboundConverter: Sendable {
     private mutating func convert(_ chunk: AudioFrame) -> [Int16] {
         if chunk.sampleRate == wireRate { return chunk.samples }
         if chunk.sampleRate == 2 * wireRate { return downsampler.process(chunk.samples) }
+        if 2 * chunk.sampleRate == wireRate { return upsampler.process(chunk.samples) }
         if converter == nil || converter?.inputRate != chunk.sampleRate {
             converter = SampleRateConverter(from: chunk.sampleRate, to: wireRate)
         }

@@ -8,6 +8,12 @@ public struct MediaMetrics: Sendable {
     let portsExhausted: Counter
     private let dropped: [String: Counter]
     private let droppedOther: Counter
+    private let framesDropped: [String: Counter]
+    let sessionsByTransport: [String: Counter]
+
+    /// Reasons an AudioSocket or chan_websocket frame is dropped (bounded label values).
+    public static let frameDropReasons = ["oversized_frame", "unknown_kind", "bad_uuid", "unknown_uuid", "not_audio", "bad_payload_size",
+                                          "empty_text", "malformed_text", "after_close", "other"]
 
     /// Reasons a packet is dropped (bounded label values).
     public static let dropReasons = ["too_short", "wrong_version", "csrc_past_end", "extension_past_end", "bad_padding", "rtcp",
@@ -24,9 +30,27 @@ public struct MediaMetrics: Sendable {
         }
         self.dropped = dropped
         droppedOther = Counter(label: "voicegw_rtp_packets_dropped_total", dimensions: [("reason", "other")], factory: factory)
+        var frames: [String: Counter] = [:]
+        for transport in ["audiosocket", "websocket"] {
+            for reason in Self.frameDropReasons {
+                frames["\(transport)/\(reason)"] = Counter(
+                    label: "voicegw_media_frames_dropped_total", dimensions: [("transport", transport), ("reason", reason)], factory: factory)
+            }
+        }
+        framesDropped = frames
+        var sessions: [String: Counter] = [:]
+        for transport in ["audiosocket", "websocket"] {
+            sessions[transport] = Counter(label: "voicegw_media_sessions_total", dimensions: [("transport", transport)], factory: factory)
+        }
+        sessionsByTransport = sessions
     }
 
     func drop(_ reason: String) {
         (dropped[reason] ?? droppedOther).increment()
+    }
+
+    /// Counts a dropped AudioSocket (`transport` "audiosocket") or chan_websocket ("websocket") frame.
+    func dropFrame(_ transport: String, _ reason: String) {
+        (framesDropped["\(transport)/\(reason)"] ?? framesDropped["\(transport)/other"])?.increment()
     }
 }

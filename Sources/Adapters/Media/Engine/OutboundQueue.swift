@@ -19,6 +19,8 @@ struct OutboundQueue {
     private var head = 0
     private(set) var playback: Playback?
     private var nextID = 0
+    /// A producer waiting for the queue to drain (back-pressure on a TTS faster than real time).
+    var spaceWaiter: CheckedContinuation<Void, Never>?
 
     var isEmpty: Bool { head >= frames.count }
     var queuedCount: Int { frames.count - head }

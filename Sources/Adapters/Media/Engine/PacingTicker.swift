@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 
 /// One 20 ms clock per event loop that sends the next frame of every session on that loop.
 ///
@@ -40,18 +41,16 @@ final class PacingTicker: @unchecked Sendable {
     var currentIndex: UInt64 { index }
 
     private func begin() {
-        let now = NIODeadline.now()
+        let now = eventLoop.now
         if start == nil { start = now }
         schedule(after: now)
     }
 
     private func schedule(after now: NIODeadline) {
         guard let start else { return }
-        let elapsed = now.uptimeNanoseconds >= start.uptimeNanoseconds ? now.uptimeNanoseconds - start.uptimeNanoseconds : 0
-        let period = UInt64(Self.period.nanoseconds)
-        let next = elapsed / period + 1
-        index = next
-        scheduled = eventLoop.scheduleTask(deadline: start + .nanoseconds(Int64(next * period))) { [self] in
+        let next = PacingSchedule(period: Self.period.nanoseconds).next(start: start.uptimeNanoseconds, now: now.uptimeNanoseconds)
+        index = next.index
+        scheduled = eventLoop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(next.deadline)) { [self] in
             fire()
         }
     }
@@ -63,6 +62,43 @@ final class PacingTicker: @unchecked Sendable {
             scheduled = nil
             return
         }
-        schedule(after: .now())
+        schedule(after: eventLoop.now)
     }
+}
+
+/// Where the next tick goes: the first multiple of `period` after `now`, counted from `start`.
+/// Absolute deadlines keep a long run free of drift; a loop that wakes up late skips the ticks it
+/// missed rather than firing them back to back, so no session ever sends a burst.
+struct PacingSchedule: Hashable, Sendable {
+    let period: Int64
+
+    /// The next tick's index and deadline (uptime nanoseconds).
+    func next(start: UInt64, now: UInt64) -> (index: UInt64, deadline: UInt64) {
+        let elapsed = now >= start ? now - start : 0
+        let step = UInt64(period)
+        let index = elapsed / step + 1
+        return (index, start + index * step)
+    }
+}
+
+/// One ticker per event loop, shared by every session (of any transport) on that loop.
+final class PacingTickers: Sendable {
+    private let tickers = Mutex<[ObjectIdentifier: PacingTicker]>([:])
+
+    /// The ticker of `loop`, created on first use.
+    func ticker(for loop: any EventLoop) -> PacingTicker {
+        tickers.withLock { tickers in
+            if let existing = tickers[ObjectIdentifier(loop)] { return existing }
+            let ticker = PacingTicker(eventLoop: loop)
+            tickers[ObjectIdentifier(loop)] = ticker
+            return ticker
+        }
+    }
+}
+
+/// The default monotonic clock of the media path.
+public enum MonotonicTime {
+    private static let origin = ContinuousClock.now
+    /// Time since the process's first use of the media clock.
+    @Sendable public static func now() -> Duration { ContinuousClock.now - origin }
 }

@@ -13,10 +13,22 @@ public final class RTPMediaEngine: MediaEngine {
         /// The address Asterisk sends RTP to (and the engine binds).
         public var host: String
         public var portRange: ClosedRange<Int>
+        /// The format asked of Asterisk for caller audio (`format=` of externalMedia).
+        public var inboundFormat: RTPPayloadFormat
+        /// What the daemon sends: ulaw or alaw (Asterisk drops dynamic payload types on this channel).
+        public var outboundFormat: RTPPayloadFormat
+        /// How long a gap in the inbound sequence waits for a reordered packet before it is concealed.
+        public var jitterDepth: Duration
 
-        public init(host: String = "127.0.0.1", portRange: ClosedRange<Int> = 40000...40999) {
+        public init(
+            host: String = "127.0.0.1", portRange: ClosedRange<Int> = 40000...40999, inboundFormat: RTPPayloadFormat = .ulaw,
+            outboundFormat: RTPPayloadFormat = .ulaw, jitterDepth: Duration = .milliseconds(60)
+        ) {
             self.host = host
             self.portRange = portRange
+            self.inboundFormat = inboundFormat
+            self.outboundFormat = outboundFormat == .alaw ? .alaw : .ulaw
+            self.jitterDepth = jitterDepth
         }
     }
 
@@ -25,15 +37,19 @@ public final class RTPMediaEngine: MediaEngine {
     private let allocator: PortAllocator
     private let metrics: MediaMetrics
     private let logger: Logger
-    private let tickers = Mutex<[ObjectIdentifier: PacingTicker]>([:])
+    private let tickers: PacingTickers
+    private let now: @Sendable () -> Duration
 
+    /// `now` is the monotonic clock of the jitter buffers (injected in tests).
     public init(configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                metricsFactory: any MetricsFactory, logger: Logger) {
+                metricsFactory: any MetricsFactory, logger: Logger, now: @escaping @Sendable () -> Duration = MonotonicTime.now) {
         self.configuration = configuration
         self.group = group
         self.allocator = PortAllocator(range: configuration.portRange)
         self.metrics = MediaMetrics(factory: metricsFactory)
         self.logger = logger
+        self.now = now
+        self.tickers = PacingTickers()
     }
 
     /// Ports currently in use.
@@ -44,13 +60,14 @@ public final class RTPMediaEngine: MediaEngine {
             throw ProviderError(.badRequest, provider: "media", "transport \(transport.rawValue) is not supported by the RTP engine")
         }
         let loop = group.next()
-        let ticker = self.ticker(for: loop)
+        let ticker = tickers.ticker(for: loop)
         var logger = self.logger
         logger[metadataKey: "call.id"] = "\(call)"
         for port in allocator.candidates() where allocator.claim(port) {
             let allocator = self.allocator
             let session = RTPMediaSession(
-                host: configuration.host, port: port, ticker: ticker, metrics: metrics, logger: logger,
+                host: configuration.host, port: port, inboundFormat: configuration.inboundFormat, outbound: configuration.outboundFormat,
+                jitterDepth: configuration.jitterDepth, ticker: ticker, metrics: metrics, logger: logger, now: now,
                 onClose: { allocator.release(port) })
             do {
                 let channel = try await DatagramBootstrap(group: loop)
@@ -70,14 +87,5 @@ public final class RTPMediaEngine: MediaEngine {
         }
         metrics.portsExhausted.increment()
         throw ProviderError(.unavailable, provider: "media", "no free RTP port in \(configuration.portRange)")
-    }
-
-    private func ticker(for loop: any EventLoop) -> PacingTicker {
-        tickers.withLock { tickers in
-            if let existing = tickers[ObjectIdentifier(loop)] { return existing }
-            let ticker = PacingTicker(eventLoop: loop)
-            tickers[ObjectIdentifier(loop)] = ticker
-            return ticker
-        }
     }
 }

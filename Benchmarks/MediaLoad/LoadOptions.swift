@@ -1,0 +1,35 @@
+import Foundation
+
+/// Command-line options of both processes.
+struct LoadOptions {
+    var calls = 100
+    var seconds = 30
+    var transport = "rtp"
+    var warmup = 3
+    var portBase = 42_000
+
+    init(_ arguments: [String]) {
+        var i = 0
+        while i < arguments.count {
+            let value = i + 1 < arguments.count ? arguments[i + 1] : ""
+            switch arguments[i] {
+            case "--calls": calls = max(1, Int(value) ?? calls); i += 1
+            case "--seconds": seconds = max(1, Int(value) ?? seconds); i += 1
+            case "--transport": transport = value; i += 1
+            case "--warmup": warmup = max(0, Int(value) ?? warmup); i += 1
+            case "--port-base": portBase = Int(value) ?? portBase; i += 1
+            default: break
+            }
+            i += 1
+        }
+        if !["rtp", "audiosocket"].contains(transport) {
+            FileHandle.standardError.write(Data("unknown transport \(transport) (rtp | audiosocket)\n".utf8))
+            exit(2)
+        }
+    }
+
+    /// The options as arguments for the media process.
+    var serveArguments: [String] {
+        ["serve", "--calls", "\(calls)", "--transport", transport, "--port-base", "\(portBase)"]
+    }
+}

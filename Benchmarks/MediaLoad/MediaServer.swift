@@ -1,0 +1,99 @@
+import Application
+import CBatchIO
+import Domain
+import Foundation
+import Logging
+import Media
+import Metrics
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// The media process: N sessions through the real media path. Inbound: decode, upsample to 16 kHz,
+/// VAD on every frame. Outbound: an endless 16 kHz reply per call, converted to the wire format and
+/// paced by the shared tick. Talks to the generator over stdin/stdout.
+enum MediaServer {
+    /// Counted across all calls.
+    final class Counters: Sendable {
+        let framesIn = Atomic<Int>(0)
+        let speechFrames = Atomic<Int>(0)
+    }
+
+    static func run(_ options: LoadOptions) async {
+        batchio_raise_fd_limit(65_536)
+        var logger = Logger(label: "media-load")
+        logger.logLevel = .error
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let counters = Counters()
+        let reply = AudioFrame(samples: (0..<320).map { Int16(6000 * sin(2 * Double.pi * 440 * Double($0) / 16_000)) }, sampleRate: 16_000)
+        say("BASE")
+        _ = await readLineOffPool()  // the generator sampled the baseline memory
+
+        var sessions: [any MediaSession] = []
+        var ready = "READY"
+        do {
+            switch options.transport {
+            case "audiosocket":
+                let engine = AudioSocketMediaEngine(configuration: .init(host: "127.0.0.1", port: 0), group: group,
+                                                    metricsFactory: NOOPMetricsHandler.instance, logger: logger)
+                let port = try await engine.start()
+                ready += " \(port)"
+                for i in 0..<options.calls {
+                    let uuid = String(format: "%08x-0000-4000-8000-%012x", i, i)
+                    sessions.append(try engine.openSession(for: CallID("load-\(i)"), uuid: uuid, wireRate: 16_000))
+                    ready += " \(uuid)"
+                }
+            default:
+                let range = options.portBase...(options.portBase + 2 * options.calls + 200)
+                let engine = RTPMediaEngine(configuration: .init(host: "127.0.0.1", portRange: range), group: group,
+                                            metricsFactory: NOOPMetricsHandler.instance, logger: logger)
+                for i in 0..<options.calls {
+                    let session = try await engine.openSession(for: CallID("load-\(i)"), transport: .rtp)
+                    sessions.append(session)
+                    ready += " \((session as? RTPMediaSession)?.localPort ?? 0)"
+                }
+            }
+        } catch {
+            say("ERROR \(error)")
+            exit(1)
+        }
+        for session in sessions {
+            Task {
+                var vad = VoiceActivityDetector()
+                for await frame in session.inbound {
+                    counters.framesIn.add(1, ordering: .relaxed)
+                    if vad.isSpeech(frame) { counters.speechFrames.add(1, ordering: .relaxed) }
+                }
+            }
+            Task {
+                // An endless reply, pulled as the paced output makes room.
+                let stream = AudioStream(unfolding: { reply })
+                _ = try? await session.play(stream) {}
+            }
+        }
+        say(ready)
+        _ = await readLineOffPool()  // STOP
+        var lost = 0, late = 0
+        for session in sessions {
+            if let rtp = session as? RTPMediaSession {
+                let stats = rtp.statistics
+                lost += stats.lost
+                late += stats.late
+            }
+        }
+        say(#"STATS {"frames_in":\#(counters.framesIn.load(ordering: .relaxed)),"speech_frames":\#(counters.speechFrames.load(ordering: .relaxed)),"# +
+            #""inbound_lost":\#(lost),"inbound_late":\#(late)}"#)
+        exit(0)
+    }
+
+    static func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    /// Reads a line of stdin on a thread of its own (never blocks the concurrency pool).
+    static func readLineOffPool() async -> String? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
+            Thread { continuation.resume(returning: readLine()) }.start()
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Domain
+import Synchronization
+
+/// The outbound half every transport shares: `play()` converts provider audio (any rate) into wire
+/// frames and queues them; the event loop's pacing tick takes exactly one frame per 20 ms with
+/// `next()`; `flush()` drops the queue so the next tick sends nothing (barge-in within one frame).
+final class PacedOutput: Sendable {
+    /// How a 20 ms frame of wire-rate PCM is encoded.
+    enum Encoding: Sendable {
+        case ulaw, alaw, l16LittleEndian
+    }
+
+    let wireRate: Int
+    let encoding: Encoding
+    private let queue = Mutex(OutboundQueue())
+    /// A producer ahead of real time by more than this many frames (2 s) waits until the queue is
+    /// down to `lowWater`: memory per call stays bounded however long the reply.
+    static let highWater = 100
+    static let lowWater = 50
+
+    init(wireRate: Int, encoding: Encoding) {
+        self.wireRate = wireRate
+        self.encoding = encoding
+    }
+
+    /// One frame to send: its payload and whether it starts a talk spurt (RTP marker).
+    struct Frame {
+        let payload: [UInt8]
+        let first: Bool
+    }
+
+    /// Plays `audio`; see `MediaSession.play`.
+    func play(_ audio: AudioStream, onFirstFrame: @escaping @Sendable () -> Void) async throws(ProviderError) -> PlaybackOutcome {
+        let (id, previous, space) = queue.withLock { queue in
+            let space = queue.spaceWaiter
+            queue.spaceWaiter = nil
+            let (id, previous) = queue.begin(onFirstFrame: onFirstFrame)
+            return (id, previous, space)
+        }
+        space?.resume()
+        resume(previous, interrupted: true)
+        var converter = OutboundConverter(wireRate: wireRate)
+        var failure: ProviderError?
+        do {
+            for try await chunk in audio {
+                let frames = converter.append(chunk).map(encode)
+                let (current, full) = queue.withLock { queue in
+                    queue.enqueue(frames, for: id)
+                    return (queue.playback?.id == id, queue.queuedCount > Self.highWater)
+                }
+                if !current { break }
+                if full { await waitForSpace(id) }
+            }
+        } catch {
+            failure = (error as? ProviderError) ?? ProviderError(.badResponse, provider: "tts", "\(error)")
+        }
+        if let last = converter.finish() {
+            let payload = encode(last)
+            queue.withLock { $0.enqueue([payload], for: id) }
+        }
+        queue.withLock { $0.producerFinished(id) }
+        let outcome = await withTaskCancellationHandler {
+            await withCheckedContinuation { (waiter: CheckedContinuation<PlaybackOutcome, Never>) in
+                switch queue.withLock({ $0.wait(id, waiter) }) {
+                case .registered: break
+                case .finished(let outcome): waiter.resume(returning: outcome)
+                case .gone: waiter.resume(returning: .interrupted(sent: .zero))
+                }
+            }
+        } onCancel: {
+            let stopped = self.queue.withLock { queue in queue.playback?.id == id ? queue.takeInterrupted() : nil }
+            self.resume(stopped, interrupted: true)
+        }
+        if let failure, case .completed(let sent) = outcome, sent == .zero { throw failure }
+        return outcome
+    }
+
+    private func waitForSpace(_ id: Int) async {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let now = queue.withLock { queue -> Bool in
+                guard queue.playback?.id == id, queue.queuedCount > Self.lowWater, queue.spaceWaiter == nil else { return true }
+                queue.spaceWaiter = waiter
+                return false
+            }
+            if now { waiter.resume() }
+        }
+    }
+
+    /// Frames waiting to be sent.
+    var queuedFrames: Int { queue.withLock { $0.queuedCount } }
+
+    /// Drops queued audio; the current playback returns `.interrupted`.
+    func flush() {
+        let (stopped, space) = queue.withLock { queue in
+            let space = queue.spaceWaiter
+            queue.spaceWaiter = nil
+            return (queue.takeInterrupted(), space)
+        }
+        space?.resume()
+        resume(stopped, interrupted: true)
+    }
+
+    /// The frame for this tick, if any (call once per tick). Runs the first-frame callback and resumes a
+    /// playback that just completed.
+    func next() -> Frame? {
+        let (next, space) = queue.withLock { queue in
+            let next = queue.next()
+            var space: CheckedContinuation<Void, Never>?
+            if queue.spaceWaiter != nil, queue.queuedCount <= Self.lowWater {
+                space = queue.spaceWaiter
+                queue.spaceWaiter = nil
+            }
+            return (next, space)
+        }
+        space?.resume()
+        next.firstFrameCallback?()
+        resume(next.completed, interrupted: false)
+        guard let payload = next.payload else { return nil }
+        return Frame(payload: payload, first: next.first)
+    }
+
+    private func encode(_ samples: [Int16]) -> [UInt8] {
+        switch encoding {
+        case .ulaw: samples.map(G711.ulawEncode)
+        case .alaw: samples.map(G711.alawEncode)
+        case .l16LittleEndian: L16.encodeLittleEndian(samples)
+        }
+    }
+
+    private func resume(_ playback: OutboundQueue.Playback?, interrupted: Bool) {
+        guard let playback else { return }
+        let sent = Duration.milliseconds(20 * playback.sentFrames)
+        playback.waiter?.resume(returning: interrupted ? .interrupted(sent: sent) : .completed(sent: sent))
+    }
+}

@@ -1,0 +1,118 @@
+import Domain
+@testable import Media
+import NIOCore
+import NIOEmbedded
+import Synchronization
+import Testing
+
+final class TickRecorder: PacingTicker.Client, @unchecked Sendable {
+    let loop: EmbeddedEventLoop
+    let ticks = Mutex<[(index: UInt64, at: UInt64)]>([])
+    init(loop: EmbeddedEventLoop) { self.loop = loop }
+    func tick(_ index: UInt64) {
+        let at = loop.now.uptimeNanoseconds
+        ticks.withLock { $0.append((index, at)) }
+    }
+}
+
+@Suite("Pacing")
+struct PacingTests {
+    let period: Int64 = 20_000_000
+
+    @Test func scheduleHasNoDriftOverAnHour() {
+        let schedule = PacingSchedule(period: period)
+        let start: UInt64 = 1_000_000_007
+        var now = start
+        for _ in 0..<180_000 {
+            // Every wake-up is 0.3 ms late; deadlines stay on the grid anyway.
+            let next = schedule.next(start: start, now: now)
+            #expect((next.deadline - start) % UInt64(period) == 0)
+            now = next.deadline + 300_000
+        }
+        let last = schedule.next(start: start, now: now)
+        #expect(last.index == 180_001)
+        #expect(last.deadline == start + 180_001 * UInt64(period))
+    }
+
+    @Test func aLateWakeUpSkipsInsteadOfBursting() {
+        let schedule = PacingSchedule(period: period)
+        // Tick 3 (60 ms) ran 75 ms late, at 135 ms: the next tick is 7 (140 ms), not 4, 5, 6, 7 back to back.
+        let next = schedule.next(start: 0, now: 135_000_000)
+        #expect(next.index == 7)
+        #expect(next.deadline == 7 * UInt64(period))
+        let again = schedule.next(start: 0, now: next.deadline)
+        #expect(again.index == 8, "one tick per period after catching up")
+    }
+
+    @Test func tickerFiresOncePerPeriodOnAnInjectedClock() {
+        let loop = EmbeddedEventLoop()
+        let ticker = PacingTicker(eventLoop: loop)
+        let a = TickRecorder(loop: loop)
+        let b = TickRecorder(loop: loop)
+        ticker.add(a)
+        ticker.add(b)
+        loop.run()
+        let started = loop.now.uptimeNanoseconds
+        loop.advanceTime(by: .seconds(10))
+        let ticksA = a.ticks.withLock { $0 }
+        #expect(ticksA.count == 500)
+        #expect(b.ticks.withLock { $0.count } == 500, "one shared tick serves every session")
+        for (n, tick) in ticksA.enumerated() {
+            #expect(tick.index == UInt64(n + 1))
+            #expect(tick.at - started == UInt64(n + 1) * 20_000_000)
+        }
+        ticker.remove(b)
+        loop.run()
+        loop.advanceTime(by: .milliseconds(100))
+        #expect(b.ticks.withLock { $0.count } == 500)
+        #expect(a.ticks.withLock { $0.count } == 505)
+        ticker.remove(a)
+        loop.run()
+        loop.advanceTime(by: .milliseconds(100))
+        #expect(a.ticks.withLock { $0.count } == 505, "no tick once nobody listens")
+    }
+
+    @Test func pacedOutputSendsOneFramePerTickAndFlushesAtOnce() async throws {
+        let output = PacedOutput(wireRate: 8_000, encoding: .ulaw)
+        let audio = AudioFrame(samples: tone(440, rate: 16_000, seconds: 1), sampleRate: 16_000)
+        let first = Mutex(0)
+        async let outcome = output.play(audioStream([audio])) { first.withLock { $0 += 1 } }
+        // Wait until the producer queued everything.
+        var frames: [PacedOutput.Frame] = []
+        for _ in 0..<200 {
+            if let frame = output.next() { frames.append(frame); break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        for _ in 0..<9 { if let frame = output.next() { frames.append(frame) } }
+        #expect(frames.count == 10)
+        #expect(frames.map(\.first) == [true] + Array(repeating: false, count: 9))
+        #expect(frames.allSatisfy { $0.payload.count == 160 })
+        output.flush()
+        #expect(output.next() == nil, "nothing after a flush")
+        let result = try await outcome
+        #expect(result == .interrupted(sent: .milliseconds(200)))
+        #expect(first.withLock { $0 } == 1)
+    }
+}
+
+@Suite("Outbound back-pressure")
+struct BackPressureTests {
+    @Test func aFastProducerWaitsInsteadOfQueueingTheWholeReply() async throws {
+        let output = PacedOutput(wireRate: 8_000, encoding: .ulaw)
+        // 20 s of audio in 20 ms chunks, produced as fast as it is taken.
+        let chunks = (0..<1000).map { _ in AudioFrame(samples: [Int16](repeating: 100, count: 320), sampleRate: 16_000) }
+        async let outcome = output.play(audioStream(chunks)) {}
+        // The producer stops at the high-water mark (plus the chunk that crossed it); on a loaded machine
+        // it may take a while to get there, so wait for it rather than for a fixed time.
+        #expect(await eventually { output.queuedFrames >= PacedOutput.highWater })
+        try await Task.sleep(for: .milliseconds(200))
+        let queued = output.queuedFrames
+        guard queued > PacedOutput.lowWater else { Issue.record("only \(queued) frames queued"); output.flush(); _ = try await outcome; return }
+        #expect(queued > PacedOutput.lowWater && queued <= PacedOutput.highWater + 1, "\(queued) frames were queued at once")
+        // Draining to the low-water mark lets it produce again.
+        for _ in 0..<(queued - PacedOutput.lowWater) { _ = output.next() }
+        #expect(await eventually { output.queuedFrames > PacedOutput.lowWater })
+        output.flush()
+        guard case .interrupted = try await outcome else { Issue.record("expected interrupted"); return }
+    }
+}
