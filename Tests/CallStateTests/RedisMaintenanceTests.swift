@@ -47,3 +47,22 @@ struct RedisMaintenanceTests {
         await fresh.close()
     }
 }
+
+@Suite("Redis cancellation")
+struct RedisCancellationTests {
+    /// A cancelled caller is not a Redis outage: the repository stays connected and nothing is queued.
+    @Test(.enabled(if: redisInstalled)) func cancelledCallerDoesNotDegradeTheRepository() async throws {
+        let repository = SharedRedis.freshRepository()
+        try await repository.save(
+            Call(
+                id: "cx", tenantID: "t", channelID: "ch", conversationID: "v", direction: .inbound, callerNumber: "+15550000000",
+                calleeNumber: "100", instanceID: "i1", createdAt: Timestamp(millisecondsSinceEpoch: 1)))
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await repository.update("cx") { $0.metadata["k"] = "v" }
+        }
+        _ = try? await task.value
+        #expect(await repository.dependencyState() == .connected)
+        #expect(await repository.pendingWriteCount == 0)
+    }
+}
