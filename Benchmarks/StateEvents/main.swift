@@ -13,19 +13,21 @@ struct Report: Codable {
 }
 
 var report = Report()
-let policies: [(String, SpoolConfiguration.FsyncPolicy, Int)] = [
-    ("never", .never, 200), ("batch:50", .batch(interval: .milliseconds(50)), 200), ("always", .always, 50),
+// (name, policy, concurrent calls, events per call)
+let runs: [(String, SpoolConfiguration.FsyncPolicy, Int, Int)] = [
+    ("never", .never, 100, 200), ("batch:50", .batch(interval: .milliseconds(50)), 100, 200), ("always", .always, 100, 50),
+    ("always,1-call", .always, 1, 500),
 ]
-for (name, policy, perCall) in policies {
-    let rate = try await spoolThroughput(policy: policy, calls: 100, eventsPerCall: perCall)
+for (name, policy, calls, perCall) in runs {
+    let rate = try await spoolThroughput(policy: policy, calls: calls, eventsPerCall: perCall)
     report.spoolEventsPerSecond[name] = rate.rounded()
-    print("spool fsync=\(name): \(Int(rate)) events/s (100 concurrent calls, \(100 * perCall) events)")
+    print("spool fsync=\(name): \(Int(rate)) events/s (\(calls) concurrent calls, \(calls * perCall) events)")
 }
 for appendfsync in ["everysec", "always"] {
     if let redis = try await redisRoundTrip(updates: 5000, appendfsync: appendfsync) {
         report.redisUpdateMicros[appendfsync] = (redis.update * 10).rounded() / 10
         report.redisSaveMicros[appendfsync] = (redis.save * 10).rounded() / 10
-        print("redis appendfsync=\(appendfsync): \(report.redisUpdateMicros[appendfsync]!) µs per update (GET + CAS script), \(report.redisSaveMicros[appendfsync]!) µs per save")
+        print("redis appendfsync=\(appendfsync): \(report.redisUpdateMicros[appendfsync]!) µs per update (CAS script on the cached copy), \(report.redisSaveMicros[appendfsync]!) µs per save")
     } else {
         print("redis: skipped (redis-server not found)")
     }

@@ -4,6 +4,9 @@ import Logging
 import TestSupport
 import Testing
 
+/// Runs when redis-server is installed (`make test` installs it); skipped, not failed, otherwise.
+let redisInstalled = ExternalBinary.onPath("redis-server") != nil
+
 @Suite("Redis call repository")
 struct RedisCallRepositoryTests {
     func makeCall(_ id: String, tenant: String = "t1", instance: InstanceID = "i1") -> Call {
@@ -30,7 +33,31 @@ struct RedisCallRepositoryTests {
         }
     }
 
-    @Test func documentUsesTheKeySchemaAndTTLs() async throws {
+    @Test(.enabled(if: redisInstalled)) func sharedServerStarts() {
+        #expect(SharedRedis.server != nil, "redis-server is installed but did not start")
+    }
+
+    /// Two instances write the same call: the second's cached copy is stale, and the update must still
+    /// apply its rule to the stored call, not to the stale copy.
+    @Test(.enabled(if: redisInstalled)) func staleCacheNeverDecidesAnUpdate() async throws {
+        let (first, database) = SharedRedis.freshRepositoryAndDatabase()
+        let second = RedisCallRepository(
+            configuration: RedisConfiguration(endpoint: RedisEndpoint(host: "127.0.0.1", port: try #require(SharedRedis.server).port, database: database)),
+            clock: WallClock(), logger: Logger(label: "second"))
+        try await first.save(makeCall("shared"))
+        _ = try await second.update("shared") { try $0.answer(at: Timestamp(millisecondsSinceEpoch: 2000)) }
+        // `first` still caches the ringing call; activating needs the answered one from Redis.
+        let (activated, _) = try await first.update("shared") { try $0.activate(at: Timestamp(millisecondsSinceEpoch: 3000)) }
+        #expect(activated.state == .active)
+        #expect(activated.version == 3)
+        _ = try await second.update("shared") { $0.metadata["by"] = "second" }
+        let (final, _) = try await first.update("shared") { $0.metadata["also"] = "first" }
+        #expect(final.metadata == ["by": "second", "also": "first"])
+        #expect(final.version == 5)
+        await second.close()
+    }
+
+    @Test(.enabled(if: redisInstalled)) func documentUsesTheKeySchemaAndTTLs() async throws {
         let server = try #require(SharedRedis.server, "redis-server not installed")
         let (repo, database) = SharedRedis.freshRepositoryAndDatabase()
         try await repo.save(makeCall("doc-1", tenant: "acme", instance: "node-a"))
@@ -55,7 +82,7 @@ struct RedisCallRepositoryTests {
 
     /// Redis is killed mid-run: the repository keeps serving from its cache (degraded), queues the
     /// writes, and writes them back in order once Redis is back. A fresh repository then sees it all.
-    @Test func outageServesFromCacheAndWritesBack() async throws {
+    @Test(.enabled(if: redisInstalled)) func outageServesFromCacheAndWritesBack() async throws {
         let server = try #require(try RedisServerProcess(), "redis-server not installed")
         let configuration = RedisConfiguration(
             endpoint: RedisEndpoint(host: "127.0.0.1", port: server.port), reconnectInitial: .milliseconds(20),
@@ -97,7 +124,7 @@ struct RedisCallRepositoryTests {
         await fresh.close()
     }
 
-    @Test func unknownCallDuringOutageIsUnavailableNotMissing() async throws {
+    @Test(.enabled(if: redisInstalled)) func unknownCallDuringOutageIsUnavailableNotMissing() async throws {
         let server = try #require(try RedisServerProcess(), "redis-server not installed")
         let configuration = RedisConfiguration(endpoint: RedisEndpoint(host: "127.0.0.1", port: server.port))
         let writer = RedisCallRepository(configuration: configuration, clock: WallClock(), logger: Logger(label: "w"))

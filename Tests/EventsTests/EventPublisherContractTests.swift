@@ -34,7 +34,7 @@ struct EventPublisherContractTests {
                 },
                 finish: { try? FileManager.default.removeItem(atPath: directory) })
         case .kafka:
-            guard let cluster = try KafkaMockClusterProcess() else { return nil }
+            guard let cluster = try KafkaMockClusterProcess() else { return nil }  // not built: the test is skipped
             let publisher = try KafkaEventPublisherTests.makePublisher(cluster, spool: directory)
             let runner = Task { try await publisher.run() }
             return Harness(
@@ -54,7 +54,9 @@ struct EventPublisherContractTests {
 
     @Test(arguments: Kind.allCases)
     func everyAcceptedEventIsDeliveredInPerCallOrder(kind: Kind) async throws {
-        let harness = try #require(try makeHarness(kind), "kafka-mock-cluster not built")
+        guard let harness = try makeHarness(kind) else {
+            try Test.cancel("kafka-mock-cluster not built")
+        }
         let calls = (0..<10).map { KafkaEventPublisherTests.callEvents($0, count: 8) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for events in calls {

@@ -61,6 +61,9 @@ public final class RedisConnection: Sendable {
         let result: Result<[RedisValue], ProviderError>
         do {
             result = try await thread.runIfActive { self.runBlocking(commands) }
+        } catch is CancellationError {
+            // The caller's task was cancelled before the command was sent: not a Redis failure.
+            throw ProviderError(.cancelled, provider: "redis", "cancelled before sending")
         } catch {
             throw ProviderError(.unavailable, provider: "redis", "connection closed")
         }

@@ -35,6 +35,7 @@ extension KafkaEventPublisher {
             if clock.monotonic() - lastTick >= .milliseconds(50) {
                 lastTick = clock.monotonic()
                 await checkpoint()
+                await probeIfIdleAndDown(producer)
             }
             if let fatal = producer.fatalError() {
                 logger.error("Kafka producer failed fatally; replacing it", metadata: ["error": "\(fatal)"])
@@ -161,6 +162,23 @@ extension KafkaEventPublisher {
             logger.error("cannot update the event spool checkpoint", metadata: ["error": "\(error)"])
         }
         metrics.update(spool)
+    }
+
+    /// While the brokers are marked down and nothing is in flight (so no delivery report will say
+    /// they are back), asks for metadata every 2 s to bring `/ready` back to `connected`.
+    private func probeIfIdleAndDown(_ producer: KafkaProducer) async {
+        let now = clock.monotonic()
+        let due = state.withLock { s -> Bool in
+            guard s.brokersDown, s.tracker.inFlight == 0, now - s.lastProbe >= .seconds(2) else { return false }
+            s.lastProbe = now
+            return true
+        }
+        guard due else { return }
+        let reachable = (try? await io.runIfActive { producer.brokersReachable(timeout: .milliseconds(500)) }) ?? false
+        if reachable {
+            state.withLock { $0.brokersDown = false }
+            logger.info("Kafka brokers reachable again")
+        }
     }
 
     private func stop(_ producer: KafkaProducer) async {

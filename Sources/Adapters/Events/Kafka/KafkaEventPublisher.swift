@@ -27,6 +27,7 @@ public final class KafkaEventPublisher: EventPublisher, HealthReporting, Service
         var tracker: DeliveryTracker
         var brokersDown = false
         var lastProgress: Duration
+        var lastProbe: Duration = .zero
         var running = false
         var fatal: String?
     }

@@ -96,6 +96,15 @@ final class KafkaProducer: @unchecked Sendable {
         return .failed(String(cString: rd_kafka_err2str(error)))
     }
 
+    /// Whether a broker answers a metadata request for the topic within `timeout` (blocks; call it off
+    /// the cooperative pool). Used to notice that brokers are back while no event is flowing.
+    func brokersReachable(timeout: Duration) -> Bool {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let error = rd_kafka_metadata(handle, 0, topic, &metadata, Int32(clamping: timeout.milliseconds))
+        if let metadata { rd_kafka_metadata_destroy(metadata) }
+        return error == RD_KAFKA_RESP_ERR_NO_ERROR
+    }
+
     /// The fatal error of an idempotent producer, if one was raised (the producer must be replaced).
     func fatalError() -> String? {
         var text = [CChar](repeating: 0, count: 512)
