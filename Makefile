@@ -8,7 +8,7 @@ APT_PACKAGES = libespeak-ng-dev espeak-ng-data libpocketsphinx-dev pocketsphinx-
 APT_TEST_PACKAGES = espeak-ng
 APT = DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120
 
-.PHONY: all deps test-deps build release run check-config test embed clean help
+.PHONY: all deps test-deps build release run check-config test embed clean help bench-speech
 
 all: build
 
@@ -18,6 +18,7 @@ help:
 	@echo "make release       optimised build (.build/release/voicegatewayd)"
 	@echo "make check-config  validate the configuration (CONFIG=path to overlay a file)"
 	@echo "make embed         regenerate the embedded default from etc/voicegatewayd.yaml"
+	@echo "make bench-speech  measure TTS adapter overhead (vendor first byte -> first frame) against fake vendors"
 
 # Installs missing Debian packages when run as root; otherwise says what to install.
 define apt_ensure
@@ -53,6 +54,11 @@ check-config: build
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Release build; the last line printed is one JSON object (per provider p50/p99 in microseconds).
+bench-speech: deps
+	$(SWIFT) build -c release --product bench-speech
+	./.build/release/bench-speech
 
 embed:
 	./scripts/embed-defaults.sh

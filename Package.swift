@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "voicegatewayd", targets: ["VoiceGatewayd"]),
+        .executable(name: "bench-speech", targets: ["bench-speech"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -152,6 +153,13 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Sources/VoiceGatewayd", swiftSettings: swiftSettings
+        ),
+
+        // MARK: Benchmarks (release builds: `make bench-speech`)
+        .executableTarget(
+            name: "bench-speech",
+            dependencies: ["Domain", "Speech", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/SpeechOverhead", swiftSettings: swiftSettings
         ),
 
         // MARK: Tests
