@@ -144,4 +144,20 @@ struct STTContractTests {
         }
         await fake.close()
     }
+
+    /// A 200 answer in the right shape but without the text is not an empty transcript (Google's `{}` is:
+    /// it documents an empty object for "nothing recognised").
+    @Test(arguments: [(STTVendor.openai, #"{"task":"transcribe"}"#, true), (.azure, #"{"RecognitionStatus":"Success","Offset":0}"#, true), (.google, "{}", false)])
+    func answersWithoutTextAreRejected(_ vendor: STTVendor, _ body: String, _ rejected: Bool) async throws {
+        let server = try await FakeVendorServer { _ in .json(body) }
+        let stt = Self.adapter(vendor, base: server.baseURL, timeout: .seconds(20))
+        do {
+            let (final, _) = try await Self.run(stt)
+            #expect(!rejected, "accepted as '\(final.text)'")
+            #expect(final.text.isEmpty)
+        } catch {
+            #expect(rejected && error.kind == .badResponse, "\(error)")
+        }
+        await server.close()
+    }
 }
