@@ -101,7 +101,7 @@ enum HTTPSTTFakes {
             }
         case .wrongContentType:
             return FakeVendorServer.Response(contentType: "text/html", chunks: [Array("<html><body>Bad Gateway</body></html>".utf8)])
-        case .corruptFrame:
+        case .corruptFrame, .cutOff:
             return FakeVendorServer.Response(contentType: "application/json", chunks: [Array(#"{"text":"what is my balance"}"#.utf8)], truncate: true)
         }
     }

@@ -16,7 +16,7 @@ enum STTVendor: String, CaseIterable, Sendable {
 
 /// How a fake vendor behaves.
 enum STTBehaviour: String, CaseIterable, Sendable {
-    case answer, unauthorized, rateLimited, serverError, slow, invalidJSON, errorBodyWith200, wrongContentType, corruptFrame
+    case answer, unauthorized, rateLimited, serverError, slow, invalidJSON, errorBodyWith200, wrongContentType, corruptFrame, cutOff
     static let failures = allCases.filter { $0 != .answer }
 }
 
@@ -127,6 +127,8 @@ struct STTContractTests {
         case .serverError: .server
         case .slow: .timeout
         case .invalidJSON, .wrongContentType, .corruptFrame: .badResponse
+        // A REST answer cut short is a broken answer; a stream cut without a close frame is a network failure.
+        case .cutOff: vendor.isStreaming ? .network : .badResponse
         case .errorBodyWith200: vendor == .transcribe ? .badRequest : vendor == .deepgram ? .server : .badResponse
         }
     }

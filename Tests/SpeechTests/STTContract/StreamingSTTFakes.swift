@@ -172,6 +172,7 @@ enum StreamingSTTFakes {
             return transcribe ? [exception("BadRequestException", "Your request timed out because no new audio was received")]
                 : [.text(#"{"type":"Error","description":"Something went wrong","message":"internal","variant":"error"}"#)]
         case .wrongContentType: return transcribe ? [.text(#"{"Message":"text"}"#)] : [.binary([1, 2, 3])]
+        case .cutOff: return [reply(vendor, partial: true), .drop]
         case .corruptFrame:
             var bytes = transcriptEvent(spoken, partial: false)
             bytes[bytes.count - 1] ^= 0xFF  // message CRC no longer matches

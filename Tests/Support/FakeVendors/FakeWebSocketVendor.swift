@@ -40,6 +40,8 @@ public final class FakeWebSocketVendor: Sendable {
         case pause(Duration)
         /// Send a close frame with `code` and `reason`, then close the connection.
         case close(code: UInt16, reason: String = "")
+        /// Cut the TCP connection without a close frame.
+        case drop
     }
 
     private let channel: any Channel

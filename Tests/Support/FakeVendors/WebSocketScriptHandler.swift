@@ -77,6 +77,8 @@ final class WebSocketScriptHandler: ChannelInboundHandler, @unchecked Sendable {
             case .binary(let bytes):
                 let frame = WebSocketFrame(fin: true, opcode: .binary, data: ByteBuffer(bytes: bytes))
                 loop.scheduleTask(deadline: at) { bound.value.writeAndFlush(NIOAny(frame), promise: nil) }
+            case .drop:
+                loop.scheduleTask(deadline: at) { bound.value.close(promise: nil) }
             case .close(let code, let reason):
                 var data = ByteBuffer()
                 data.writeInteger(code)

@@ -74,7 +74,11 @@ final class WebSocketTranscription: TranscriptionSession {
                     opened.signal(nil)
                     try await session.pump(inbound: inbound, outbound: outbound)
                 }
-                session.end(Self.classify(close: close, provider: provider))
+                let failure = Self.classify(close: close, provider: provider)
+                if let failure, !session.state.withLock({ $0.failure != nil || $0.ended }) {
+                    logger.warning("provider stream failed", metadata: ["provider": "\(provider)", "error.kind": "\(failure.kind)", "error": "\(failure.message)"])
+                }
+                session.end(failure)
             } catch {
                 let failure = (error as? WebSocketClientError) == .webSocketUpgradeFailed
                     ? await UpgradeRefusal.classify(url: url, headers: headers, provider: provider, timeout: timeout)
