@@ -8,7 +8,7 @@ APT_PACKAGES = libespeak-ng-dev espeak-ng-data libpocketsphinx-dev pocketsphinx-
 APT_TEST_PACKAGES = espeak-ng redis-server kcat
 APT = DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120
 
-.PHONY: all deps test-deps build release run check-config test embed clean help bench-state-events fuzz bench-media
+.PHONY: all deps test-deps build release run check-config test embed clean help bench-state-events fuzz bench-media bench-speech
 
 all: build
 
@@ -21,6 +21,7 @@ help:
 	@echo "make bench-state-events  spool, Redis and Kafka-outage benchmark (JSON on the last line)"
 	@echo "make fuzz          run each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make bench-media   media load benchmark: CALLS=1000 SECONDS=30 [TRANSPORT=rtp|audiosocket]"
+	@echo "make bench-speech  measure TTS adapter overhead (vendor first byte -> first frame) against fake vendors"
 
 # Installs missing Debian packages when run as root; otherwise says what to install.
 define apt_ensure
@@ -72,6 +73,11 @@ TRANSPORT ?= rtp
 bench-media: deps
 	$(SWIFT) build -c release --product MediaLoad
 	./.build/release/MediaLoad --calls $(CALLS) --seconds $(SECONDS) --transport $(TRANSPORT)
+# Release build; the last line printed is one JSON object (per provider p50/p99 in microseconds).
+
+bench-speech: deps
+	$(SWIFT) build -c release --product bench-speech
+	./.build/release/bench-speech
 
 embed:
 	./scripts/embed-defaults.sh

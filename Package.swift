@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "voicegatewayd", targets: ["VoiceGatewayd"]),
         .executable(name: "kafka-mock-cluster", targets: ["KafkaMockCluster"]),
         .executable(name: "bench-state-events", targets: ["BenchStateEvents"]),
+        .executable(name: "bench-speech", targets: ["bench-speech"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -189,6 +190,12 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Benchmarks/MediaLoad", swiftSettings: swiftSettings
+        ),
+        // MARK: Benchmarks (release builds: `make bench-speech`)
+        .executableTarget(
+            name: "bench-speech",
+            dependencies: ["Domain", "Speech", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/SpeechOverhead", swiftSettings: swiftSettings
         ),
 
         // MARK: Tests

@@ -23,11 +23,14 @@ public final class TranscribeSpeechToText: SpeechToText {
         public var credentials: AWSCredentials
         /// Override for tests; empty for `wss://transcribestreaming.{region}.amazonaws.com:8443`.
         public var endpoint: String
+        /// Bounds the handshake and the wait for the last results after the end of audio.
+        public var timeout: Duration
 
-        public init(region: String, credentials: AWSCredentials, endpoint: String = "") {
+        public init(region: String, credentials: AWSCredentials, endpoint: String = "", timeout: Duration = .seconds(30)) {
             self.region = region
             self.credentials = credentials
             self.endpoint = endpoint
+            self.timeout = timeout
         }
     }
 
@@ -36,7 +39,7 @@ public final class TranscribeSpeechToText: SpeechToText {
     private let signer: SigV4Signer
     private let logger: Logger
 
-    public init(name: String = "aws", configuration: Configuration, logger: Logger) {
+    public init(name: String = "transcribe", configuration: Configuration, logger: Logger) {
         self.name = name
         self.configuration = configuration
         self.signer = SigV4Signer(credentials: configuration.credentials, region: configuration.region, service: "transcribe")
@@ -58,7 +61,8 @@ public final class TranscribeSpeechToText: SpeechToText {
 
     public func startSession(_ options: TranscriptionOptions) async throws(ProviderError) -> any TranscriptionSession {
         try await WebSocketTranscription.open(
-            url: presignedURL(options), headers: HTTPFields(), provider: name, dialect: TranscribeDialect(), logger: logger)
+            url: presignedURL(options), headers: HTTPFields(), provider: name, dialect: TranscribeDialect(), timeout: configuration.timeout,
+            logger: logger)
     }
 }
 

@@ -50,7 +50,10 @@ public final class AzureSpeechToText: SpeechToText {
         let answer = try http.decode(Answer.self, from: try await http.body(of: response))
         switch answer.RecognitionStatus {
         case "Success":
-            return Transcript(text: answer.DisplayText ?? "", isFinal: true)
+            guard let text = answer.DisplayText else {
+                throw http.fail(ProviderError(.badResponse, provider: name, "RecognitionStatus Success without DisplayText"), request: nil)
+            }
+            return Transcript(text: text, isFinal: true)
         case "NoMatch", "InitialSilenceTimeout", "BabbleTimeout":
             return Transcript(text: "", isFinal: true)
         case let status:

@@ -22,8 +22,14 @@ public final class DeepgramSpeechToText: SpeechToText {
         public var model: String
         /// Silence (ms) after which Deepgram finalises a segment.
         public var endpointingMs: Int
+        /// Bounds the handshake and the wait for the last results after `CloseStream`.
+        public var timeout: Duration
 
-        public init(baseURL: String = "wss://api.deepgram.com", apiKey: String, model: String = "nova-2", endpointingMs: Int = 300) {
+        public init(
+            baseURL: String = "wss://api.deepgram.com", apiKey: String, model: String = "nova-2", endpointingMs: Int = 300,
+            timeout: Duration = .seconds(30)
+        ) {
+            self.timeout = timeout
             self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
             self.apiKey = apiKey
             self.model = model
@@ -56,7 +62,8 @@ public final class DeepgramSpeechToText: SpeechToText {
     public func startSession(_ options: TranscriptionOptions) async throws(ProviderError) -> any TranscriptionSession {
         var headers = HTTPFields()
         headers[.authorization] = "Token \(configuration.apiKey)"
-        return try await WebSocketTranscription.open(url: url(options), headers: headers, provider: name, dialect: DeepgramDialect(), logger: logger)
+        return try await WebSocketTranscription.open(url: url(options), headers: headers, provider: name, dialect: DeepgramDialect(),
+            timeout: configuration.timeout, logger: logger)
     }
 }
 

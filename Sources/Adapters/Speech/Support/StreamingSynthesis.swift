@@ -16,15 +16,16 @@ enum StreamingSynthesis {
                 let response = try await http.send(request)
                 try http.expectContentType(response, contentTypes)
                 var decoder = PCMDecoder(sampleRate: sampleRate)
-                var first = true
                 var total = 0
+                var framed = false
                 do {
                     for try await chunk in response.body {
-                        if first { probe.onFirstByte() }
+                        // A first chunk of one byte yields no frame yet: the first byte is still this one.
+                        if total == 0, chunk.readableBytes > 0 { probe.onFirstByte() }
                         total += chunk.readableBytes
                         if let frame = decoder.decode(chunk.readableBytesView) {
-                            if first { probe.onFirstFrame() }
-                            first = false
+                            if !framed { probe.onFirstFrame() }
+                            framed = true
                             continuation.yield(frame)
                         }
                     }

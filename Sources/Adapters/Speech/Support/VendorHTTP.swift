@@ -34,10 +34,27 @@ struct VendorHTTP: Sendable {
         return response
     }
 
-    /// The whole body; a broken or oversized body is `bad_response`.
+    /// The whole body; a broken or oversized body is `bad_response`, a body that does not arrive within
+    /// `timeout` is `timeout` (the client's deadline only covers the response head).
     func body(of response: HTTPClientResponse) async throws(ProviderError) -> ByteBuffer {
-        do { return try await response.body.collect(upTo: Self.maxBody) } catch {
-            throw fail(ProviderError(.badResponse, provider: provider, "body broken or truncated: \(Self.describe(error))"), request: nil)
+        let (provider, timeout) = (provider, timeout)
+        let outcome = await withTaskGroup(of: Result<ByteBuffer, ProviderError>?.self) { group in
+            group.addTask {
+                do { return .success(try await response.body.collect(upTo: Self.maxBody)) } catch {
+                    return .failure(ProviderError(.badResponse, provider: provider, "body broken or truncated: \(Self.describe(error))"))
+                }
+            }
+            group.addTask {
+                guard (try? await Task.sleep(for: timeout)) != nil else { return nil }
+                return .failure(ProviderError(.timeout, provider: provider, "the answer's body did not arrive within \(timeout)"))
+            }
+            defer { group.cancelAll() }
+            for await case let result? in group { return result }
+            return .failure(ProviderError(.cancelled, provider: provider, "cancelled"))
+        }
+        switch outcome {
+        case .success(let body): return body
+        case .failure(let error): throw fail(error, request: nil)
         }
     }
 

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import Synchronization
 import WSClient
+import WSCore
 
 /// What a streaming vendor's WebSocket protocol looks like to `WebSocketTranscription`.
 protocol StreamingDialect: Sendable {
@@ -48,9 +49,11 @@ final class WebSocketTranscription: TranscriptionSession {
     private let dialect: any StreamingDialect
     private let task = Mutex<Task<Void, Never>?>(nil)
     private let logger: Logger
+    private let timeout: Duration
 
-    private init(provider: String, dialect: any StreamingDialect, logger: Logger) {
+    private init(provider: String, dialect: any StreamingDialect, timeout: Duration, logger: Logger) {
         self.provider = provider
+        self.timeout = timeout
         self.dialect = dialect
         self.logger = logger
         (partials, partialFeed) = AsyncStream.makeStream(of: Transcript.self, bufferingPolicy: .bufferingNewest(32))
@@ -58,27 +61,39 @@ final class WebSocketTranscription: TranscriptionSession {
     }
 
     /// Connects to `url` and returns once the WebSocket is open (or throws why it could not be).
+    /// `timeout` bounds the handshake and, after `finish()`, the wait for the vendor's last results.
     static func open(
-        url: String, headers: HTTPFields, provider: String, dialect: any StreamingDialect, logger: Logger
+        url: String, headers: HTTPFields, provider: String, dialect: any StreamingDialect, timeout: Duration, logger: Logger
     ) async throws(ProviderError) -> WebSocketTranscription {
-        let session = WebSocketTranscription(provider: provider, dialect: dialect, logger: logger)
+        let session = WebSocketTranscription(provider: provider, dialect: dialect, timeout: timeout, logger: logger)
         let opened = OpenSignal()
         let runner = Task {
             do {
                 let configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20, additionalHeaders: headers)
-                try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+                let close = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
                     opened.signal(nil)
                     try await session.pump(inbound: inbound, outbound: outbound)
                 }
-                session.end(nil)
+                let failure = Self.classify(close: close, provider: provider)
+                if let failure, !session.state.withLock({ $0.failure != nil || $0.ended }) {
+                    logger.warning("provider stream failed", metadata: ["provider": "\(provider)", "error.kind": "\(failure.kind)", "error": "\(failure.message)"])
+                }
+                session.end(failure)
             } catch {
-                let failure = Self.classify(error, provider: provider)
+                let failure = (error as? WebSocketClientError) == .webSocketUpgradeFailed
+                    ? await UpgradeRefusal.classify(url: url, headers: headers, provider: provider, timeout: timeout)
+                    : Self.classify(error, provider: provider)
                 opened.signal(failure)
                 session.end(failure)
             }
             opened.signal(ProviderError(.network, provider: provider, "connection closed before it opened"))
         }
         session.task.withLock { $0 = runner }
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            opened.signal(ProviderError(.timeout, provider: provider, "no WebSocket handshake within \(timeout)"))
+        }
+        defer { timer.cancel() }
         if let failure = await opened.wait() {
             runner.cancel()
             logger.warning("provider request failed", metadata: ["provider": "\(provider)", "error.kind": "\(failure.kind)", "error": "\(failure.message)"])
@@ -95,6 +110,12 @@ final class WebSocketTranscription: TranscriptionSession {
 
     func finish() async throws(ProviderError) -> Transcript {
         outgoing.yield(dialect.endOfAudio())
+        let timer = Task { [provider, timeout] in
+            try await Task.sleep(for: timeout)
+            self.task.withLock { $0 }?.cancel()
+            self.end(ProviderError(.timeout, provider: provider, "no final result within \(timeout) of the end of audio"))
+        }
+        defer { timer.cancel() }
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state in
                 if state.ended { return true }
@@ -162,12 +183,24 @@ final class WebSocketTranscription: TranscriptionSession {
         waiters.forEach { $0.resume() }
     }
 
+    /// A vendor's close frame: vendors report mid-stream failures as a close code and reason (Deepgram:
+    /// 1008 DATA-0000 bad audio, 1011 NET-0000/NET-0001 server side), so anything but a normal close is a failure,
+    /// and so is a connection cut without a close frame (the results may be incomplete).
+    static func classify(close: WebSocketCloseFrame?, provider: String) -> ProviderError? {
+        guard let close else { return ProviderError(.network, provider: provider, "connection closed without a close frame") }
+        let text = "closed by the vendor with \(close.closeCode): \(close.reason ?? "")"
+        switch close.closeCode {
+        case .normalClosure, .goingAway: return nil
+        case .unexpectedServerError: return ProviderError(.server, provider: provider, text)
+        case .policyViolation, .dataInconsistentWithMessage, .unacceptableData, .messageTooLarge:
+            return ProviderError(.badRequest, provider: provider, text)
+        default: return ProviderError(.network, provider: provider, text)
+        }
+    }
+
     static func classify(_ error: any Error, provider: String) -> ProviderError {
         if let error = error as? ProviderError { return error }
         if error is CancellationError { return ProviderError(.cancelled, provider: provider, "cancelled") }
-        if let ws = error as? WebSocketClientError, "\(ws)".contains("upgrade") {
-            return ProviderError(.auth, provider: provider, "WebSocket upgrade refused (credentials or parameters rejected)")
-        }
         return ProviderError(.network, provider: provider, String("\(error)".prefix(200)))
     }
 }
