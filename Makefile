@@ -5,10 +5,10 @@ CONFIGURATION ?= debug
 # Debian packages the build and the tests need: C libraries, the speech model, and tools the tests use.
 APT_PACKAGES = libespeak-ng-dev espeak-ng-data libpocketsphinx-dev pocketsphinx-en-us libsamplerate0-dev \
                libopus-dev libhiredis-dev librdkafka-dev libssl-dev pkg-config
-APT_TEST_PACKAGES = espeak-ng
+APT_TEST_PACKAGES = espeak-ng redis-server kcat
 APT = DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120
 
-.PHONY: all deps test-deps build release run check-config test embed clean help fuzz bench-media
+.PHONY: all deps test-deps build release run check-config test embed clean help bench-state-events fuzz bench-media
 
 all: build
 
@@ -18,6 +18,7 @@ help:
 	@echo "make release       optimised build (.build/release/voicegatewayd)"
 	@echo "make check-config  validate the configuration (CONFIG=path to overlay a file)"
 	@echo "make embed         regenerate the embedded default from etc/voicegatewayd.yaml"
+	@echo "make bench-state-events  spool, Redis and Kafka-outage benchmark (JSON on the last line)"
 	@echo "make fuzz          run each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make bench-media   media load benchmark: CALLS=1000 SECONDS=30 [TRANSPORT=rtp|audiosocket]"
 
@@ -56,6 +57,11 @@ test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# Spool throughput per fsync policy, Redis round trip per call-state update, events across a Kafka outage.
+bench-state-events: test-deps
+	$(SWIFT) build -c release --product bench-state-events
+	$(SWIFT) build -c release --product kafka-mock-cluster
+	./.build/release/bench-state-events
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	./scripts/fuzz.sh $(FUZZ_SECONDS)

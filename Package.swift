@@ -13,6 +13,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "voicegatewayd", targets: ["VoiceGatewayd"]),
+        .executable(name: "kafka-mock-cluster", targets: ["KafkaMockCluster"]),
+        .executable(name: "bench-state-events", targets: ["BenchStateEvents"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -25,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // MARK: Core
@@ -49,6 +53,14 @@ let package = Package(
         .systemLibrary(
             name: "CPocketSphinx", path: "Sources/Adapters/C/CPocketSphinx", pkgConfig: "pocketsphinx",
             providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]
+        ),
+        .systemLibrary(
+            name: "CHiredis", path: "Sources/Adapters/C/CHiredis", pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        .systemLibrary(
+            name: "CRdKafka", path: "Sources/Adapters/C/CRdKafka", pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
         ),
         .systemLibrary(
             name: "CSamplerate", path: "Sources/Adapters/C/CSamplerate", pkgConfig: "samplerate",
@@ -90,6 +102,12 @@ let package = Package(
             dependencies: [
                 "Domain", "CEspeakNG", "CPocketSphinx",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Sources/Adapters/Speech", swiftSettings: swiftSettings
         ),
@@ -109,14 +127,22 @@ let package = Package(
         ),
         .target(
             name: "CallState",
-            dependencies: ["Domain"],
+            dependencies: [
+                "Domain", "CHiredis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Sources/Adapters/CallState", swiftSettings: swiftSettings
         ),
         .target(
             name: "Events",
             dependencies: [
-                "Domain",
+                "Domain", "CRdKafka",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/Adapters/Events", swiftSettings: swiftSettings
@@ -142,6 +168,7 @@ let package = Package(
                 "CallState", "Events", "ManagementAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -168,7 +195,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Domain",
+                "Domain", "CRdKafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -193,11 +220,30 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SpeechTests", dependencies: ["Speech", "TestSupport", "CSamplerate"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SpeechTests",
+            dependencies: [
+                "Speech", "Media", "TestSupport", "CSamplerate",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CallStateTests", dependencies: ["CallState", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "EventsTests", dependencies: ["Events", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "EventsTests", dependencies: ["Events", "TestSupport", "CRdKafka"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "KafkaMockCluster", dependencies: ["CRdKafka"], path: "Tests/Tools/KafkaMockCluster",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "BenchStateEvents",
+            dependencies: [
+                "Domain", "CallState", "Events", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/StateEvents", swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ManagementAPITests",
             dependencies: [
@@ -210,8 +256,9 @@ let package = Package(
         .testTarget(
             name: "VoiceGatewaydTests",
             dependencies: [
-                "VoiceGatewayd", "TestSupport",
+                "VoiceGatewayd", "TestSupport", "Domain", "Media", "Speech",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

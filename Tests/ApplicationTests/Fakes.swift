@@ -2,6 +2,8 @@ import Application
 import Domain
 import Foundation
 import Synchronization
+import TestSupport
+import Testing
 
 /// Media that the test drives: it pushes caller frames and sees what was played.
 final class FakeMediaSession: MediaSession {
@@ -110,7 +112,11 @@ struct FakeAgentConversation: AgentConversation {
 /// Collects published events in memory.
 actor CollectingPublisher: EventPublisher {
     private(set) var events: [CallEvent] = []
-    func publish(_ event: CallEvent) async throws(ProviderError) { events.append(event) }
+    func publish(_ event: CallEvent) async throws(ProviderError) {
+        // Every event the Application emits in these tests must match the repository's schemas.
+        for error in validateEvent(event) { Issue.record("\(event.type) violates schemas/: \(error)") }
+        events.append(event)
+    }
     func flush() async {}
 }
 

@@ -1,14 +1,22 @@
 import CallState
 import Domain
+import Logging
+import Synchronization
+import TestSupport
 import Testing
 
 /// The contract every `CallRepository` adapter must meet. Adapters are added to `repositories`.
 @Suite("CallRepository contract")
 struct CallRepositoryContractTests {
     static let clock = FixedClock()
-    static let repositories: [@Sendable () -> any CallRepository] = [
-        { InMemoryCallRepository(retention: .seconds(60), clock: clock) },
-    ]
+    static let repositories: [@Sendable () -> any CallRepository] = {
+        var makers: [@Sendable () -> any CallRepository] = [
+            { InMemoryCallRepository(retention: .seconds(60), clock: clock) },
+        ]
+        // Redis runs whenever redis-server is installed (`make test` installs it).
+        if SharedRedis.server != nil { makers.append { SharedRedis.freshRepository() } }
+        return makers
+    }()
 
     func makeCall(_ id: String, tenant: String = "t1", at ms: Int64 = 1000) -> Call {
         Call(
@@ -78,4 +86,24 @@ struct FixedClock: Domain.Clock {
     func now() -> Timestamp { Timestamp(millisecondsSinceEpoch: 4000) }
     func monotonic() -> Duration { .zero }
     func sleep(for duration: Duration) async throws { try await Task.sleep(for: duration) }
+}
+
+/// One redis-server for the contract suites; each repository gets its own flushed database so that
+/// tests running in parallel do not see each other's calls.
+enum SharedRedis {
+    static let server: RedisServerProcess? = try? RedisServerProcess(databases: 256)
+    private static let nextDatabase = Atomic(0)
+
+    static func freshRepository(clock: any Domain.Clock = WallClock()) -> RedisCallRepository {
+        freshRepositoryAndDatabase(clock: clock).0
+    }
+
+    static func freshRepositoryAndDatabase(clock: any Domain.Clock = WallClock()) -> (RedisCallRepository, Int) {
+        let server = server!
+        let database = nextDatabase.wrappingAdd(1, ordering: .relaxed).oldValue % 255 + 1
+        _ = try? server.rawCommand("SELECT \(database)\r\nFLUSHDB\r\n")
+        let endpoint = RedisEndpoint(host: "127.0.0.1", port: server.port, database: database)
+        let repository = RedisCallRepository(configuration: RedisConfiguration(endpoint: endpoint), clock: clock, logger: Logger(label: "test"))
+        return (repository, database)
+    }
 }

@@ -102,9 +102,12 @@ struct BackPressureTests {
         // 20 s of audio in 20 ms chunks, produced as fast as it is taken.
         let chunks = (0..<1000).map { _ in AudioFrame(samples: [Int16](repeating: 100, count: 320), sampleRate: 16_000) }
         async let outcome = output.play(audioStream(chunks)) {}
-        try await Task.sleep(for: .milliseconds(300))
-        // The producer stopped at the high-water mark (plus the chunk that crossed it).
+        // The producer stops at the high-water mark (plus the chunk that crossed it); on a loaded machine
+        // it may take a while to get there, so wait for it rather than for a fixed time.
+        #expect(await eventually { output.queuedFrames >= PacedOutput.highWater })
+        try await Task.sleep(for: .milliseconds(200))
         let queued = output.queuedFrames
+        guard queued > PacedOutput.lowWater else { Issue.record("only \(queued) frames queued"); output.flush(); _ = try await outcome; return }
         #expect(queued > PacedOutput.lowWater && queued <= PacedOutput.highWater + 1, "\(queued) frames were queued at once")
         // Draining to the low-water mark lets it produce again.
         for _ in 0..<(queued - PacedOutput.lowWater) { _ = output.next() }

@@ -116,8 +116,9 @@ extension CallService {
                     var settings = self.configuration.conversation
                     settings.language = tenant.language
                     if let voice = tenant.voice { settings.voice = voice }
+                    let speech = self.speechProviders(for: tenant, settings: &settings, recorder: recorder)
                     let manager = ConversationManager(
-                        media: media, stt: deps.stt, tts: deps.tts, agent: conversation, recorder: recorder, log: handle.log,
+                        media: media, stt: speech.stt, tts: speech.tts, agent: conversation, recorder: recorder, log: handle.log,
                         metrics: self.metrics, configuration: settings, clock: deps.clock, logger: logger)
                     return .conversation(await manager.run(digits: digits))
                 } catch {

@@ -17,6 +17,8 @@ public final class CallService: Service, Sendable {
         public var publisher: any EventPublisher
         public var directory: any TenantDirectory
         public var clock: any Domain.Clock
+        /// Per-tenant provider chains with failover; nil to use `stt` and `tts` alone.
+        public var speech: SpeechProviderRouter?
 
         public init(
             telephony: any Telephony, media: any MediaEngine, stt: any SpeechToText, tts: any TextToSpeech,

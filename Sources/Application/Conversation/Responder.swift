@@ -119,7 +119,7 @@ struct Responder: Sendable {
                     let failure = (error as? ProviderError) ?? ProviderError(.badResponse, provider: tts.name, "\(error)")
                     if failure.kind != .cancelled && !Task.isCancelled {
                         logger.warning("text-to-speech failed", metadata: ["error": "\(failure)"])
-                        recorder.record(.ttsFailed, ["provider": .string(tts.name), "kind": .string(failure.kind.description), "message": .string(failure.message)])
+                        recorder.record(.ttsFailed, ["provider": .string(failure.provider), "kind": .string(failure.kind.description), "message": .string(failure.message)])
                         metrics.providerFailure(kind: "tts", error: failure)
                     }
                 }

@@ -104,7 +104,7 @@ struct UtteranceListener: Sendable {
             return session
         } catch {
             logger.warning("speech-to-text session failed to start", metadata: ["error": "\(error)", "stt.provider": "\(stt.name)"])
-            recorder.record(.sttFailed, ["provider": .string(stt.name), "kind": .string(error.kind.description), "message": .string(error.message)])
+            recorder.record(.sttFailed, ["provider": .string(error.provider), "kind": .string(error.kind.description), "message": .string(error.message)])
             metrics.providerFailure(kind: "stt", error: error)
             return nil
         }
@@ -136,7 +136,7 @@ struct UtteranceListener: Sendable {
     private func fail(_ error: any Error, signals: AsyncStream<ConversationSignal>.Continuation) {
         let failure = (error as? ProviderError) ?? ProviderError(.badResponse, provider: stt.name, "\(error)")
         logger.warning("speech-to-text failed", metadata: ["error": "\(failure)"])
-        recorder.record(.sttFailed, ["provider": .string(stt.name), "kind": .string(failure.kind.description), "message": .string(failure.message)])
+        recorder.record(.sttFailed, ["provider": .string(failure.provider), "kind": .string(failure.kind.description), "message": .string(failure.message)])
         metrics.providerFailure(kind: "stt", error: failure)
         signals.yield(.transcriptionFailed(failure))
     }

@@ -15,6 +15,11 @@ public struct VoiceMetrics: Sendable {
         // Created up front so that scrapes show zeros before the first call.
         for direction in [CallDirection.inbound, .outbound] {
             _ = Counter(label: "voicegw_calls_started_total", dimensions: [("direction", direction.rawValue)], factory: factory)
+            for reason in EndReason.all {
+                _ = Counter(
+                    label: "voicegw_calls_total", dimensions: [("direction", direction.rawValue), ("outcome", reason.rawValue)],
+                    factory: factory)
+            }
         }
     }
 

@@ -50,4 +50,9 @@ public struct EndReason: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let telephonyShutdown = EndReason(rawValue: "telephony_shutdown")
     /// The call was transferred away.
     public static let transferred = EndReason(rawValue: "transferred")
+
+    /// Every reason the daemon records (a bounded set: metric labels use it).
+    public static let all: [EndReason] = [
+        .callerHangup, .gatewayHangup, .shutdown, .error, .gatewayRestart, .telephonyShutdown, .transferred,
+    ]
 }

@@ -8,8 +8,8 @@ struct VoiceGatewaydCommand: AsyncParsableCommand {
         commandName: "voicegatewayd",
         abstract: "Bridges Asterisk calls (ARI Stasis app) to speech-to-text, an agent and text-to-speech.",
         discussion: """
-            Without --config the embedded default is used (see etc/voicegatewayd.yaml). Every key can be
-            overridden by an environment variable: VOICEGW_ + the key path upper-cased, dots as underscores
+            Without --config the embedded default is used (see etc/voicegatewayd.yaml). Every key can be \
+            overridden by an environment variable: VOICEGW_ + the key path upper-cased, dots as underscores \
             (http.port -> VOICEGW_HTTP_PORT).
             """,
         subcommands: [RunCommand.self, CheckConfigCommand.self, TalkCommand.self],
@@ -23,9 +23,10 @@ struct ConfigOptions: ParsableArguments {
     var config: String?
 
     /// Loads and validates, printing the error (naming the key) and exiting 78 (EX_CONFIG) when invalid.
-    func load() throws -> (DaemonConfiguration, warnings: [String]) {
+    func load(overrides: [String: String] = [:]) throws -> (DaemonConfiguration, warnings: [String]) {
         do {
-            return try DaemonConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment)
+            let environment = ProcessInfo.processInfo.environment.merging(overrides) { $1 }
+            return try DaemonConfiguration.load(file: config, environment: environment)
         } catch {
             FileHandle.standardError.write(Data("voicegatewayd: \(error.description)\n".utf8))
             throw ExitCode(78)
@@ -45,6 +46,6 @@ struct CheckConfigCommand: AsyncParsableCommand {
         for warning in warnings { print("warning: \(warning)") }
         print("configuration OK: ARI \(config.ari.url) app \(config.ari.app), HTTP \(config.httpHost):\(config.httpPort), "
             + "RTP \(config.rtp.host):\(config.rtp.portRange.lowerBound)-\(config.rtp.portRange.upperBound), "
-            + "STT \(config.sttProvider), TTS \(config.ttsProvider), events \(config.eventsFile)")
+            + "STT \(config.speech.sttProviders.joined(separator: ">")), TTS \(config.speech.ttsProviders.joined(separator: ">")), events \(config.eventsFile)")
     }
 }

@@ -55,6 +55,16 @@ struct ConfigTree: Sendable {
 
     subscript(key: String) -> String? { values[key] }
 
+    /// Sections whose keys are not fixed by the default (`events.kafka.properties.sasl.mechanisms`).
+    static let passThroughPrefixes = ["events.kafka.properties."]
+
+    /// Every key below `prefix` with its value, the prefix removed.
+    func values(below prefix: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for (key, value) in values where key.hasPrefix(prefix) { out[String(key.dropFirst(prefix.count))] = value }
+        return out
+    }
+
     private static func flatten(_ map: [String: Any], prefix: String, into values: inout [String: String], known: Set<String>?) throws(ConfigError) {
         for (name, value) in map {
             let key = prefix.isEmpty ? name : "\(prefix).\(name)"
@@ -62,7 +72,8 @@ struct ConfigTree: Sendable {
                 try flatten(nested, prefix: key, into: &values, known: known)
                 continue
             }
-            if let known, !known.contains(key) {
+            // Pass-through maps: any key below them is allowed (librdkafka properties).
+            if let known, !known.contains(key), !Self.passThroughPrefixes.contains(where: key.hasPrefix) {
                 let hint = known.filter { $0.hasPrefix(key + ".") }.isEmpty ? "" : " (it is a section, not a value)"
                 throw ConfigError(key: key, message: "unknown key\(hint)")
             }

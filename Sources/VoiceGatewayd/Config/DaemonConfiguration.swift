@@ -47,13 +47,17 @@ struct DaemonConfiguration: Sendable {
     var httpHost: String
     var httpPort: Int
     var eventsFile: String
+    /// Call state (memory or Redis) and events (JSONL or Kafka with a spool).
+    var stateAndEvents: StateAndEventsConfiguration
     var agentScript: String
-    var sttProvider: String
-    var pocketsphinxModelDir: String
-    var pocketsphinxMode: String
-    var ttsProvider: String
-    var espeakVoice: String
-    var espeakRate: Int
+    /// STT/TTS chains, vendor settings and chain policy (SpeechConfiguration.swift).
+    var speech: SpeechConfiguration
+    var sttProvider: String { speech.sttProviders[0] }
+    var pocketsphinxModelDir: String { speech.settings.pocketsphinx.modelDirectory }
+    var pocketsphinxMode: String { speech.settings.pocketsphinx.mode.rawValue }
+    var ttsProvider: String { speech.ttsProviders[0] }
+    var espeakVoice: String { speech.settings.espeak.voice }
+    var espeakRate: Int { speech.settings.espeak.rate }
     var conversation: ConversationConfiguration
     var tenantsFile: String?
     var defaultLanguage: String
@@ -72,7 +76,8 @@ struct DaemonConfiguration: Sendable {
 
     init(_ r: ConfigReader) throws(ConfigError) {
         let instance = try r.string("instance_id")
-        instanceID = instance.isEmpty ? .random() : InstanceID(instance)
+        // Stable across restarts (so a restarted daemon finds its calls in Redis): the host name unless set.
+        instanceID = instance.isEmpty ? InstanceID(ProcessInfo.processInfo.hostName) : InstanceID(instance)
         let level = try r.oneOf("log.level", ["trace", "debug", "info", "notice", "warning", "error", "critical"])
         logLevel = Logger.Level(rawValue: level) ?? .info
         jsonLogs = try r.oneOf("log.format", ["text", "json"]) == "json"
@@ -119,12 +124,8 @@ struct DaemonConfiguration: Sendable {
         eventsFile = try r.nonEmpty("events.file")
         agentScript = try r.existingFile("agent.script")
 
-        sttProvider = try r.oneOf("stt.provider", ["pocketsphinx"])
-        pocketsphinxModelDir = try r.nonEmpty("stt.pocketsphinx.model_dir")
-        pocketsphinxMode = try r.oneOf("stt.pocketsphinx.mode", ["auto", "keyphrase", "grammar", "open"])
-        ttsProvider = try r.oneOf("tts.provider", ["espeak"])
-        espeakVoice = try r.nonEmpty("tts.espeak.voice")
-        espeakRate = try r.int("tts.espeak.rate", in: 80...450)
+        speech = try SpeechConfiguration(r)
+        stateAndEvents = try StateAndEventsConfiguration(r)
 
         var conversation = ConversationConfiguration()
         conversation.endSilence = try r.milliseconds("conversation.end_silence_ms", in: 100...5000)

@@ -10,7 +10,7 @@ enum EmbeddedDefaults {
 # a file: a key ending in _file (ari.password_file) wins over its plain twin.
 # `voicegatewayd check-config [--config FILE]` validates a configuration without starting.
 
-instance_id: ""            # empty: a new random id at each start
+instance_id: ""            # empty: the host name (set it when several daemons share a host)
 
 log:
   level: info              # trace | debug | info | notice | warning | error | critical
@@ -48,22 +48,113 @@ http:
   port: 8080
 
 events:
-  file: var/events.jsonl   # one JSON event per line
+  file: var/events.jsonl   # one JSON event per line (used when events.kafka.brokers is empty)
+  kafka:
+    brokers: ""            # host:port[,host:port]; empty: events go to events.file
+    topic: voicegw.call-events
+    properties: {}         # passed to librdkafka as they are (security.protocol, sasl.*, ssl.*); file only
+  spool:                   # durable local spool in front of Kafka: nothing is lost while brokers are down
+    dir: var/spool
+    max_mib: 256           # when full, new events are refused (and counted) rather than old ones dropped
+    fsync: batch           # always | batch | batch:<ms> | never
+
+call_state:
+  backend: memory          # memory | redis
+  redis_url: redis://127.0.0.1:6379/0   # redis://[:password@]host:port/db (no rediss://: Debian's hiredis 0.14 has no TLS)
+  redis_url_file: ""       # read the URL (with its password) from this file instead
+  ended_ttl_s: 3600        # how long an ended call's document is kept
+  cache_ttl_s: 300         # in-memory cache served while Redis is down
+  heartbeat_ttl_s: 15      # instance heartbeat; peers take over the calls of an instance silent this long
 
 agent:
   script: etc/agent.yaml   # the scripted agent
 
 stt:
-  provider: pocketsphinx
+  providers: [pocketsphinx]  # ordered chain: pocketsphinx | openai | google | azure | transcribe | deepgram
   pocketsphinx:
     model_dir: /usr/share/pocketsphinx/model/en-us
     mode: auto             # auto (phrases from the agent when it has any) | keyphrase | grammar | open
+  openai:                  # any OpenAI-compatible server (OpenAI, Groq, faster-whisper-server, whisper.cpp)
+    base_url: https://api.openai.com
+    api_key: ""            # or api_key_file, or VOICEGW_STT_OPENAI_API_KEY
+    api_key_file: ""
+    model: whisper-1
+    prompt: ""
+  google:
+    base_url: https://speech.googleapis.com
+    api_key: ""            # an API key, or an OAuth access token with bearer: true
+    api_key_file: ""
+    bearer: false
+    model: phone_call
+  azure:
+    region: ""             # base_url defaults to https://REGION.stt.speech.microsoft.com
+    base_url: ""
+    api_key: ""
+    api_key_file: ""
+  transcribe:
+    region: ""
+    endpoint: ""           # empty: wss://transcribestreaming.REGION.amazonaws.com:8443
+    access_key_id: ""
+    secret_access_key: ""
+    secret_access_key_file: ""
+    session_token: ""
+    session_token_file: ""
+  deepgram:
+    base_url: wss://api.deepgram.com
+    api_key: ""
+    api_key_file: ""
+    model: nova-2
+    endpointing_ms: 300
 
 tts:
-  provider: espeak
+  providers: [espeak]      # ordered chain: espeak | openai | google | azure | polly | elevenlabs
+  fallback_prompt: ""      # WAV played when every provider failed; empty: the sentence fails
+  cache_entries: 256       # LRU of synthesized sentences (provider+voice+text); 0 disables
   espeak:
     voice: en-us
     rate: 175              # words per minute (espeak-ng default; pocketsphinx recognises it best)
+  openai:
+    base_url: https://api.openai.com
+    api_key: ""
+    api_key_file: ""
+    model: gpt-4o-mini-tts
+    voice: alloy
+  google:
+    base_url: https://texttospeech.googleapis.com
+    api_key: ""
+    api_key_file: ""
+    bearer: false
+    voice: en-US-Standard-C
+  azure:
+    region: ""             # base_url defaults to https://REGION.tts.speech.microsoft.com
+    base_url: ""
+    api_key: ""
+    api_key_file: ""
+    voice: en-US-AvaMultilingualNeural
+  polly:
+    region: ""
+    endpoint: ""           # empty: https://polly.REGION.amazonaws.com
+    access_key_id: ""
+    secret_access_key: ""
+    secret_access_key_file: ""
+    session_token: ""
+    session_token_file: ""
+    voice: Joanna
+    engine: neural
+  elevenlabs:
+    base_url: https://api.elevenlabs.io
+    api_key: ""
+    api_key_file: ""
+    voice: ""              # voice id
+    model: eleven_flash_v2_5
+
+providers:
+  stt_timeout_ms: 5000     # per provider attempt
+  tts_timeout_ms: 5000     # until the first audio, and between chunks
+  retries: 1               # extra attempts for retryable failures (timeout, 5xx, 429, network)
+  backoff_ms: 100          # doubles per retry
+  breaker_failures: 5      # consecutive failures that open a provider's circuit
+  breaker_open_ms: 30000   # how long an open circuit skips the provider
 
 conversation:
   end_silence_ms: 600      # end of utterance after this much silence

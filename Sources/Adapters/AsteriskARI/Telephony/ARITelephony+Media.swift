@@ -36,7 +36,9 @@ extension ARITelephony {
             try await rest.expectSuccess(.POST, "bridges/\(bridgeID)/addChannel", query: [("channel", "\(channel),\(mediaID)")])
         } catch {
             logger.warning("media set-up failed; removing what was created", metadata: ["channel.id": "\(channel)", "error": "\(error)"])
-            await stopMedia(MediaAttachment(callChannel: channel, mediaChannel: ChannelID(mediaID), bridge: BridgeID(bridgeID), variables: [:]))
+            // Set-up is often abandoned by cancellation (hangup, shutdown): the clean-up must not be.
+            let created = MediaAttachment(callChannel: channel, mediaChannel: ChannelID(mediaID), bridge: BridgeID(bridgeID), variables: [:])
+            await Task { await self.stopMedia(created) }.value
             throw error
         }
         return MediaAttachment(

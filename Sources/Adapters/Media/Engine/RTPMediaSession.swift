@@ -17,6 +17,8 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
         var remote: SocketAddress?
         var closed = false
         var sequence: UInt16
+        /// RTP timestamp of the last frame sent.
+        var timestamp: UInt32 = 0
         var decoder: RTPInboundDecoder
     }
 
@@ -124,13 +126,17 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
             return (remote, channel)
         }
         guard let (remote, channel) = target, let frame = output.next() else { return }
-        let sequence = state.withLock { state -> UInt16 in
+        // Within a talk spurt the timestamp advances one frame per frame sent, even if a late loop
+        // skipped a tick (the audio is continuous); a new spurt resumes from the wall clock.
+        let wallClock = timestampBase &+ UInt32(truncatingIfNeeded: index &* 160)
+        let (sequence, timestamp) = state.withLock { state -> (UInt16, UInt32) in
             state.sequence &+= 1
-            return state.sequence
+            state.timestamp = frame.first ? wallClock : state.timestamp &+ 160
+            return (state.sequence, state.timestamp)
         }
         let packet = RTPPacket(
             marker: frame.first, payloadType: outboundPayloadType, sequenceNumber: sequence,
-            timestamp: timestampBase &+ UInt32(truncatingIfNeeded: index &* 160), ssrc: ssrc, payload: frame.payload)
+            timestamp: timestamp, ssrc: ssrc, payload: frame.payload)
         var buffer = channel.allocator.buffer(capacity: 12 + frame.payload.count)
         buffer.writeRTP(packet)
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer), promise: nil)

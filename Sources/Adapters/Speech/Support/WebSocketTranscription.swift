@@ -1,0 +1,210 @@
+import HTTPTypes
+import Domain
+import Logging
+import NIOCore
+import Synchronization
+import WSClient
+
+/// What a streaming vendor's WebSocket protocol looks like to `WebSocketTranscription`.
+protocol StreamingDialect: Sendable {
+    /// One frame of audio as a WebSocket message.
+    func audio(_ frame: AudioFrame) -> WebSocketTranscription.Outgoing
+    /// The message that tells the vendor the audio is over.
+    func endOfAudio() -> WebSocketTranscription.Outgoing
+    /// What a vendor message means.
+    func interpret(_ message: WebSocketMessage, provider: String) -> [WebSocketTranscription.Incoming]
+}
+
+/// One utterance streamed over a WebSocket: frames go out as they come, partials come back, and the
+/// final text is the finals the vendor sent before it closed the connection after the end of audio.
+final class WebSocketTranscription: TranscriptionSession {
+    enum Outgoing: Sendable {
+        case binary([UInt8])
+        case text(String)
+    }
+
+    enum Incoming: Sendable {
+        case partial(String)
+        case final(String, confidence: Double?)
+        case failure(ProviderError)
+        /// The vendor says it is done (it will close).
+        case done
+    }
+
+    private struct State {
+        var finals: [String] = []
+        var confidence: Double?
+        var failure: ProviderError?
+        var ended = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    let partials: AsyncStream<Transcript>
+    private let partialFeed: AsyncStream<Transcript>.Continuation
+    private let outgoing: AsyncStream<Outgoing>.Continuation
+    private let outgoingStream: AsyncStream<Outgoing>
+    private let state = Mutex(State())
+    private let provider: String
+    private let dialect: any StreamingDialect
+    private let task = Mutex<Task<Void, Never>?>(nil)
+    private let logger: Logger
+
+    private init(provider: String, dialect: any StreamingDialect, logger: Logger) {
+        self.provider = provider
+        self.dialect = dialect
+        self.logger = logger
+        (partials, partialFeed) = AsyncStream.makeStream(of: Transcript.self, bufferingPolicy: .bufferingNewest(32))
+        (outgoingStream, outgoing) = AsyncStream.makeStream(of: Outgoing.self, bufferingPolicy: .unbounded)
+    }
+
+    /// Connects to `url` and returns once the WebSocket is open (or throws why it could not be).
+    static func open(
+        url: String, headers: HTTPFields, provider: String, dialect: any StreamingDialect, logger: Logger
+    ) async throws(ProviderError) -> WebSocketTranscription {
+        let session = WebSocketTranscription(provider: provider, dialect: dialect, logger: logger)
+        let opened = OpenSignal()
+        let runner = Task {
+            do {
+                let configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20, additionalHeaders: headers)
+                try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+                    opened.signal(nil)
+                    try await session.pump(inbound: inbound, outbound: outbound)
+                }
+                session.end(nil)
+            } catch {
+                let failure = Self.classify(error, provider: provider)
+                opened.signal(failure)
+                session.end(failure)
+            }
+            opened.signal(ProviderError(.network, provider: provider, "connection closed before it opened"))
+        }
+        session.task.withLock { $0 = runner }
+        if let failure = await opened.wait() {
+            runner.cancel()
+            logger.warning("provider request failed", metadata: ["provider": "\(provider)", "error.kind": "\(failure.kind)", "error": "\(failure.message)"])
+            throw failure
+        }
+        return session
+    }
+
+    func send(_ frame: AudioFrame) async throws(ProviderError) {
+        if let failure = state.withLock({ $0.failure }) { throw failure }
+        if state.withLock({ $0.ended }) { throw ProviderError(.network, provider: provider, "connection closed mid-utterance") }
+        outgoing.yield(dialect.audio(frame))
+    }
+
+    func finish() async throws(ProviderError) -> Transcript {
+        outgoing.yield(dialect.endOfAudio())
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let ready = state.withLock { state in
+                if state.ended { return true }
+                state.waiters.append(waiter)
+                return false
+            }
+            if ready { waiter.resume() }
+        }
+        let (finals, confidence, failure) = state.withLock { ($0.finals, $0.confidence, $0.failure) }
+        if let failure { throw failure }
+        return Transcript(text: finals.joined(separator: " "), isFinal: true, confidence: confidence)
+    }
+
+    func cancel() async {
+        outgoing.finish()
+        task.withLock { $0 }?.cancel()
+        end(ProviderError(.cancelled, provider: provider, "cancelled"))
+    }
+
+    private func pump(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        let outgoingStream = outgoingStream
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await item in outgoingStream {
+                    switch item {
+                    case .binary(let bytes): try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
+                    case .text(let text): try await outbound.write(.text(text))
+                    }
+                }
+            }
+            for try await message in inbound.messages(maxSize: 1 << 20) {
+                for incoming in dialect.interpret(message, provider: provider) { handle(incoming) }
+                if state.withLock({ $0.failure != nil }) { break }
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func handle(_ incoming: Incoming) {
+        switch incoming {
+        case .partial(let text):
+            if !text.isEmpty { partialFeed.yield(Transcript(text: text, isFinal: false)) }
+        case .final(let text, let confidence):
+            state.withLock { state in
+                if !text.isEmpty { state.finals.append(text) }
+                if let confidence { state.confidence = confidence }
+            }
+        case .failure(let error):
+            logger.warning("provider request failed", metadata: ["provider": "\(provider)", "error.kind": "\(error.kind)", "error": "\(error.message)"])
+            state.withLock { if $0.failure == nil { $0.failure = error } }
+        case .done:
+            break
+        }
+    }
+
+    private func end(_ failure: ProviderError?) {
+        let waiters = state.withLock { state in
+            if state.failure == nil, let failure { state.failure = failure }
+            state.ended = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        partialFeed.finish()
+        outgoing.finish()
+        waiters.forEach { $0.resume() }
+    }
+
+    static func classify(_ error: any Error, provider: String) -> ProviderError {
+        if let error = error as? ProviderError { return error }
+        if error is CancellationError { return ProviderError(.cancelled, provider: provider, "cancelled") }
+        if let ws = error as? WebSocketClientError, "\(ws)".contains("upgrade") {
+            return ProviderError(.auth, provider: provider, "WebSocket upgrade refused (credentials or parameters rejected)")
+        }
+        return ProviderError(.network, provider: provider, String("\(error)".prefix(200)))
+    }
+}
+
+/// Resolves once with the outcome of opening a connection.
+private final class OpenSignal: Sendable {
+    private let state = Mutex<(done: Bool, result: ProviderError?, waiter: CheckedContinuation<ProviderError?, Never>?)>((false, nil, nil))
+
+    func signal(_ failure: ProviderError?) {
+        let waiter: CheckedContinuation<ProviderError?, Never>? = state.withLock { state in
+            guard !state.done else { return nil }
+            state.done = true
+            state.result = failure
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: failure)
+    }
+
+    func wait() async -> ProviderError? {
+        await withCheckedContinuation { continuation in
+            let ready: (Bool, ProviderError?) = state.withLock { state in
+                if state.done { return (true, state.result) }
+                state.waiter = continuation
+                return (false, nil)
+            }
+            if ready.0 { continuation.resume(returning: ready.1) }
+        }
+    }
+}
+
+extension AudioFrame {
+    /// The samples as little-endian bytes.
+    var littleEndianBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(samples.count * 2)
+        for s in samples { withUnsafeBytes(of: s.littleEndian) { out += $0 } }
+        return out
+    }
+}

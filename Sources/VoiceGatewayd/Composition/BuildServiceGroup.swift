@@ -1,0 +1,77 @@
+import Agent
+import Application
+import AsteriskARI
+import CallState
+import Directory
+import Domain
+import Events
+import Foundation
+import Logging
+import ManagementAPI
+import Media
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+/// Builds the whole daemon from a validated configuration: every adapter, the call service, the
+/// management API, in one `ServiceGroup`. `main` and the end-to-end tests both call this.
+///
+/// Throws `ConfigError` when a referenced file (agent script, tenants table) is invalid, and
+/// `ProviderError` when an embedded engine cannot load.
+func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: DaemonHooks = .init()) async throws -> Daemon {
+    let registry = PrometheusCollectorRegistry()
+    let metrics = PrometheusMetricsFactory(registry: registry)
+    let clock = hooks.clock
+
+    var ariConfig = ARITelephony.Configuration(
+        url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app)
+    ariConfig.requestTimeout = config.ari.requestTimeout
+    ariConfig.transferContext = config.ari.transferContext
+    let telephony = ARITelephony(configuration: ariConfig, clock: clock, metricsFactory: metrics, logger: logger)
+
+    let transports = MediaTransports.make(config: config, metrics: metrics, logger: logger)
+    let media = transports.engine
+    let speech = try await SpeechProviders.make(config: config, metrics: metrics, clock: clock, logger: logger)
+    let agent = try AgentLoader.scripted(path: config.agentScript)
+    let directory = try TenantLoader.directory(config: config)
+    let storage = try StateAndEvents.make(config: config, clock: clock, logger: logger)
+    let repository = storage.repository
+    let publisher = storage.publisher
+
+    var callConfig = CallServiceConfiguration(instanceID: config.instanceID)
+    callConfig.defaultTransport = config.transport
+    callConfig.maxConcurrentCalls = config.maxConcurrentCalls
+    callConfig.conversation = config.conversation
+    var dependencies = CallService.Dependencies(
+        telephony: telephony, media: media, stt: speech.stt, tts: speech.tts, agent: agent, repository: repository,
+        publisher: publisher, directory: directory, clock: clock)
+    dependencies.speech = speech.router
+    let callService = CallService(
+        dependencies: dependencies,
+        configuration: callConfig, metrics: VoiceMetrics(factory: metrics), logger: logger)
+
+    let http = ManagementAPI.makeServer(
+        configuration: .init(host: config.httpHost, port: config.httpPort), dependencies: [telephony] + storage.health,
+        registry: registry, logger: logger, onRunning: hooks.onHTTPRunning)
+
+    // Reverse order on shutdown: calls end first (using telephony and the publisher), then the API,
+    // then the ARI connection, and the publisher flushes last.
+    let group = ServiceGroup(configuration: .init(
+        services: [.init(service: EventPublisherService(publisher: publisher))]
+            + storage.services.map { .init(service: $0) }
+            + transports.services.map { .init(service: $0) }
+            + [
+            .init(service: telephony),
+            .init(service: http),
+            .init(service: callService),
+        ],
+        gracefulShutdownSignals: hooks.shutdownSignals,
+        cancellationSignals: [],
+        logger: logger))
+    logger.info("voicegatewayd built", metadata: [
+        "instance.id": "\(config.instanceID)", "ari.url": "\(config.ari.url)", "ari.app": "\(config.ari.app)",
+        "http": "\(config.httpHost):\(config.httpPort)", "stt": "\(speech.stt.name)", "tts": "\(speech.tts.name)",
+        "events.file": "\(config.eventsFile)",
+    ])
+    return Daemon(group: group, callService: callService, telephony: telephony, registry: registry)
+}

@@ -1,0 +1,30 @@
+import Application
+import AsteriskARI
+import Domain
+import Logging
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// What the composition root built: the service group to run, plus handles that commands and the
+/// end-to-end tests inspect (the same graph `main` runs, nothing swapped).
+struct Daemon: Sendable {
+    /// Every long-lived service, ordered by dependency: shut down in reverse order (calls first, the
+    /// event publisher last, so every `call.ended` is flushed).
+    let group: ServiceGroup
+    let callService: CallService
+    let telephony: ARITelephony
+    let registry: PrometheusCollectorRegistry
+}
+
+/// Hooks for whoever builds the daemon (the `run` command, tests).
+struct DaemonHooks: Sendable {
+    /// Called with the management API's bound port once it accepts connections (`http.port: 0` picks one).
+    var onHTTPRunning: @Sendable (Int) async -> Void = { _ in }
+    /// Signals that start a graceful shutdown (none in tests: they trigger it themselves).
+    var shutdownSignals: [UnixSignal] = [.sigterm, .sigint]
+    /// The time source.
+    var clock: any Domain.Clock = SystemClock()
+
+    init() {}
+}

@@ -1,0 +1,46 @@
+import Domain
+import Logging
+import Media
+import Metrics
+import ServiceLifecycle
+
+/// The media engines for every configured transport, behind one `MediaEngine` that picks by transport.
+/// The AudioSocket TCP server is bound only when `media.transport` is `audiosocket`.
+struct MediaTransports: Sendable {
+    let engine: any MediaEngine
+    let services: [any Service]
+
+    static func make(config: DaemonConfiguration, metrics: any MetricsFactory, logger: Logger) -> MediaTransports {
+        let rtp = RTPMediaEngine(
+            configuration: .init(
+                host: config.rtp.host, portRange: config.rtp.portRange,
+                inboundFormat: RTPPayloadFormat(rawValue: config.rtp.codec) ?? .ulaw,
+                outboundFormat: RTPPayloadFormat(rawValue: config.rtp.outboundCodec) ?? .ulaw,
+                jitterDepth: config.media.jitterDepth),
+            metricsFactory: metrics, logger: logger)
+        let webSocket = WebSocketMediaEngine(
+            configuration: .init(baseURL: config.media.webSocketURL, startTimeout: config.media.webSocketStartTimeout),
+            metricsFactory: metrics, logger: logger)
+        var engines: [MediaTransportKind: any MediaEngine] = [.rtp: rtp, .websocket: webSocket]
+        var services: [any Service] = []
+        if config.transport == .audiosocket {
+            let audioSocket = AudioSocketMediaEngine(
+                configuration: .init(host: config.media.audioSocketHost, port: config.media.audioSocketPort, advertisedHost: config.media.audioSocketAdvertised),
+                metricsFactory: metrics, logger: logger)
+            engines[.audiosocket] = audioSocket
+            services.append(AudioSocketServerService(engine: audioSocket))
+        }
+        return MediaTransports(engine: MediaEngines(engines), services: services)
+    }
+}
+
+/// Runs the AudioSocket TCP server for the life of the service group.
+struct AudioSocketServerService: Service {
+    let engine: AudioSocketMediaEngine
+
+    func run() async throws {
+        try await engine.start()
+        try? await gracefulShutdown()
+        await engine.shutdown()
+    }
+}

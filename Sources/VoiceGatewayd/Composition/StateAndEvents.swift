@@ -1,0 +1,50 @@
+import CallState
+import Domain
+import Events
+import Logging
+import ServiceLifecycle
+
+/// The call repository and the event publisher the configuration names, with the services that keep
+/// them running (Redis maintenance and heartbeat, the Kafka sender) and what `/ready` reports of them.
+struct StateAndEvents: Sendable {
+    let repository: any CallRepository
+    let publisher: any EventPublisher
+    let registry: any InstanceRegistry
+    let services: [any Service]
+    let health: [any HealthReporting]
+
+    static func make(config: DaemonConfiguration, clock: any Domain.Clock, logger: Logger) throws -> StateAndEvents {
+        let settings = config.stateAndEvents
+        var services: [any Service] = []
+        var health: [any HealthReporting] = []
+        let repository: any CallRepository
+        let registry: any InstanceRegistry
+        if let redis = settings.redis {
+            let store = RedisCallRepository(configuration: redis, clock: clock, logger: logger)
+            repository = store
+            registry = RedisInstanceRegistry(connection: RedisConnection(configuration: redis, clock: clock, logger: logger), clock: clock)
+            services.append(store)
+            health.append(store)
+        } else {
+            repository = InMemoryCallRepository(clock: clock)
+            registry = InMemoryInstanceRegistry(clock: clock)
+        }
+        services.append(InstanceHeartbeatService(registry: registry, instance: config.instanceID, ttl: settings.heartbeatTTL, clock: clock, logger: logger))
+
+        let publisher: any EventPublisher
+        if let kafka = settings.kafka {
+            let producer: KafkaEventPublisher
+            do {
+                producer = try KafkaEventPublisher(configuration: kafka, spool: settings.spool, clock: clock, logger: logger)
+            } catch {
+                throw ConfigError(key: "events.spool.dir", message: "cannot open the event spool: \(error)")
+            }
+            publisher = producer
+            services.append(producer)
+            health.append(producer)
+        } else {
+            publisher = JSONLinesEventPublisher(path: settings.eventsFile, logger: logger)
+        }
+        return StateAndEvents(repository: repository, publisher: publisher, registry: registry, services: services, health: health)
+    }
+}

@@ -1,0 +1,68 @@
+@testable import CallState
+import Domain
+import Logging
+import TestSupport
+import Testing
+
+@Suite("Redis maintenance")
+struct RedisMaintenanceTests {
+    @Test func backoffDoublesUpToTheMaximumAndResets() {
+        var backoff = ReconnectBackoff(initial: .milliseconds(100), maximum: .milliseconds(500))
+        #expect(backoff.mayAttempt(at: .zero))
+        var now = Duration.zero
+        var delays: [Duration] = []
+        for _ in 0..<5 {
+            backoff.failed(at: now)
+            let next = backoff.nextAttempt!
+            delays.append(next - now)
+            #expect(!backoff.mayAttempt(at: next - .milliseconds(1)))
+            #expect(backoff.mayAttempt(at: next))
+            now = next
+        }
+        #expect(delays == [.milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(500), .milliseconds(500)])
+        backoff.succeeded()
+        #expect(backoff.mayAttempt(at: now))
+        backoff.failed(at: now)
+        #expect(backoff.nextAttempt! - now == .milliseconds(100))
+    }
+
+    /// A live call written by this instance outlives its TTL because `run()` keeps refreshing it.
+    @Test(.enabled(if: redisInstalled)) func liveCallsOutliveTheirTTLWhileTheServiceRuns() async throws {
+        let server = try #require(SharedRedis.server)
+        let (_, database) = SharedRedis.freshRepositoryAndDatabase()
+        let configuration = RedisConfiguration(
+            endpoint: RedisEndpoint(host: "127.0.0.1", port: server.port, database: database), liveTTL: .seconds(2),
+            maintenanceInterval: .milliseconds(100))
+        let repository = RedisCallRepository(configuration: configuration, clock: WallClock(), logger: Logger(label: "ttl"))
+        let call = Call(
+            id: "ttl-1", tenantID: "t", channelID: "ch", conversationID: "v", direction: .inbound, callerNumber: "+15550000000",
+            calleeNumber: "100", instanceID: "i1", createdAt: Timestamp(millisecondsSinceEpoch: 1))
+        try await repository.save(call)
+        let service = Task { try await repository.run() }
+        try await Task.sleep(for: .seconds(5))
+        let fresh = RedisCallRepository(configuration: configuration, clock: WallClock(), logger: Logger(label: "fresh"))
+        #expect(try await fresh.get("ttl-1") != nil)
+        service.cancel()
+        try await service.value
+        await fresh.close()
+    }
+}
+
+@Suite("Redis cancellation")
+struct RedisCancellationTests {
+    /// A cancelled caller is not a Redis outage: the repository stays connected and nothing is queued.
+    @Test(.enabled(if: redisInstalled)) func cancelledCallerDoesNotDegradeTheRepository() async throws {
+        let repository = SharedRedis.freshRepository()
+        try await repository.save(
+            Call(
+                id: "cx", tenantID: "t", channelID: "ch", conversationID: "v", direction: .inbound, callerNumber: "+15550000000",
+                calleeNumber: "100", instanceID: "i1", createdAt: Timestamp(millisecondsSinceEpoch: 1)))
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await repository.update("cx") { $0.metadata["k"] = "v" }
+        }
+        _ = try? await task.value
+        #expect(await repository.dependencyState() == .connected)
+        #expect(await repository.pendingWriteCount == 0)
+    }
+}

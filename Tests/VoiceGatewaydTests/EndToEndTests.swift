@@ -1,0 +1,131 @@
+import Domain
+import Foundation
+import Media
+import Testing
+import TestSupport
+
+@testable import VoiceGatewayd
+
+/// Whole calls through the daemon's composition root against the fake Asterisk: ARI over HTTP and a
+/// WebSocket, RTP over UDP, the embedded engines, the scripted agent, events to a JSONL file.
+@Suite("End to end through the composition root", .serialized)
+struct EndToEndTests {
+    @Test func inboundCallGreetsUnderstandsRepliesAndCleansUp() async throws {
+        let harness = try await DaemonHarness.start()
+        let fake = harness.fake
+        #expect(try await eventually { try await harness.get("/ready").status == 200 }, "ARI never connected")
+        let speech = try CallerAudio.ulawPayloads(fixture: "balance_sentence")  // "I want to check my balance"
+
+        let placed = ContinuousClock.now
+        let callID = fake.placeCall(callerNumber: "+15550001111", extension: "100")
+        var peer: FakeRTPPeer?
+        #expect(await eventually { peer = fake.rtpPeer(bridgedWith: callID); return peer != nil }, "media never bridged")
+        guard let peer else { try await harness.stop(); return }
+
+        // The greeting: non-silent ulaw, paced at 20 ms, then silence on the wire.
+        #expect(await eventually {
+            let spurts = CallerAudio.spurts(peer.received)
+            return spurts.count == 1 && ContinuousClock.now - spurts[0].last!.at > .milliseconds(400)
+        }, "no complete greeting")
+        let greeting = CallerAudio.spurts(peer.received)[0]
+        let answerToGreeting = greeting[0].at - placed
+        #expect(greeting.count > 40, "greeting of \(greeting.count) packets")
+        checkPacing(greeting)
+        #expect(greeting.map { CallerAudio.rms(ulaw: $0.bytes.dropFirst(12)) }.max() ?? 0 > 1000, "greeting is silent")
+        #expect(greeting.allSatisfy { $0.bytes.count == 172 && $0.bytes[1] & 0x7F == 0 }, "not 160-byte ulaw PT 0")
+        #expect(greeting[0].bytes[1] & 0x80 != 0, "no marker on the first packet of the talk spurt")
+
+        // The caller speaks; the daemon must understand and answer.
+        let sendStart = ContinuousClock.now
+        try await peer.sendRTP(payloads: speech)
+        // End of speech: the end of the last voiced payload (espeak-ng adds its own trailing silence).
+        let lastVoiced = speech.lastIndex { CallerAudio.rms(ulaw: $0) > 300 } ?? speech.count - 1
+        let speechEnded = sendStart + .milliseconds(20 * (lastVoiced + 1))
+        #expect(await eventually(timeout: .seconds(15)) {
+            let spurts = CallerAudio.spurts(peer.received)
+            return spurts.count >= 2 && ContinuousClock.now - spurts[1].last!.at > .milliseconds(400)
+        }, "no reply audio")
+        let reply = CallerAudio.spurts(peer.received)[1]
+        let speechToReply = reply[0].at - speechEnded
+        checkPacing(reply)
+        #expect(reply.map { CallerAudio.rms(ulaw: $0.bytes.dropFirst(12)) }.max() ?? 0 > 1000, "reply is silent")
+
+        // The caller hangs up: StasisEnd ends the call; media channel and bridge are deleted.
+        fake.hangupCaller(callID)
+        #expect(await eventually { harness.events().contains { $0["type"] as? String == "call.ended" } }, "no call.ended")
+        #expect(await eventually { fake.channels.isEmpty && fake.bridges.isEmpty }, "leaked \(fake.channels) \(fake.bridges)")
+        let deletes = fake.requests.filter { $0.method == "DELETE" }.map(\.path)
+        #expect(deletes.contains { $0.hasPrefix("/ari/channels/voicegw-m-") })
+        #expect(deletes.contains { $0.hasPrefix("/ari/bridges/") })
+        #expect(!deletes.contains("/ari/channels/\(callID)"), "the daemon hung up a caller who had already left")
+
+        let events = harness.events()
+        let types = events.map { $0["type"] as? String ?? "?" }
+        #expect(types == [
+            "call.started", "call.answered", "tts.generated", "stt.transcribed", "llm.responded", "tts.generated", "call.ended",
+        ])
+        for line in harness.eventLines() { #expect(EventEnvelopeCheck.problems(line).isEmpty, "\(EventEnvelopeCheck.problems(line)): \(line)") }
+        #expect(events.map { $0["sequence"] as? Int ?? 0 } == Array(1...events.count))
+        #expect(Set(events.compactMap { $0["call_id"] as? String }).count == 1)
+        let transcript = events.first { $0["type"] as? String == "stt.transcribed" }?["data"] as? [String: Any]
+        #expect((transcript?["text"] as? String ?? "").contains("balance"), "transcript \(transcript ?? [:])")
+        let ended = events.last?["data"] as? [String: Any]
+        #expect(ended?["reason"] as? String == "caller_hangup")
+        let replyText = (events.first { $0["type"] as? String == "llm.responded" }?["data"] as? [String: Any])?["text"] as? String
+        #expect(replyText == "Your balance is ten dollars.")
+
+        let metrics = try await harness.get("/metrics").body
+        #expect(metrics.contains("voicegw_active_calls 0"))
+        #expect(metrics.contains(#"voicegw_calls_total{direction="inbound",outcome="caller_hangup"} 1"#))
+        print("e2e timings: placed->greeting audio \(answerToGreeting.millisecondsDouble) ms, end of caller speech->first reply frame \(speechToReply.millisecondsDouble) ms")
+        try await harness.stop()
+    }
+
+    @Test func readinessFollowsTheARIConnection() async throws {
+        let harness = try await DaemonHarness.start()
+        #expect(try await eventually { try await harness.get("/ready").status == 200 })
+        #expect(try await harness.get("/ready").body.contains(#""ari":"connected""#))
+        #expect(try await harness.get("/health").body == #"{"status":"ok"}"#)
+
+        // Like `core restart now`: the WebSocket drops without a close frame, connections refused for 0.5 s.
+        harness.fake.dropEventConnections(refuseFor: .milliseconds(500))
+        let dropped = ContinuousClock.now
+        #expect(try await eventually(timeout: .seconds(2)) { try await harness.get("/ready").status == 503 })
+        #expect(try await harness.get("/ready").body.contains(#""ari":"disconnected""#))
+        #expect(try await eventually(timeout: .seconds(5)) { try await harness.get("/ready").status == 200 })
+        let back = ContinuousClock.now - dropped
+        #expect(back < .milliseconds(1500), "back after \(back) (refused for 500 ms)")
+        // The app is registered again: a call placed now is answered.
+        let callID = harness.fake.placeCall()
+        #expect(await eventually { harness.fake.requests.contains { $0.path == "/ari/channels/\(callID)/answer" } })
+        harness.fake.hangupCaller(callID)
+        #expect(await eventually { harness.fake.channels.isEmpty && harness.fake.bridges.isEmpty })
+        try await harness.stop()
+    }
+
+    @Test func shutdownEndsLiveCallsAndFlushesEvents() async throws {
+        let harness = try await DaemonHarness.start()
+        #expect(try await eventually { try await harness.get("/ready").status == 200 })
+        let callID = harness.fake.placeCall()
+        #expect(await eventually { harness.fake.rtpPeer(bridgedWith: callID) != nil })
+        try await harness.stop()
+        let events = harness.events()
+        let ended = events.last { $0["type"] as? String == "call.ended" }?["data"] as? [String: Any]
+        #expect(ended?["reason"] as? String == "shutdown")
+        #expect(harness.fake.requests.contains { $0.method == "DELETE" && $0.path == "/ari/channels/\(callID)" }, "caller not hung up")
+        #expect(harness.fake.bridges.isEmpty)
+    }
+
+    /// One frame per 20 ms and no bursts. (A loaded test machine may skip a tick, which the pacer
+    /// answers with one late frame, never with a burst: so the median is checked, not the span.)
+    private func checkPacing(_ packets: [FakeRTPPeer.Received], sourceLocation: SourceLocation = #_sourceLocation) {
+        guard packets.count > 10 else { return }
+        let gaps = zip(packets.dropFirst(), packets).map { ($0.at - $1.at).millisecondsDouble }
+        let median = gaps.sorted()[gaps.count / 2]
+        #expect(abs(median - 20) < 2, "median spacing \(median) ms", sourceLocation: sourceLocation)
+        let bursts = gaps.filter { $0 < 5 }.count
+        #expect(bursts <= packets.count / 20, "\(bursts) packets < 5 ms apart", sourceLocation: sourceLocation)
+        let sequences = packets.map { UInt16($0.bytes[2]) << 8 | UInt16($0.bytes[3]) }
+        #expect(zip(sequences.dropFirst(), sequences).allSatisfy { $0 == $1 &+ 1 }, "sequence gaps", sourceLocation: sourceLocation)
+    }
+}
