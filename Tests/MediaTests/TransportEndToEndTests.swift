@@ -153,8 +153,12 @@ struct TransportEndToEndTests {
         if transport == .rtp { #expect(out.map(\.marker) == [true] + Array(repeating: false, count: out.count - 1)) }
         let gaps = (1..<out.count).map { (out[$0].at - out[$0 - 1].at).seconds * 1000 }
         let mean = gaps.reduce(0, +) / Double(max(gaps.count, 1))
+        let median = gaps.sorted()[gaps.count / 2]
         #expect(abs(mean - 20) < 1.5, "\(transport): mean spacing \(mean) ms")
-        #expect(gaps.allSatisfy { $0 > 5 }, "\(transport): a burst in \(gaps)")
+        #expect(abs(median - 20) < 2, "\(transport): median spacing \(median) ms")
+        // A loaded machine may delay one write (chan_websocket's goes through the client's writer task),
+        // so an occasional short gap is tolerated; a playback dumped at once is not.
+        #expect(gaps.filter { $0 < 5 }.count <= 2, "\(transport): bursts in \(gaps)")
         #expect(out.dropFirst(2).allSatisfy { rms($0.samples[...]) > 3000 })
 
         // The call ends: the daemon closes its side and removes the media channel; the peer sees it.
