@@ -232,6 +232,18 @@ struct TransportEndToEndTests {
         #expect(engine.openSessions == 0)
     }
 
+    @Test func connectFailsWhenAsteriskNeverConnects() async throws {
+        let engine = AudioSocketMediaEngine(configuration: .init(host: "127.0.0.1", port: 0), metricsFactory: NOOPMetricsHandler.instance,
+                                            logger: Logger(label: "audiosocket-lonely"))
+        try await engine.start()
+        defer { Task { await engine.shutdown() } }
+        let session = try engine.openSession(for: "lonely", uuid: "22222222-3333-4444-8555-666666666666", wireRate: 16_000, connectTimeout: .milliseconds(200))
+        let attachment = MediaAttachment(callChannel: "c", mediaChannel: "m", bridge: nil, variables: [:])
+        await #expect(throws: ProviderError.self) { try await session.connect(attachment) }
+        await session.close()
+        #expect(engine.openSessions == 0)
+    }
+
     @Test func malformedAudioSocketInputIsDroppedAndCounted() async throws {
         let metrics = TestMetrics()
         let logger = Logger(label: "audiosocket-bad")

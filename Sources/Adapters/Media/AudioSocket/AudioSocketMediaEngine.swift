@@ -78,7 +78,9 @@ public final class AudioSocketMediaEngine: MediaEngine {
 
     /// A session for a known UUID: the dialplan `AudioSocket(UUID,host:port)` mode uses `wireRate` 8000
     /// (kind 0x10); ARI externalMedia with `format=slin16` uses 16000 (kind 0x12).
-    public func openSession(for call: CallID, uuid: String, wireRate: Int) throws(ProviderError) -> AudioSocketSession {
+    public func openSession(
+        for call: CallID, uuid: String, wireRate: Int, connectTimeout: Duration = .seconds(5)
+    ) throws(ProviderError) -> AudioSocketSession {
         guard let bound = server.withLock({ $0?.localAddress?.port }) else {
             throw ProviderError(.unavailable, provider: "media", "the AudioSocket server is not listening")
         }
@@ -90,7 +92,7 @@ public final class AudioSocketMediaEngine: MediaEngine {
         let host = configuration.advertisedHost ?? "\(configuration.host):\(bound)"
         let session = AudioSocketSession(
             uuid: key, externalHost: host, wireRate: wireRate == 8_000 ? 8_000 : 16_000, tickers: tickers, metrics: metrics,
-            logger: logger, onClose: { [weak self] in _ = self?.sessions.withLock { $0.removeValue(forKey: key) } })
+            logger: logger, connectTimeout: connectTimeout, onClose: { [weak self] in _ = self?.sessions.withLock { $0.removeValue(forKey: key) } })
         let inserted = sessions.withLock { sessions -> Bool in
             guard sessions[key] == nil else { return false }
             sessions[key] = session
