@@ -156,9 +156,12 @@ struct TransportEndToEndTests {
         let median = gaps.sorted()[gaps.count / 2]
         #expect(abs(mean - 20) < 1.5, "\(transport): mean spacing \(mean) ms")
         #expect(abs(median - 20) < 2, "\(transport): median spacing \(median) ms")
-        // A loaded machine may delay one write (chan_websocket's goes through the client's writer task),
-        // so an occasional short gap is tolerated; a playback dumped at once is not.
-        #expect(gaps.filter { $0 < 5 }.count <= 2, "\(transport): bursts in \(gaps)")
+        // A loaded machine may delay a write, so an occasional short gap is tolerated; a playback dumped
+        // at once is not. chan_websocket's writes go through the WebSocket client's writer task, which a
+        // busy machine can delay by a frame or two (harmless there: chan_websocket re-times what it
+        // receives), so it gets a wider margin.
+        let allowed = transport == .websocket ? out.count / 10 : 2
+        #expect(gaps.filter { $0 < 5 }.count <= allowed, "\(transport): bursts in \(gaps)")
         #expect(out.dropFirst(2).allSatisfy { rms($0.samples[...]) > 3000 })
 
         // The call ends: the daemon closes its side and removes the media channel; the peer sees it.
