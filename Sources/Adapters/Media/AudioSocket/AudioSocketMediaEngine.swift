@@ -18,6 +18,7 @@ public final class AudioSocketMediaEngine: MediaEngine {
         /// The `host:port` Asterisk connects to, when it differs from the bound one (NAT, containers).
         public var advertisedHost: String?
 
+        /// Defaults: `127.0.0.1:9092`, advertised as bound.
         public init(host: String = "127.0.0.1", port: Int = 9092, advertisedHost: String? = nil) {
             self.host = host
             self.port = port
@@ -33,6 +34,7 @@ public final class AudioSocketMediaEngine: MediaEngine {
     private let sessions = Mutex<[String: AudioSocketSession]>([:])
     private let server = Mutex<(any Channel)?>(nil)
 
+    /// Call `start()` (or run it as a service) before opening sessions.
     public init(configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 metricsFactory: any MetricsFactory, logger: Logger) {
         self.configuration = configuration
@@ -69,6 +71,8 @@ public final class AudioSocketMediaEngine: MediaEngine {
     /// Sessions waiting for, or connected to, Asterisk.
     public var openSessions: Int { sessions.withLock { $0.count } }
 
+    /// A session with a fresh UUID for ARI externalMedia (`format=slin16`); throws `unavailable` if the
+    /// server is not listening, `badRequest` for another transport.
     public func openSession(for call: CallID, transport: MediaTransportKind) async throws(ProviderError) -> any MediaSession {
         guard transport == .audiosocket else {
             throw ProviderError(.badRequest, provider: "media", "transport \(transport.rawValue) is not supported by the AudioSocket engine")

@@ -42,6 +42,7 @@ public struct Downsampler2x: Sendable {
     /// Where the next output sample starts in the next buffer (0 or 1: keeps the 2:1 phase).
     private var nextStart = 0
 
+    /// A converter with the default 47-tap filter.
     public init(filter: HalfBandFilter = HalfBandFilter()) {
         self.filter = filter
         let centre = (filter.taps.count - 1) / 2
@@ -96,6 +97,7 @@ public struct Upsampler2x: Sendable {
     private var history: [Float]
     private var work: [Float] = []
 
+    /// A converter with the default 47-tap filter.
     public init(filter: HalfBandFilter = HalfBandFilter()) {
         let centre = (filter.taps.count - 1) / 2
         phaseTaps = stride(from: -centre, through: centre, by: 2).map { 2 * filter.taps[centre + $0] }
