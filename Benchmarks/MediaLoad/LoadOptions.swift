@@ -7,6 +7,8 @@ struct LoadOptions {
     var transport = "rtp"
     var warmup = 3
     var portBase = 42_000
+    /// Where Swift concurrency runs in the media process: `nio` (the event loops) or `default`.
+    var executor = "nio"
 
     init(_ arguments: [String]) {
         var i = 0
@@ -18,6 +20,7 @@ struct LoadOptions {
             case "--transport": transport = value; i += 1
             case "--warmup": warmup = max(0, Int(value) ?? warmup); i += 1
             case "--port-base": portBase = Int(value) ?? portBase; i += 1
+            case "--executor": executor = value; i += 1
             default: break
             }
             i += 1
@@ -30,6 +33,6 @@ struct LoadOptions {
 
     /// The options as arguments for the media process.
     var serveArguments: [String] {
-        ["serve", "--calls", "\(calls)", "--transport", transport, "--port-base", "\(portBase)"]
+        ["serve", "--calls", "\(calls)", "--transport", transport, "--port-base", "\(portBase)", "--executor", executor]
     }
 }

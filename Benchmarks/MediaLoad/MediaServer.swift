@@ -23,7 +23,7 @@ enum MediaServer {
         batchio_raise_fd_limit(65_536)
         var logger = Logger(label: "media-load")
         logger.logLevel = .error
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let group = MultiThreadedEventLoopGroup.singleton
         let counters = Counters()
         let reply = AudioFrame(samples: (0..<320).map { Int16(6000 * sin(2 * Double.pi * 440 * Double($0) / 16_000)) }, sampleRate: 16_000)
         say("BASE")

@@ -153,8 +153,15 @@ struct TransportEndToEndTests {
         if transport == .rtp { #expect(out.map(\.marker) == [true] + Array(repeating: false, count: out.count - 1)) }
         let gaps = (1..<out.count).map { (out[$0].at - out[$0 - 1].at).seconds * 1000 }
         let mean = gaps.reduce(0, +) / Double(max(gaps.count, 1))
+        let median = gaps.sorted()[gaps.count / 2]
         #expect(abs(mean - 20) < 1.5, "\(transport): mean spacing \(mean) ms")
-        #expect(gaps.allSatisfy { $0 > 5 }, "\(transport): a burst in \(gaps)")
+        #expect(abs(median - 20) < 2, "\(transport): median spacing \(median) ms")
+        // A loaded machine may delay a write, so an occasional short gap is tolerated; a playback dumped
+        // at once is not. chan_websocket's writes go through the WebSocket client's writer task, which a
+        // busy machine can delay by a frame or two (harmless there: chan_websocket re-times what it
+        // receives), so it gets a wider margin.
+        let allowed = transport == .websocket ? out.count / 10 : 2
+        #expect(gaps.filter { $0 < 5 }.count <= allowed, "\(transport): bursts in \(gaps)")
         #expect(out.dropFirst(2).allSatisfy { rms($0.samples[...]) > 3000 })
 
         // The call ends: the daemon closes its side and removes the media channel; the peer sees it.
@@ -224,6 +231,18 @@ struct TransportEndToEndTests {
         #expect(await eventually { peer.received.count >= 10 })
         #expect(peer.received.allSatisfy { $0.kind == 0x10 && $0.payload.count == 320 }, "replies in the caller's kind (slin 8 kHz)")
         peer.close()
+        await session.close()
+        #expect(engine.openSessions == 0)
+    }
+
+    @Test func connectFailsWhenAsteriskNeverConnects() async throws {
+        let engine = AudioSocketMediaEngine(configuration: .init(host: "127.0.0.1", port: 0), metricsFactory: NOOPMetricsHandler.instance,
+                                            logger: Logger(label: "audiosocket-lonely"))
+        try await engine.start()
+        defer { Task { await engine.shutdown() } }
+        let session = try engine.openSession(for: "lonely", uuid: "22222222-3333-4444-8555-666666666666", wireRate: 16_000, connectTimeout: .milliseconds(200))
+        let attachment = MediaAttachment(callChannel: "c", mediaChannel: "m", bridge: nil, variables: [:])
+        await #expect(throws: ProviderError.self) { try await session.connect(attachment) }
         await session.close()
         #expect(engine.openSessions == 0)
     }

@@ -2,7 +2,9 @@
 public struct AudioSocketFrame: Sendable, Hashable {
     /// The frame kinds Asterisk defines.
     public struct Kind: RawRepresentable, Sendable, Hashable {
+        /// The kind byte on the wire.
         public let rawValue: UInt8
+        /// Any kind byte (unknown ones are refused by `parse`).
         public init(rawValue: UInt8) { self.rawValue = rawValue }
         /// The other side hangs up (Asterisk itself just closes the connection).
         public static let hangup = Kind(rawValue: 0x00)
@@ -12,6 +14,7 @@ public struct AudioSocketFrame: Sendable, Hashable {
         public static let dtmf = Kind(rawValue: 0x03)
         /// Signed linear 8 kHz, little-endian.
         public static let slin8 = Kind(rawValue: 0x10)
+        /// Signed linear at 12, 24, 32, 44.1, 48, 96 and 192 kHz, little-endian.
         public static let slin12 = Kind(rawValue: 0x11)
         /// Signed linear 16 kHz, little-endian (ARI `format=slin16`).
         public static let slin16 = Kind(rawValue: 0x12)
@@ -52,9 +55,12 @@ public struct AudioSocketFrame: Sendable, Hashable {
         }
     }
 
+    /// What the frame carries.
     public var kind: Kind
+    /// The bytes after the 3-byte header.
     public var payload: [UInt8]
 
+    /// A frame; `payload` must fit in 65535 bytes.
     public init(kind: Kind, payload: [UInt8]) {
         self.kind = kind
         self.payload = payload

@@ -18,6 +18,7 @@ public final class AudioSocketMediaEngine: MediaEngine {
         /// The `host:port` Asterisk connects to, when it differs from the bound one (NAT, containers).
         public var advertisedHost: String?
 
+        /// Defaults: `127.0.0.1:9092`, advertised as bound.
         public init(host: String = "127.0.0.1", port: Int = 9092, advertisedHost: String? = nil) {
             self.host = host
             self.port = port
@@ -33,6 +34,7 @@ public final class AudioSocketMediaEngine: MediaEngine {
     private let sessions = Mutex<[String: AudioSocketSession]>([:])
     private let server = Mutex<(any Channel)?>(nil)
 
+    /// Call `start()` (or run it as a service) before opening sessions.
     public init(configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 metricsFactory: any MetricsFactory, logger: Logger) {
         self.configuration = configuration
@@ -69,6 +71,8 @@ public final class AudioSocketMediaEngine: MediaEngine {
     /// Sessions waiting for, or connected to, Asterisk.
     public var openSessions: Int { sessions.withLock { $0.count } }
 
+    /// A session with a fresh UUID for ARI externalMedia (`format=slin16`); throws `unavailable` if the
+    /// server is not listening, `badRequest` for another transport.
     public func openSession(for call: CallID, transport: MediaTransportKind) async throws(ProviderError) -> any MediaSession {
         guard transport == .audiosocket else {
             throw ProviderError(.badRequest, provider: "media", "transport \(transport.rawValue) is not supported by the AudioSocket engine")
@@ -78,7 +82,9 @@ public final class AudioSocketMediaEngine: MediaEngine {
 
     /// A session for a known UUID: the dialplan `AudioSocket(UUID,host:port)` mode uses `wireRate` 8000
     /// (kind 0x10); ARI externalMedia with `format=slin16` uses 16000 (kind 0x12).
-    public func openSession(for call: CallID, uuid: String, wireRate: Int) throws(ProviderError) -> AudioSocketSession {
+    public func openSession(
+        for call: CallID, uuid: String, wireRate: Int, connectTimeout: Duration = .seconds(5)
+    ) throws(ProviderError) -> AudioSocketSession {
         guard let bound = server.withLock({ $0?.localAddress?.port }) else {
             throw ProviderError(.unavailable, provider: "media", "the AudioSocket server is not listening")
         }
@@ -90,7 +96,7 @@ public final class AudioSocketMediaEngine: MediaEngine {
         let host = configuration.advertisedHost ?? "\(configuration.host):\(bound)"
         let session = AudioSocketSession(
             uuid: key, externalHost: host, wireRate: wireRate == 8_000 ? 8_000 : 16_000, tickers: tickers, metrics: metrics,
-            logger: logger, onClose: { [weak self] in _ = self?.sessions.withLock { $0.removeValue(forKey: key) } })
+            logger: logger, connectTimeout: connectTimeout, onClose: { [weak self] in _ = self?.sessions.withLock { $0.removeValue(forKey: key) } })
         let inserted = sessions.withLock { sessions -> Bool in
             guard sessions[key] == nil else { return false }
             sessions[key] = session

@@ -19,7 +19,12 @@ public final class AudioSocketSession: MediaSession, PacingTicker.Client, @unche
         var ticker: PacingTicker?
         var closed = false
         var framer = InboundFramer()
+        var connectWaiters: [CheckedContinuation<Bool, Never>] = []
+        var connectTimedOut = false
     }
+
+    /// How long `connect` waits for Asterisk's TCP connection.
+    let connectTimeout: Duration
 
     private let state = Mutex(State())
     private let output: PacedOutput
@@ -33,9 +38,10 @@ public final class AudioSocketSession: MediaSession, PacingTicker.Client, @unche
 
     init(
         uuid: String, externalHost: String, wireRate: Int, tickers: PacingTickers, metrics: MediaMetrics, logger: Logger,
-        onClose: @escaping @Sendable () -> Void
+        connectTimeout: Duration = .seconds(5), onClose: @escaping @Sendable () -> Void
     ) {
         self.uuid = uuid
+        self.connectTimeout = connectTimeout
         offer = MediaOffer(transport: .audiosocket, externalHost: externalHost, format: wireRate == 8_000 ? "slin" : "slin16", data: uuid)
         outboundKind = AudioSocketFrame.Kind.audio(rate: wireRate) ?? .slin16
         output = PacedOutput(wireRate: wireRate, encoding: .l16LittleEndian)
@@ -47,8 +53,40 @@ public final class AudioSocketSession: MediaSession, PacingTicker.Client, @unche
         (digits, digitFeed) = AsyncStream.makeStream(of: String.self)
     }
 
-    /// Asterisk does the connecting: nothing to do with the attachment.
-    public func connect(_ attachment: MediaAttachment) async throws(ProviderError) {}
+    /// Asterisk does the connecting (while it creates the channel, so normally before externalMedia
+    /// returns): waits for that connection, up to `connectTimeout`.
+    public func connect(_ attachment: MediaAttachment) async throws(ProviderError) {
+        let timeout = connectTimeout
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            guard !Task.isCancelled else { return }
+            self.state.withLock { $0.connectTimedOut = true }
+            self.releaseConnectWaiters(connected: false)
+        }
+        let connected = await withCheckedContinuation { (waiter: CheckedContinuation<Bool, Never>) in
+            let ready = state.withLock { state -> Bool? in
+                if state.channel != nil { return true }
+                if state.closed || state.connectTimedOut { return false }
+                state.connectWaiters.append(waiter)
+                return nil
+            }
+            if let ready { waiter.resume(returning: ready) }
+        }
+        timer.cancel()
+        guard connected else {
+            throw ProviderError(.unavailable, provider: "audiosocket", "Asterisk did not connect with UUID \(uuid) within \(timeout)")
+        }
+    }
+
+    /// Resumes every `connect` waiting (each exactly once: they are taken out under the lock).
+    private func releaseConnectWaiters(connected: Bool) {
+        let waiters = state.withLock { state in
+            let waiters = state.connectWaiters
+            state.connectWaiters = []
+            return waiters
+        }
+        for waiter in waiters { waiter.resume(returning: connected) }
+    }
 
     /// Asterisk's connection arrived with this session's UUID (on the connection's event loop).
     func attach(_ channel: any Channel) {
@@ -65,6 +103,7 @@ public final class AudioSocketSession: MediaSession, PacingTicker.Client, @unche
         }
         logger.debug("AudioSocket connected", metadata: ["audiosocket.remote": "\(channel.remoteAddress.map { "\($0)" } ?? "-")"])
         ticker.add(self)
+        releaseConnectWaiters(connected: true)
     }
 
     /// One frame from Asterisk.
@@ -119,6 +158,7 @@ public final class AudioSocketSession: MediaSession, PacingTicker.Client, @unche
             return (state.channel, state.ticker, was)
         }
         guard !wasClosed else { return }
+        releaseConnectWaiters(connected: false)
         output.flush()
         ticker?.remove(self)
         feed.finish()

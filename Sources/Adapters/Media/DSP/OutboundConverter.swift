@@ -3,6 +3,7 @@ import Domain
 /// Turns playback chunks of any rate into 20 ms frames at the wire rate (8 kHz for G.711, 16 kHz for
 /// AudioSocket and chan_websocket), picking the cheap half-band path for a 2:1 ratio and libsamplerate for anything else.
 public struct OutboundConverter: Sendable {
+    /// The rate of the frames it makes.
     public let wireRate: Int
     private let samplesPerFrame: Int
     private var downsampler = Downsampler2x()
@@ -10,6 +11,7 @@ public struct OutboundConverter: Sendable {
     private var converter: SampleRateConverter?
     private var pending: [Int16] = []
 
+    /// Frames of 20 ms at `wireRate`.
     public init(wireRate: Int = 8_000) {
         self.wireRate = wireRate
         self.samplesPerFrame = wireRate / 50

@@ -10,6 +10,7 @@ public struct MediaEngines: MediaEngine {
         self.engines = engines
     }
 
+    /// Throws `badRequest` for a transport without an engine.
     public func openSession(for call: CallID, transport: MediaTransportKind) async throws(ProviderError) -> any MediaSession {
         guard let engine = engines[transport] else {
             throw ProviderError(.badRequest, provider: "media", "media transport \(transport.rawValue) is not configured")

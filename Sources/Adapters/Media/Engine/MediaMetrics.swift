@@ -19,6 +19,7 @@ public struct MediaMetrics: Sendable {
     public static let dropReasons = ["too_short", "wrong_version", "csrc_past_end", "extension_past_end", "bad_padding", "rtcp",
                                      "unknown_payload_type", "bad_payload_size", "duplicate_or_late", "after_close"]
 
+    /// Creates every counter up front (bounded label sets).
     public init(factory: any MetricsFactory) {
         packetsIn = Counter(label: "voicegw_rtp_packets_received_total", factory: factory)
         packetsOut = Counter(label: "voicegw_rtp_packets_sent_total", factory: factory)

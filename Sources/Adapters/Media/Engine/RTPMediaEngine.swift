@@ -12,6 +12,7 @@ public final class RTPMediaEngine: MediaEngine {
     public struct Configuration: Sendable, Hashable {
         /// The address Asterisk sends RTP to (and the engine binds).
         public var host: String
+        /// One even port per call from this range.
         public var portRange: ClosedRange<Int>
         /// The format asked of Asterisk for caller audio (`format=` of externalMedia).
         public var inboundFormat: RTPPayloadFormat
@@ -20,6 +21,7 @@ public final class RTPMediaEngine: MediaEngine {
         /// How long a gap in the inbound sequence waits for a reordered packet before it is concealed.
         public var jitterDepth: Duration
 
+        /// Outbound formats other than alaw become ulaw.
         public init(
             host: String = "127.0.0.1", portRange: ClosedRange<Int> = 40000...40999, inboundFormat: RTPPayloadFormat = .ulaw,
             outboundFormat: RTPPayloadFormat = .ulaw, jitterDepth: Duration = .milliseconds(60)
@@ -55,6 +57,8 @@ public final class RTPMediaEngine: MediaEngine {
     /// Ports currently in use.
     public var openSessions: Int { allocator.inUseCount }
 
+    /// Binds a free even port on an event loop; throws `unavailable` when the range is used up,
+    /// `badRequest` for another transport.
     public func openSession(for call: CallID, transport: MediaTransportKind) async throws(ProviderError) -> any MediaSession {
         guard transport == .rtp else {
             throw ProviderError(.badRequest, provider: "media", "transport \(transport.rawValue) is not supported by the RTP engine")

@@ -116,27 +116,22 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
 
     /// Sends the next queued frame and conceals overdue inbound gaps (on the ticker's event loop).
     func tick(_ index: UInt64) {
-        let target = state.withLock { state -> (SocketAddress, any Channel)? in
+        // The frame is taken first (its own lock) so that the session lock is held once per tick.
+        let frame = output.next()
+        let target = state.withLock { state -> (SocketAddress, any Channel, UInt16)? in
             guard !state.closed else { return nil }
             if state.decoder.jitter.count > 0 {
                 let time = now()
                 state.decoder.poll(now: time) { feed.yield($0) }
             }
-            guard let channel = state.channel, let remote = state.remote else { return nil }
-            return (remote, channel)
-        }
-        guard let (remote, channel) = target, let frame = output.next() else { return }
-        // Within a talk spurt the timestamp advances one frame per frame sent, even if a late loop
-        // skipped a tick (the audio is continuous); a new spurt resumes from the wall clock.
-        let wallClock = timestampBase &+ UInt32(truncatingIfNeeded: index &* 160)
-        let (sequence, timestamp) = state.withLock { state -> (UInt16, UInt32) in
+            guard frame != nil, let channel = state.channel, let remote = state.remote else { return nil }
             state.sequence &+= 1
-            state.timestamp = frame.first ? wallClock : state.timestamp &+ 160
-            return (state.sequence, state.timestamp)
+            return (remote, channel, state.sequence)
         }
+        guard let frame, let (remote, channel, sequence) = target else { return }
         let packet = RTPPacket(
             marker: frame.first, payloadType: outboundPayloadType, sequenceNumber: sequence,
-            timestamp: timestamp, ssrc: ssrc, payload: frame.payload)
+            timestamp: timestampBase &+ UInt32(truncatingIfNeeded: index &* 160), ssrc: ssrc, payload: frame.payload)
         var buffer = channel.allocator.buffer(capacity: 12 + frame.payload.count)
         buffer.writeRTP(packet)
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer), promise: nil)

@@ -40,48 +40,50 @@ public struct RTPPacket: Sendable, Hashable {
         case rtcp
     }
 
-    /// Parses `bytes`; throws a `ParseError` for anything malformed.
+    /// Parses `bytes`; throws a `ParseError` for anything malformed. Contiguous input (a `ByteBufferView`,
+    /// an array) is read in place: the payload is the only copy.
     public init(parsing bytes: some Collection<UInt8>) throws(ParseError) {
-        let b = Array(bytes)
-        guard b.count >= 12 else { throw .tooShort }
-        guard b[0] >> 6 == 2 else { throw .wrongVersion }
+        if let parsed = bytes.withContiguousStorageIfAvailable({ Self.parse($0) }) {
+            self = try parsed.get()
+        } else {
+            self = try Array(bytes).withUnsafeBufferPointer { Self.parse($0) }.get()
+        }
+    }
+
+    private static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Result<RTPPacket, ParseError> {
+        guard b.count >= 12 else { return .failure(.tooShort) }
+        guard b[0] >> 6 == 2 else { return .failure(.wrongVersion) }
         // RFC 5761: second byte 192-223 is an RTCP packet type (SR 200, RR 201, ...).
-        if (192...223).contains(b[1]) { throw .rtcp }
+        if (192...223).contains(b[1]) { return .failure(.rtcp) }
+        func word(_ o: Int) -> UInt32 { UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3]) }
         let hasPadding = b[0] & 0x20 != 0
         let hasExtension = b[0] & 0x10 != 0
         let csrcCount = Int(b[0] & 0x0F)
-        marker = b[1] & 0x80 != 0
-        payloadType = b[1] & 0x7F
-        sequenceNumber = UInt16(b[2]) << 8 | UInt16(b[3])
-        timestamp = UInt32(b[4]) << 24 | UInt32(b[5]) << 16 | UInt32(b[6]) << 8 | UInt32(b[7])
-        ssrc = UInt32(b[8]) << 24 | UInt32(b[9]) << 16 | UInt32(b[10]) << 8 | UInt32(b[11])
         var offset = 12
-        guard offset + 4 * csrcCount <= b.count else { throw .csrcPastEnd }
-        csrcs = (0..<csrcCount).map { i in
-            let o = offset + 4 * i
-            return UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3])
-        }
+        guard offset + 4 * csrcCount <= b.count else { return .failure(.csrcPastEnd) }
+        let csrcs = csrcCount == 0 ? [] : (0..<csrcCount).map { word(offset + 4 * $0) }
         offset += 4 * csrcCount
+        var extensionProfile: UInt16?
+        var extensionData: [UInt8] = []
         if hasExtension {
-            guard offset + 4 <= b.count else { throw .extensionPastEnd }
+            guard offset + 4 <= b.count else { return .failure(.extensionPastEnd) }
             extensionProfile = UInt16(b[offset]) << 8 | UInt16(b[offset + 1])
             let words = Int(b[offset + 2]) << 8 | Int(b[offset + 3])
             offset += 4
-            guard offset + 4 * words <= b.count else { throw .extensionPastEnd }
+            guard offset + 4 * words <= b.count else { return .failure(.extensionPastEnd) }
             extensionData = Array(b[offset..<(offset + 4 * words)])
             offset += 4 * words
-        } else {
-            extensionProfile = nil
-            extensionData = []
         }
         var end = b.count
         if hasPadding {
             let count = Int(b[b.count - 1])
-            guard count > 0, offset + count <= b.count else { throw .badPadding }
+            guard count > 0, offset + count <= b.count else { return .failure(.badPadding) }
             end -= count
         }
-        paddingCount = b.count - end
-        payload = Array(b[offset..<end])
+        return .success(RTPPacket(
+            marker: b[1] & 0x80 != 0, payloadType: b[1] & 0x7F, sequenceNumber: UInt16(b[2]) << 8 | UInt16(b[3]), timestamp: word(4),
+            ssrc: word(8), csrcs: csrcs, extensionProfile: extensionProfile, extensionData: extensionData,
+            payload: Array(b[offset..<end]), paddingCount: b.count - end))
     }
 
     /// The packet's bytes.

@@ -14,6 +14,7 @@ public final class WebSocketMediaEngine: MediaEngine {
         /// How long to wait for MEDIA_START after connecting.
         public var startTimeout: Duration
 
+        /// `baseURL` without a trailing slash (one is removed).
         public init(baseURL: String = "ws://127.0.0.1:8088", startTimeout: Duration = .seconds(5)) {
             self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
             self.startTimeout = startTimeout
@@ -26,6 +27,7 @@ public final class WebSocketMediaEngine: MediaEngine {
     private let logger: Logger
     private let tickers = PacingTickers()
 
+    /// Sessions connect on `group` when `connect` gets the channel's connection id.
     public init(configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 metricsFactory: any MetricsFactory, logger: Logger) {
         self.configuration = configuration
@@ -34,6 +36,7 @@ public final class WebSocketMediaEngine: MediaEngine {
         self.logger = logger
     }
 
+    /// A session waiting for `connect`; throws `badRequest` for another transport.
     public func openSession(for call: CallID, transport: MediaTransportKind) async throws(ProviderError) -> any MediaSession {
         guard transport == .websocket else {
             throw ProviderError(.badRequest, provider: "media", "transport \(transport.rawValue) is not supported by the WebSocket engine")

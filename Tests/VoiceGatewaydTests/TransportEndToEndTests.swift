@@ -1,0 +1,130 @@
+import Domain
+import Foundation
+import Media
+import Testing
+import TestSupport
+
+@testable import VoiceGatewayd
+
+/// A whole conversation through the composition root over each media transport (`media.transport`):
+/// ExternalMedia RTP, AudioSocket (Asterisk connects to the daemon's TCP server) and chan_websocket
+/// (the daemon connects to Asterisk's `/media/<id>`), against the fake Asterisk.
+@Suite("End to end over every media transport", .serialized)
+struct TransportEndToEndTests {
+    /// What the daemon sent to Asterisk on the call's media channel: arrival time and level per frame.
+    struct Frame {
+        let at: ContinuousClock.Instant
+        let rms: Double
+    }
+
+    static func sent(_ fake: FakeAsterisk, _ transport: MediaTransportKind, call: String) -> [Frame] {
+        switch transport {
+        case .rtp:
+            return (fake.rtpPeer(bridgedWith: call)?.received ?? []).map { Frame(at: $0.at, rms: CallerAudio.rms(ulaw: $0.bytes.dropFirst(12))) }
+        case .audiosocket:
+            return (fake.audioSocketPeer(bridgedWith: call)?.received ?? []).filter { $0.kind == 0x12 }.map {
+                Frame(at: $0.at, rms: level(L16.decodeLittleEndian($0.payload)))
+            }
+        case .websocket:
+            return (fake.webSocketPeer(bridgedWith: call)?.received ?? []).filter { $0.text == nil }.map {
+                Frame(at: $0.at, rms: level(L16.decodeLittleEndian($0.binary)))
+            }
+        }
+    }
+
+    static func level(_ samples: [Int16]) -> Double {
+        (samples.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(1, samples.count))).squareRoot()
+    }
+
+    /// Runs of frames separated by more than 250 ms.
+    static func spurts(_ frames: [Frame]) -> [[Frame]] {
+        var result: [[Frame]] = []
+        for frame in frames {
+            if let last = result.last?.last, frame.at - last.at <= .milliseconds(250) { result[result.count - 1].append(frame) } else { result.append([frame]) }
+        }
+        return result
+    }
+
+    static func mediaBridged(_ fake: FakeAsterisk, _ transport: MediaTransportKind, call: String) -> Bool {
+        switch transport {
+        case .rtp: fake.rtpPeer(bridgedWith: call) != nil
+        case .audiosocket: fake.audioSocketPeer(bridgedWith: call) != nil
+        case .websocket: fake.webSocketPeer(bridgedWith: call)?.isConnected ?? false
+        }
+    }
+
+    /// The caller's utterance as Asterisk sends it on `transport`.
+    static func speak(_ fake: FakeAsterisk, _ transport: MediaTransportKind, call: String) async throws {
+        switch transport {
+        case .rtp:
+            try await #require(fake.rtpPeer(bridgedWith: call)).sendRTP(payloads: try CallerAudio.ulawPayloads(fixture: "balance_sentence"))
+        case .audiosocket, .websocket:
+            let url = DaemonHarness.root.appendingPathComponent("Tests/Fixtures/speech/balance_sentence.wav")
+            let wav = try WAVFile(bytes: Array(try Data(contentsOf: url)))
+            let converter = try #require(SampleRateConverter(from: wav.sampleRate, to: 16_000))
+            let samples = converter.process(wav.samples) + converter.process([], final: true) + [Int16](repeating: 0, count: 16_000)
+            if transport == .audiosocket {
+                try await #require(fake.audioSocketPeer(bridgedWith: call)).sendAudio(samples)
+            } else {
+                try await #require(fake.webSocketPeer(bridgedWith: call)).sendAudio(samples)
+            }
+        }
+    }
+
+    @Test(arguments: MediaTransportKind.allCases)
+    func wholeConversation(_ transport: MediaTransportKind) async throws {
+        let audioSocketPort = Int.random(in: 20_000...59_000)
+        let harness = try await DaemonHarness.start(environment: [
+            "VOICEGW_MEDIA_TRANSPORT": transport.rawValue, "VOICEGW_MEDIA_AUDIOSOCKET_PORT": "\(audioSocketPort)",
+        ])
+        let fake = harness.fake
+        #expect(try await eventually { try await harness.get("/ready").status == 200 }, "ARI never connected")
+
+        let callID = fake.placeCall(callerNumber: "+15550002222", extension: "100")
+        #expect(await eventually { Self.mediaBridged(fake, transport, call: callID) }, "\(transport): media never bridged")
+        let media = fake.requests.first { $0.path == "/ari/channels/externalMedia" }?.query ?? [:]
+        switch transport {
+        case .rtp: #expect(media["encapsulation"] == "rtp")
+        case .audiosocket:
+            #expect(media["encapsulation"] == "audiosocket" && media["transport"] == "tcp" && media["format"] == "slin16")
+            #expect(media["external_host"] == "127.0.0.1:\(audioSocketPort)" && (media["data"] ?? "").count == 36)
+        case .websocket: #expect(media["transport"] == "websocket" && media["connection_type"] == "server" && media["format"] == "slin16")
+        }
+
+        // The greeting arrives paced, then the wire goes quiet.
+        #expect(await eventually {
+            let spurts = Self.spurts(Self.sent(fake, transport, call: callID))
+            return spurts.count == 1 && ContinuousClock.now - spurts[0].last!.at > .milliseconds(400)
+        }, "\(transport): no complete greeting")
+        let greeting = Self.spurts(Self.sent(fake, transport, call: callID))[0]
+        #expect(greeting.count > 40)
+        #expect(greeting.map(\.rms).max() ?? 0 > 1000, "\(transport): greeting is silent")
+        let gaps = zip(greeting.dropFirst(), greeting).map { ($0.at - $1.at).millisecondsDouble }
+        #expect(abs(gaps.sorted()[gaps.count / 2] - 20) < 2, "\(transport): median spacing")
+        #expect(gaps.filter { $0 < 5 }.count <= greeting.count / 20, "\(transport): bursts")
+
+        // The caller asks; the daemon understands and answers.
+        try await Self.speak(fake, transport, call: callID)
+        #expect(await eventually(timeout: .seconds(15)) {
+            let spurts = Self.spurts(Self.sent(fake, transport, call: callID))
+            return spurts.count >= 2 && ContinuousClock.now - spurts[1].last!.at > .milliseconds(400)
+        }, "\(transport): no reply audio")
+        let events = { harness.events().map { $0["type"] as? String ?? "?" } }
+        #expect(await eventually { events().contains("llm.responded") })
+        let transcript = harness.events().first { $0["type"] as? String == "stt.transcribed" }?["data"] as? [String: Any]
+        #expect((transcript?["text"] as? String ?? "").contains("balance"), "\(transport): transcript \(transcript ?? [:])")
+
+        // The caller hangs up: everything is cleaned up, the media connection included.
+        fake.hangupCaller(callID)
+        #expect(await eventually { events().contains("call.ended") }, "\(transport): no call.ended")
+        #expect(await eventually { fake.channels.isEmpty && fake.bridges.isEmpty }, "\(transport): leaked \(fake.channels)")
+        switch transport {
+        case .rtp: break
+        case .audiosocket: #expect(await eventually { fake.allAudioSocketPeers.allSatisfy(\.isClosed) }, "TCP left open")
+        case .websocket: #expect(await eventually { fake.allWebSocketPeers.allSatisfy(\.isClosed) }, "WebSocket left open")
+        }
+        let ended = harness.events().last?["data"] as? [String: Any]
+        #expect(ended?["reason"] as? String == "caller_hangup", "\(transport): \(ended ?? [:])")
+        try await harness.stop()
+    }
+}
