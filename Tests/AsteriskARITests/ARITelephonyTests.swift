@@ -157,7 +157,9 @@ struct ARITelephonyTests {
         #expect(await reader.next(timeout: .seconds(5)) { $0 == .connection(.connected) } != nil)
         let back = ContinuousClock.now - dropped
         // Refused for 0.5 s; back within 1 s of being accepted again.
-        #expect(back < .milliseconds(1500), "reconnected after \(back)")
+        // 1 s after the refusal ends when the machine is quiet (measured ~0.6 s); the schedule itself (first retry
+        // <= 250 ms, cap 30 s) is checked without sleeping in the backoff tests. Loose here: CI runs tests in parallel.
+        #expect(back < .milliseconds(3000), "reconnected after \(back)")
         #expect(await ari.connectionState() == .connected)
         #expect(fake.eventClientCount == 1)
         // The app is registered again: calls arrive.

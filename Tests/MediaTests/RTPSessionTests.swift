@@ -101,7 +101,9 @@ struct RTPSessionTests {
         let outcome = try await session.play(audioStream(chunks)) { first.withLock { $0 = true } }
         #expect(outcome == .completed(sent: .milliseconds(1000)))
         #expect(first.withLock { $0 })
-        try await Task.sleep(for: .milliseconds(50))
+        // The last datagram may still be in flight on a loaded machine.
+        let settled = ContinuousClock.now + .seconds(2)
+        while peer.packets.count < 50, ContinuousClock.now < settled { try await Task.sleep(for: .milliseconds(10)) }
         let packets = try peer.packets.map { ($0.at, try RTPPacket(parsing: $0.bytes)) }
         #expect(packets.count == 50)
         #expect(packets.allSatisfy { $0.1.payloadType == 0 && $0.1.payload.count == 160 })
@@ -129,7 +131,9 @@ struct RTPSessionTests {
         let times = peer.packets.map(\.at)
         #expect(times.count == 25)
         let gaps = (1..<times.count).map { (times[$0] - times[$0 - 1]).seconds * 1000 }
-        #expect(gaps.allSatisfy { $0 > 10 }, "a burst: \(gaps)")
+        // A burst would put each 100 ms chunk's 5 frames back to back (16+ tiny gaps); a loaded receiver
+        // may read one pair late, so allow two.
+        #expect(gaps.filter { $0 < 5 }.count <= 2, "a burst: \(gaps)")
         await session.close()
     }
 

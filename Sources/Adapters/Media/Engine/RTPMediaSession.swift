@@ -118,7 +118,8 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
     func tick(_ index: UInt64) {
         // The frame is taken first (its own lock) so that the session lock is held once per tick.
         let frame = output.next()
-        let target = state.withLock { state -> (SocketAddress, any Channel, UInt16)? in
+        let wallClock = timestampBase &+ UInt32(truncatingIfNeeded: index &* 160)
+        let target = state.withLock { state -> (SocketAddress, any Channel, UInt16, UInt32)? in
             guard !state.closed else { return nil }
             if state.decoder.jitter.count > 0 {
                 let time = now()
@@ -126,12 +127,15 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
             }
             guard frame != nil, let channel = state.channel, let remote = state.remote else { return nil }
             state.sequence &+= 1
-            return (remote, channel, state.sequence)
+            // Within a talk spurt the timestamp advances one frame per frame sent, even if a late loop
+            // skipped a tick (the audio is continuous); a new spurt resumes from the wall clock.
+            state.timestamp = frame?.first == true ? wallClock : state.timestamp &+ 160
+            return (remote, channel, state.sequence, state.timestamp)
         }
-        guard let frame, let (remote, channel, sequence) = target else { return }
+        guard let frame, let (remote, channel, sequence, timestamp) = target else { return }
         let packet = RTPPacket(
             marker: frame.first, payloadType: outboundPayloadType, sequenceNumber: sequence,
-            timestamp: timestampBase &+ UInt32(truncatingIfNeeded: index &* 160), ssrc: ssrc, payload: frame.payload)
+            timestamp: timestamp, ssrc: ssrc, payload: frame.payload)
         var buffer = channel.allocator.buffer(capacity: 12 + frame.payload.count)
         buffer.writeRTP(packet)
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer), promise: nil)
