@@ -3,6 +3,7 @@ import Domain
 import Logging
 import Metrics
 import Testing
+import TestSupport
 
 @Suite("Conversation manager with in-memory ports")
 struct ConversationManagerTests {

@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import Synchronization
 import Testing
+import TestSupport
 
 /// STT whose sessions hang in `finish()` until cancelled (a vendor that stopped answering), or fail.
 final class BrokenSpeechToText: SpeechToText {

@@ -52,14 +52,6 @@ func makeTelephony(_ fake: FakeAsterisk, password: String? = nil) -> ARITelephon
     return ARITelephony(configuration: config, clock: SystemClock(), metricsFactory: NOOPMetricsHandler.instance, logger: Logger(label: "ari-test"))
 }
 
-func waitUntil(timeout: Duration = .seconds(3), _ condition: () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return await condition()
-}
 
 @Suite("ARI telephony against the fake Asterisk", .serialized)
 struct ARITelephonyTests {
@@ -71,7 +63,7 @@ struct ARITelephonyTests {
         let reader = EventReader(ari.events())
         let run = Task { try await ari.run() }
         defer { run.cancel() }
-        #expect(await waitUntil { await ari.connectionState() == .connected })
+        #expect(await eventually { await ari.connectionState() == .connected })
 
         let callID = fake.placeCall(callerNumber: "+15550001111", extension: "100")
         let entered = await reader.next { if case .channelEntered = $0 { true } else { false } }
@@ -133,7 +125,7 @@ struct ARITelephonyTests {
         let ari = makeTelephony(fake)
         let run = Task { try await ari.run() }
         defer { run.cancel() }
-        #expect(await waitUntil { await ari.connectionState() == .connected })
+        #expect(await eventually { await ari.connectionState() == .connected })
         let callID = fake.placeCall()
         let attachment = try await ari.startMedia(for: ChannelID(callID), offer: MediaOffer(transport: .rtp, externalHost: "127.0.0.1:40004", format: "ulaw"))
         #expect(fake.bridges[attachment.bridge!.rawValue]?.count == 2)

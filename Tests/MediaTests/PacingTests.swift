@@ -4,6 +4,7 @@ import NIOCore
 import NIOEmbedded
 import Synchronization
 import Testing
+import TestSupport
 
 final class TickRecorder: PacingTicker.Client, @unchecked Sendable {
     let loop: EmbeddedEventLoop

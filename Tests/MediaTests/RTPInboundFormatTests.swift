@@ -4,6 +4,7 @@ import Logging
 @testable import Media
 import NIOCore
 import Testing
+import TestSupport
 
 @Suite("RTP inbound formats and malformed packets")
 struct RTPInboundFormatTests {

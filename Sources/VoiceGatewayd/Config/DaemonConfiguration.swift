@@ -46,7 +46,8 @@ struct DaemonConfiguration: Sendable {
     var media: Media
     var httpHost: String
     var httpPort: Int
-    var eventsFile: String
+    /// The JSONL events file (`events.file`).
+    var eventsFile: String { stateAndEvents.eventsFile }
     /// Call state (memory or Redis) and events (JSONL or Kafka with a spool).
     var stateAndEvents: StateAndEventsConfiguration
     var agentScript: String
@@ -121,7 +122,6 @@ struct DaemonConfiguration: Sendable {
 
         httpHost = try r.nonEmpty("http.host")
         httpPort = try r.int("http.port", in: 0...65535)
-        eventsFile = try r.nonEmpty("events.file")
         agentScript = try r.existingFile("agent.script")
 
         speech = try SpeechConfiguration(r)

@@ -24,25 +24,25 @@ enum CallerAudio {
 
     /// RMS level of a ulaw payload (0...32768).
     static func rms(ulaw payload: some Collection<UInt8>) -> Double {
-        guard !payload.isEmpty else { return 0 }
-        let sum = payload.reduce(0.0) { acc, byte in
-            let s = Double(G711.ulawDecode(byte))
-            return acc + s * s
-        }
-        return (sum / Double(payload.count)).squareRoot()
+        AudioFrame(samples: payload.map(G711.ulawDecode), sampleRate: 8_000).rms
     }
 
-    /// Splits received packets into talk spurts: runs separated by more than `gap` of silence on the wire.
-    static func spurts(_ packets: [FakeRTPPeer.Received], gap: Duration = .milliseconds(250)) -> [[FakeRTPPeer.Received]] {
-        var result: [[FakeRTPPeer.Received]] = []
-        for packet in packets {
-            if let last = result.last?.last, packet.at - last.at <= gap {
-                result[result.count - 1].append(packet)
+    /// Splits what arrived into talk spurts: runs separated by more than `gap` of silence on the wire.
+    static func spurts<Item>(_ items: [Item], at time: (Item) -> ContinuousClock.Instant, gap: Duration = .milliseconds(250)) -> [[Item]] {
+        var result: [[Item]] = []
+        for item in items {
+            if let last = result.last?.last, time(item) - time(last) <= gap {
+                result[result.count - 1].append(item)
             } else {
-                result.append([packet])
+                result.append([item])
             }
         }
         return result
+    }
+
+    /// Talk spurts of received RTP packets.
+    static func spurts(_ packets: [FakeRTPPeer.Received]) -> [[FakeRTPPeer.Received]] {
+        spurts(packets, at: \.at)
     }
 }
 
