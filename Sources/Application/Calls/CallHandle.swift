@@ -16,6 +16,8 @@ final class CallHandle: Sendable {
     let channelID: ChannelID
     let direction: CallDirection
     let log: ConversationLog
+    /// What the call has set up so far.
+    let resources = CallResources()
     let signals: AsyncStream<CallSignal>
     private let continuation: AsyncStream<CallSignal>.Continuation
 
@@ -48,6 +50,11 @@ final class CallResources: Sendable {
     var attachment: MediaAttachment? {
         get { state.withLock { $0.attachment } }
         set { state.withLock { $0.attachment = newValue } }
+    }
+    /// The media channel and bridge ids in use (for reconciliation).
+    var mediaIDs: Set<String> {
+        guard let attachment else { return [] }
+        return Set([attachment.mediaChannel.rawValue, attachment.bridge?.rawValue].compactMap { $0 })
     }
     var agent: (any AgentConversation)? {
         get { state.withLock { $0.agent } }

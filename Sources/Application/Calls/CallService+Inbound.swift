@@ -36,12 +36,8 @@ extension CallService {
         call.agentID = tenant.agentID
         call.sttProvider = deps.stt.name
         call.ttsProvider = deps.tts.name
-        let recorder = CallEventRecorder(
-            identity: .init(tenantID: tenant.id, callID: call.id, conversationID: call.conversationID, instanceID: configuration.instanceID),
-            publisher: deps.publisher, clock: deps.clock, logger: logger)
-
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await recorder.run() }
+        let recorder = makeRecorder(for: call, logger: logger)
+        await runCall(call, channel: channel, tenant: tenant, handle: handle, recorder: recorder, resuming: false, logger: logger) {
             await store(call, logger: logger)
             metrics.callStarted(direction: .inbound)
             recorder.record(.callStarted, [
@@ -49,11 +45,22 @@ extension CallService {
                 "callee_number": .string(call.calleeNumber), "channel_id": .string(channel.id.rawValue),
             ])
             logger.info("call started", metadata: ["caller": "\(call.callerNumber)", "did": "\(call.calleeNumber)"])
+        }
+    }
 
-            let call = call
-            let logger = logger
-            let resources = CallResources()
-            let finish = await conduct(call, channel: channel, tenant: tenant, handle: handle, resources: resources, recorder: recorder, logger: logger)
+    /// Runs a call whose document exists (or is stored by `prelude`) from its set-up to its cleanup,
+    /// delivering its events meanwhile.
+    func runCall(
+        _ call: Call, channel: IncomingChannel, tenant: TenantSettings, handle: CallHandle, recorder: CallEventRecorder,
+        resuming: Bool, logger: Logger, prelude: () async -> Void
+    ) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await recorder.run() }
+            await prelude()
+            let resources = handle.resources
+            let finish = await conduct(
+                call, channel: channel, tenant: tenant, handle: handle, resources: resources, recorder: recorder, resuming: resuming,
+                logger: logger)
             // Cleanup runs to completion even when the service is being cancelled.
             await Task {
                 await self.cleanUp(call: call, channel: channel, finish: finish, resources: resources, recorder: recorder, logger: logger)
@@ -62,10 +69,27 @@ extension CallService {
         }
     }
 
+    /// The event recorder of `call`: numbers continue above what the call document reserved, and
+    /// each block of numbers is reserved in the document before use.
+    func makeRecorder(for call: Call, logger: Logger) -> CallEventRecorder {
+        let repository = dependencies.repository
+        let id = call.id
+        return CallEventRecorder(
+            identity: .init(tenantID: call.tenantID, callID: call.id, conversationID: call.conversationID, instanceID: configuration.instanceID),
+            publisher: dependencies.publisher, clock: dependencies.clock, logger: logger, startingAfter: call.eventSequence ?? 0,
+            reservation: .init { mark in
+                do {
+                    _ = try await repository.update(id) { $0.eventSequence = max($0.eventSequence ?? 0, mark) }
+                } catch {
+                    logger.warning("event sequence not reserved in the call state", metadata: ["error": "\(error)"])
+                }
+            })
+    }
+
     /// Answers, connects media and runs the conversation, racing the telephony signals of the call.
     private func conduct(
         _ call: Call, channel: IncomingChannel, tenant: TenantSettings, handle: CallHandle,
-        resources: CallResources, recorder: CallEventRecorder, logger: Logger
+        resources: CallResources, recorder: CallEventRecorder, resuming: Bool, logger: Logger
     ) async -> Finish {
         let deps = dependencies
         let (digits, digit) = AsyncStream.makeStream(of: String.self)
@@ -90,13 +114,23 @@ extension CallService {
             group.addTask {
                 do {
                     if channel.isRinging { try await deps.telephony.answer(channel.id) }
-                    await self.transition(call.id, .callAnswered, logger: logger, recorder: recorder) { try $0.answer(at: deps.clock.now()) }
+                    if resuming {
+                        let answered: CallEventType? = call.state == .ringing ? .callAnswered : nil
+                        await self.transition(call.id, answered, logger: logger, recorder: recorder) { try $0.resume(at: deps.clock.now()) }
+                    } else {
+                        await self.transition(call.id, .callAnswered, logger: logger, recorder: recorder) { try $0.answer(at: deps.clock.now()) }
+                    }
 
                     let transport = tenant.transport ?? self.configuration.defaultTransport
                     let media = try await deps.media.openSession(for: call.id, transport: transport)
                     resources.media = media
                     let attachment = try await deps.telephony.startMedia(for: channel.id, offer: media.offer)
                     resources.attachment = attachment
+                    // Recorded so that a restarted daemon knows these are in use (or leftovers).
+                    await self.transition(call.id, nil, logger: logger, recorder: recorder) {
+                        CallMediaReference.record(attachment, in: &$0)
+                        return []
+                    }
                     try await media.connect(attachment)
                     // Digits carried in the media stream (AudioSocket, chan_websocket) join the ARI ones.
                     let inBand = Task {
@@ -111,7 +145,9 @@ extension CallService {
                         callID: call.id, conversationID: call.conversationID, tenantID: tenant.id, agentID: tenant.agentID,
                         callerNumber: call.callerNumber, calleeNumber: call.calleeNumber, language: tenant.language))
                     resources.agent = conversation
-                    await self.transition(call.id, nil, logger: logger, recorder: recorder) { try $0.activate(at: deps.clock.now()) }
+                    if !resuming {
+                        await self.transition(call.id, nil, logger: logger, recorder: recorder) { try $0.activate(at: deps.clock.now()) }
+                    }
 
                     var settings = self.configuration.conversation
                     settings.language = tenant.language
@@ -120,7 +156,7 @@ extension CallService {
                     let manager = ConversationManager(
                         media: media, stt: speech.stt, tts: speech.tts, agent: conversation, recorder: recorder, log: handle.log,
                         metrics: self.metrics, configuration: settings, clock: deps.clock, logger: logger)
-                    return .conversation(await manager.run(digits: digits))
+                    return .conversation(await manager.run(digits: digits, resuming: resuming))
                 } catch {
                     if Task.isCancelled { return nil }
                     logger.error("call set-up failed", metadata: ["error": "\(error)"])

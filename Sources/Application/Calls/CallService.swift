@@ -19,6 +19,8 @@ public final class CallService: Service, Sendable {
         public var clock: any Domain.Clock
         /// Per-tenant provider chains with failover; nil to use `stt` and `tts` alone.
         public var speech: SpeechProviderRouter?
+        /// The instances sharing the call repository, to end the calls of dead ones; nil for none.
+        public var registry: (any InstanceRegistry)?
 
         public init(
             telephony: any Telephony, media: any MediaEngine, stt: any SpeechToText, tts: any TextToSpeech,
@@ -37,9 +39,13 @@ public final class CallService: Service, Sendable {
         }
     }
 
-    private enum Input: Sendable {
+    enum Input: Sendable {
         case telephony(TelephonyEvent)
         case callFinished(ChannelID)
+        /// Check the stored calls against the telephony server.
+        case reconcile
+        /// Pick up a call a previous process left behind.
+        case resume(Call, ChannelSnapshot)
         case shutdown
     }
 
@@ -47,8 +53,12 @@ public final class CallService: Service, Sendable {
     let configuration: CallServiceConfiguration
     let metrics: VoiceMetrics
     let logger: Logger
-    private let calls = Mutex<[ChannelID: CallHandle]>([:])
+    let calls = Mutex<[ChannelID: CallHandle]>([:])
     private let accepting = Mutex(true)
+    /// Ids of the calls this process has taken on (pruned by reconciliation).
+    let takenOn = Mutex<Set<CallID>>([])
+    /// Whether a reconciliation is running (they never overlap).
+    let reconciling = Mutex(false)
 
     public init(dependencies: Dependencies, configuration: CallServiceConfiguration, metrics: VoiceMetrics, logger: Logger) {
         self.dependencies = dependencies
@@ -75,6 +85,11 @@ public final class CallService: Service, Sendable {
                 group.addTask {
                     for await event in events { input.yield(.telephony(event)) }
                 }
+                let clock = dependencies.clock
+                let interval = configuration.reconcileInterval
+                group.addTask {
+                    while (try? await clock.sleep(for: interval)) != nil { input.yield(.reconcile) }
+                }
                 var shuttingDown = false
                 for await next in inputs {
                     switch next {
@@ -82,6 +97,10 @@ public final class CallService: Service, Sendable {
                         route(event, group: &group, input: input)
                     case .callFinished(let channel):
                         calls.withLock { _ = $0.removeValue(forKey: channel) }
+                    case .reconcile:
+                        if !shuttingDown { group.addTask { await self.reconcile(input: input) } }
+                    case .resume(let call, let channel):
+                        if !shuttingDown { resume(call, on: channel, group: &group, input: input) }
                     case .shutdown:
                         shuttingDown = true
                         let live = calls.withLock { Array($0.values) }
@@ -112,6 +131,7 @@ public final class CallService: Service, Sendable {
             let handle = CallHandle(
                 callID: callID, channelID: channel.id, direction: .inbound,
                 log: ConversationLog(id: .random(), callID: callID))
+            takenOn.withLock { _ = $0.insert(callID) }
             calls.withLock { $0[channel.id] = handle }
             group.addTask {
                 await self.runInbound(channel, handle: handle)
@@ -126,6 +146,22 @@ public final class CallService: Service, Sendable {
             handle(for: channel)?.send(.digit(digit))
         case .connection(let state):
             logger.notice("telephony connection \(state.rawValue)")
+            // Whatever happened while the connection was down (or before this process started) is
+            // found out by asking the server.
+            if state == .connected { input.yield(.reconcile) }
+        }
+    }
+
+    private func resume(_ call: Call, on channel: ChannelSnapshot, group: inout DiscardingTaskGroup, input: AsyncStream<Input>.Continuation) {
+        guard calls.withLock({ $0[channel.id] == nil }) else { return }
+        let handle = CallHandle(
+            callID: call.id, channelID: channel.id, direction: call.direction,
+            log: ConversationLog(id: call.conversationID, callID: call.id))
+        calls.withLock { $0[channel.id] = handle }
+        group.addTask {
+            await self.runResumed(call, channel: channel, handle: handle)
+            handle.close()
+            input.yield(.callFinished(channel.id))
         }
     }
 

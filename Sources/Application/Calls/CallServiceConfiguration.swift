@@ -8,6 +8,12 @@ public struct CallServiceConfiguration: Sendable, Hashable {
     public var defaultTransport: MediaTransportKind = .rtp
     /// Calls beyond this many are refused with congestion; nil for no limit.
     public var maxConcurrentCalls: Int?
+    /// After a restart, pick up calls whose channel is still in the application (false: hang them up).
+    public var reattach = true
+    /// How often calls are checked against the telephony server (also on every event reconnection).
+    public var reconcileInterval: Duration = .seconds(30)
+    /// Media channels and bridges of the daemon that no call uses are deleted once this old.
+    public var orphanGrace: Duration = .seconds(30)
     /// Turn-taking settings.
     public var conversation = ConversationConfiguration()
 

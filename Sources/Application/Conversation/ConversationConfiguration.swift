@@ -22,6 +22,8 @@ public struct ConversationConfiguration: Sendable, Hashable {
     public var sttTimeout: Duration = .seconds(5)
     /// Said when the caller said nothing.
     public var repromptLine: String = "Sorry, I didn't catch that."
+    /// Said instead of the greeting when a restarted daemon picks a call up again.
+    public var resumeLine: String = "Sorry, where were we?"
     /// Said before hanging up after too many re-prompts.
     public var goodbyeLine: String = "Goodbye."
     /// Said when the agent did not answer in time.

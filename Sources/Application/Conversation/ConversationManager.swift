@@ -46,8 +46,9 @@ public struct ConversationManager: Sendable {
         self.logger = logger
     }
 
-    /// Runs the conversation; `digits` carries the caller's DTMF as it arrives.
-    public func run(digits: AsyncStream<String>) async -> Ending {
+    /// Runs the conversation; `digits` carries the caller's DTMF as it arrives. `resuming` starts with
+    /// the resume line instead of the agent's opening (a call picked up again after a restart).
+    public func run(digits: AsyncStream<String>, resuming: Bool = false) async -> Ending {
         let (signals, signal) = AsyncStream.makeStream(of: ConversationSignal.self, bufferingPolicy: .unbounded)
         let listener = UtteranceListener(
             stt: stt,
@@ -69,7 +70,7 @@ public struct ConversationManager: Sendable {
                 }
             }
             var driver = Driver(machine: TurnTakingMachine(configuration: configuration), responder: responder, signal: signal)
-            let ending = await driver.drive(signals, clock: clock, media: media, recorder: recorder, log: log, metrics: metrics)
+            let ending = await driver.drive(signals, resuming: resuming, clock: clock, media: media, recorder: recorder, log: log, metrics: metrics)
             if ending == .cancelled || ending == .mediaEnded { driver.cancelResponse() }
             await driver.stopResponse()
             group.cancelAll()
@@ -89,10 +90,10 @@ private struct Driver {
     var lastSpeechEnd: Duration?
 
     mutating func drive(
-        _ signals: AsyncStream<ConversationSignal>, clock: any Domain.Clock, media: any MediaSession,
+        _ signals: AsyncStream<ConversationSignal>, resuming: Bool, clock: any Domain.Clock, media: any MediaSession,
         recorder: CallEventRecorder, log: ConversationLog, metrics: VoiceMetrics
     ) async -> ConversationManager.Ending {
-        let started = machine.handle(.start(now: clock.monotonic()))
+        let started = machine.handle(resuming ? .resume(now: clock.monotonic()) : .start(now: clock.monotonic()))
         if let ending = await perform(started, media: media, recorder: recorder, log: log, metrics: metrics, clock: clock) {
             return ending
         }

@@ -30,6 +30,8 @@ public struct TurnTakingMachine: Sendable {
 
     public enum Input: Sendable, Hashable {
         case start(now: Duration)
+        /// The conversation continues after a daemon restart: the resume line instead of the opening.
+        case resume(now: Duration)
         case speechStarted(now: Duration)
         case utterance(String, now: Duration)
         case transcriptionFailed(now: Duration)
@@ -63,6 +65,10 @@ public struct TurnTakingMachine: Sendable {
         case .start:
             phase = .greeting
             return [.respond(.opening)]
+
+        case .resume:
+            phase = .greeting
+            return [.respond(.line(configuration.resumeLine, thenHangUp: false))]
 
         case .speechStarted:
             listeningSince = nil

@@ -38,6 +38,25 @@ public struct VoiceMetrics: Sendable {
         activeCalls.record(activeCallCount.add(-1))
     }
 
+    /// A call left behind by a previous process (or a dead instance) was ended by reconciliation; it
+    /// was never active in this process.
+    public func abandonedCallEnded(direction: CallDirection, reason: EndReason) {
+        Counter(
+            label: "voicegw_calls_total",
+            dimensions: [("direction", direction.rawValue), ("outcome", reason.rawValue)], factory: factory
+        ).increment()
+    }
+
+    /// A call left behind by a previous process was picked up again.
+    public func callResumed() {
+        activeCalls.record(activeCallCount.add(1))
+    }
+
+    /// Reconciliation did `action` (`resumed`, `ended`, `missed_hangup`, `media_deleted`, `bridge_deleted`).
+    public func reconciled(_ action: String) {
+        Counter(label: "voicegw_reconciliation_actions_total", dimensions: [("action", action)], factory: factory).increment()
+    }
+
     /// A call was refused before it started (overload, shutdown, unknown number).
     public func callRejected(reason: String) {
         Counter(label: "voicegw_calls_rejected_total", dimensions: [("reason", reason)], factory: factory).increment()

@@ -27,6 +27,9 @@ public struct Call: Sendable, Hashable, Codable {
     /// The daemon instance that owns the call.
     public var instanceID: InstanceID
     public var updatedAt: Timestamp
+    /// The highest event `sequence` reserved for the call's events (nil before the first). A daemon that
+    /// resumes or ends the call after a restart numbers its events above it, so that per-call order holds.
+    public var eventSequence: Int?
 
     public init(
         id: CallID, tenantID: TenantID, channelID: ChannelID, conversationID: ConversationID,
@@ -59,6 +62,19 @@ public struct Call: Sendable, Hashable, Codable {
     public mutating func activate(at time: Timestamp) throws(CallError) -> [CallDomainEvent] {
         try move(to: .active, at: time)
         return [.activated(at: time)]
+    }
+
+    /// A restarted daemon picked the call up again: whatever state it was left in (ringing, answered,
+    /// an unfinished transfer), it is active again. Returns the transitions made on the way.
+    public mutating func resume(at time: Timestamp) throws(CallError) -> [CallDomainEvent] {
+        var events: [CallDomainEvent] = []
+        if state == .ringing { events += try answer(at: time) }
+        if state == .transferring { events += try abortTransfer(at: time) }
+        if state == .answered { events += try activate(at: time) }
+        guard state == .active else {
+            throw CallError(.invalidTransition, callID: id, "cannot resume a call that is \(state.rawValue)")
+        }
+        return events
     }
 
     /// A transfer to `target` was started.

@@ -122,4 +122,11 @@ public protocol Telephony: Sendable {
 
     /// Places an outbound call; it enters the application (as `channelEntered`) when answered.
     func originate(_ request: OriginateRequest) async throws(ProviderError) -> ChannelID
+
+    /// What exists now: the channels in the application and the media channels and bridges the daemon
+    /// created (for reconciliation after a restart or a reconnect).
+    func inventory() async throws(ProviderError) -> TelephonyInventory
+
+    /// Deletes a bridge the daemon created. Deleting a bridge that is already gone succeeds.
+    func deleteBridge(_ bridge: BridgeID) async throws(ProviderError)
 }

@@ -42,10 +42,14 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     callConfig.defaultTransport = config.transport
     callConfig.maxConcurrentCalls = config.maxConcurrentCalls
     callConfig.conversation = config.conversation
+    callConfig.reattach = config.reattachCalls
+    callConfig.reconcileInterval = config.reconcileInterval
+    callConfig.orphanGrace = config.orphanGrace
     var dependencies = CallService.Dependencies(
         telephony: telephony, media: media, stt: speech.stt, tts: speech.tts, agent: agent, repository: repository,
         publisher: publisher, directory: directory, clock: clock)
     dependencies.speech = speech.router
+    dependencies.registry = storage.registry
     let callService = CallService(
         dependencies: dependencies,
         configuration: callConfig, metrics: VoiceMetrics(factory: metrics), logger: logger)

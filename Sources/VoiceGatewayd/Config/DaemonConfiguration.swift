@@ -63,6 +63,12 @@ struct DaemonConfiguration: Sendable {
     var tenantsFile: String?
     var defaultLanguage: String
     var maxConcurrentCalls: Int?
+    /// `calls.reattach`: resume calls that survived a restart (false: hang them up).
+    var reattachCalls: Bool
+    /// `calls.reconcile_interval_s`.
+    var reconcileInterval: Duration
+    /// `calls.orphan_grace_s`.
+    var orphanGrace: Duration
     var shutdownGrace: Duration
 
     /// Loads the embedded default, overlaid by `file` (if any) and by `VOICEGW_*` variables.
@@ -136,6 +142,7 @@ struct DaemonConfiguration: Sendable {
         conversation.sttTimeout = try r.milliseconds("conversation.stt_timeout_ms", in: 500...120_000)
         conversation.repromptLine = try r.nonEmpty("conversation.reprompt")
         conversation.goodbyeLine = try r.nonEmpty("conversation.goodbye")
+        conversation.resumeLine = try r.nonEmpty("conversation.resume")
         self.conversation = conversation
 
         let tenants = try r.string("tenants.file")
@@ -143,6 +150,9 @@ struct DaemonConfiguration: Sendable {
         defaultLanguage = try r.nonEmpty("tenants.default_language")
         let limit = try r.int("calls.max_concurrent", in: 0...100_000)
         maxConcurrentCalls = limit == 0 ? nil : limit
+        reattachCalls = try r.bool("calls.reattach")
+        reconcileInterval = .seconds(try r.int("calls.reconcile_interval_s", in: 1...3600))
+        orphanGrace = .seconds(try r.int("calls.orphan_grace_s", in: 0...3600))
         shutdownGrace = try r.milliseconds("shutdown.grace_ms", in: 0...600_000)
     }
 }

@@ -165,6 +165,7 @@ conversation:
   stt_timeout_ms: 5000
   reprompt: "Sorry, I didn't catch that."
   goodbye: "Goodbye."
+  resume: "Sorry, where were we?"   # said instead of the greeting to a call picked up after a restart
 
 tenants:
   file: ""                 # empty: one tenant, "default", owns every dialled number
@@ -172,6 +173,12 @@ tenants:
 
 calls:
   max_concurrent: 0        # 0: no limit
+  # Reconciliation with Asterisk runs on start, on every ARI reconnection and every reconcile_interval_s:
+  # calls a previous process left behind are resumed (channel still in Stasis) or ended (gateway_restart),
+  # calls of instances whose heartbeat expired are ended, leftover voicegw-m-*/voicegw-b-* are deleted.
+  reattach: true           # resume surviving calls with conversation.resume; false: hang them up
+  reconcile_interval_s: 30
+  orphan_grace_s: 30       # unreferenced media channels/bridges younger than this may be mid-set-up
 
 shutdown:
   grace_ms: 10000          # how long live calls get to end on SIGTERM

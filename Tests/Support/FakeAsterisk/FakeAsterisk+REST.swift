@@ -37,8 +37,13 @@ extension FakeAsterisk {
         case ("POST", 1, "bridges"): return createBridge(query)
         case ("POST", 3, "bridges") where route[2] == "addChannel": return addChannels(route[1], query)
         case ("DELETE", 2, "bridges"): return deleteBridge(route[1])
+        case ("GET", 1, "bridges"):
+            return .json(200, state.withLock { state in
+                state.bridges.map { FakeAsteriskEvents.bridge($0.key, channels: $0.value, created: state.bridgeCreated[$0.key] ?? Date()) }
+            })
         case ("GET", 2, "applications") where route[1] == app:
-            let (channels, bridges) = state.withLock { (Array($0.channels.keys), Array($0.bridges.keys)) }
+            // The channels in Stasis for the app and the bridges it created (subscribed).
+            let (channels, bridges) = state.withLock { ($0.channels.values.filter(\.inStasis).map(\.id), Array($0.bridges.keys)) }
             return .json(200, ["name": app, "channel_ids": channels, "bridge_ids": bridges, "endpoint_ids": [String](), "device_names": [String]()])
         default:
             return .message(404, "Resource not found")
@@ -174,6 +179,7 @@ extension FakeAsterisk {
         let created = state.withLock { state -> Bool in
             guard state.bridges[id] == nil else { return false }
             state.bridges[id] = []
+            state.bridgeCreated[id] = Date()
             return true
         }
         guard created else { return .message(409, "Bridge with id \(id) already exists") }
@@ -206,6 +212,7 @@ extension FakeAsterisk {
 
     private func deleteBridge(_ id: String) -> FakeResponse {
         guard let members = state.withLock({ $0.bridges.removeValue(forKey: id) }) else { return .message(404, "Bridge not found") }
+        state.withLock { _ = $0.bridgeCreated.removeValue(forKey: id) }
         state.withLock { state in for member in members { state.channels[member]?.bridge = nil } }
         broadcast("BridgeDestroyed", ["bridge": FakeAsteriskEvents.bridge(id, channels: [])])
         return .noContent

@@ -59,6 +59,23 @@ public final class FakeAsterisk: @unchecked Sendable {
         return channel.id
     }
 
+    /// Leaves a media channel and a bridge holding it as a crashed daemon would, created `age` ago.
+    /// Returns their ids.
+    @discardableResult
+    public func addLeftovers(age: TimeInterval) -> (channel: String, bridge: String) {
+        let suffix = UUID().uuidString.lowercased()
+        let created = Date().addingTimeInterval(-age)
+        let channel = FakeChannel(
+            id: "voicegw-m-\(suffix)", name: "UnicastRTP/127.0.0.1:40000-0x7f6248002300", state: "Up", callerNumber: "", exten: "s",
+            context: "default", appData: app, isMedia: true, inStasis: true, bridge: "voicegw-b-\(suffix)", created: created)
+        state.withLock { state in
+            state.channels[channel.id] = channel
+            state.bridges["voicegw-b-\(suffix)"] = [channel.id]
+            state.bridgeCreated["voicegw-b-\(suffix)"] = created
+        }
+        return (channel.id, "voicegw-b-\(suffix)")
+    }
+
     /// The caller hangs up: HangupRequest (cause 16), LeftBridge, StasisEnd; no ChannelDestroyed.
     public func hangupCaller(_ id: String) {
         endChannel(id, hangupFields: ["cause": 16], destroyed: false)

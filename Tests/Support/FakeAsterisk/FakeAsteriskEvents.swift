@@ -4,12 +4,12 @@ import Foundation
 enum FakeAsteriskEvents {
     static let asteriskID = "02:fc:00:00:00:01"
 
-    static func timestamp() -> String {
+    static func timestamp(_ date: Date = Date()) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSS'+0000'"
-        return formatter.string(from: Date())
+        return formatter.string(from: date)
     }
 
     static func channel(_ c: FakeChannel) -> [String: Any] {
@@ -17,14 +17,14 @@ enum FakeAsteriskEvents {
             "id": c.id, "name": c.name, "state": c.state, "protocol_id": "",
             "caller": ["name": "", "number": c.callerNumber], "connected": ["name": "", "number": ""], "accountcode": "",
             "dialplan": ["context": c.context, "exten": c.exten, "priority": c.isMedia ? 1 : 2, "app_name": "Stasis", "app_data": c.appData],
-            "creationtime": timestamp(), "language": "en",
+            "creationtime": timestamp(c.created), "language": "en",
         ]
     }
 
-    static func bridge(_ id: String, channels: [String]) -> [String: Any] {
+    static func bridge(_ id: String, channels: [String], created: Date = Date()) -> [String: Any] {
         [
             "id": id, "technology": "simple_bridge", "bridge_type": "mixing", "bridge_class": "stasis", "creator": "Stasis",
-            "name": "voicegw", "channels": channels, "creationtime": timestamp(), "video_mode": "talker",
+            "name": "voicegw", "channels": channels, "creationtime": timestamp(created), "video_mode": "talker",
         ]
     }
 

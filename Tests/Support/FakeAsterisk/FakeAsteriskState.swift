@@ -14,6 +14,7 @@ struct FakeChannel: Sendable {
     var inStasis: Bool
     var bridge: String?
     var variables: [String: String] = [:]
+    var created = Date()
 }
 
 /// One REST request the fake received.
@@ -28,6 +29,7 @@ public struct FakeRequest: Sendable, Hashable, CustomStringConvertible {
 struct FakeAsteriskState {
     var channels: [String: FakeChannel] = [:]
     var bridges: [String: [String]] = [:]
+    var bridgeCreated: [String: Date] = [:]
     var requests: [FakeRequest] = []
     var eventClients: [ObjectIdentifier: any Channel] = [:]
     var refuseUntil: ContinuousClock.Instant?

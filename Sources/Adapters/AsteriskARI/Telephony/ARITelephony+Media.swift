@@ -5,7 +5,7 @@ extension ARITelephony {
     /// Creates the ExternalMedia channel, waits for its own StasisStart (bridging earlier fails with 422
     /// on a real Asterisk), then bridges it with the call. Undoes what it created on failure.
     public func startMedia(for channel: ChannelID, offer: MediaOffer) async throws(ProviderError) -> MediaAttachment {
-        let mediaID = "voicegw-m-\(UUIDv4.random())"
+        let mediaID = DaemonResourceIDs.mediaChannelPrefix + UUIDv4.random()
         // Known before the POST: its StasisStart may arrive before the response.
         state.withLock { _ = $0.mediaChannels.insert(mediaID) }
         var query: [(String, String)] = [("app", configuration.app), ("channelId", mediaID), ("format", offer.format)]
@@ -29,7 +29,7 @@ extension ARITelephony {
             _ = state.withLock { $0.forgetMedia(mediaID) }
             throw error
         }
-        let bridgeID = "voicegw-b-\(UUIDv4.random())"
+        let bridgeID = DaemonResourceIDs.bridgePrefix + UUIDv4.random()
         do throws(ProviderError) {
             try await waitForMediaStart(mediaID)
             try await rest.expectSuccess(.POST, "bridges", query: [("type", "mixing"), ("bridgeId", bridgeID), ("name", "voicegw")])

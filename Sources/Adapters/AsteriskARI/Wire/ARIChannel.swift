@@ -43,6 +43,14 @@ public struct ARIBridge: Codable, Sendable, Hashable {
     public var technology: String?
     public var bridge_type: String?
     public var channels: [String]
+    public var creationtime: String?
+}
+
+/// An ARI application (`GET /applications/{name}`): what it is subscribed to.
+public struct ARIApplication: Codable, Sendable, Hashable {
+    public var name: String
+    public var channel_ids: [String]
+    public var bridge_ids: [String]
 }
 
 /// An ARI playback.

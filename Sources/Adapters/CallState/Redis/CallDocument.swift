@@ -13,7 +13,7 @@ enum CallDocument {
         "createdAt": "created_at", "answeredAt": "answered_at", "endedAt": "ended_at", "endReason": "end_reason",
         "agentID": "agent_id", "sttProvider": "stt_provider", "ttsProvider": "tts_provider",
         "transferTarget": "transfer_target", "metadata": "metadata", "version": "version",
-        "instanceID": "instance_id", "updatedAt": "updated_at",
+        "instanceID": "instance_id", "updatedAt": "updated_at", "eventSequence": "event_sequence",
     ]
     static let propertyNames: [String: String] = Dictionary(uniqueKeysWithValues: fieldNames.map { ($1, $0) })
 

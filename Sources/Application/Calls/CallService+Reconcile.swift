@@ -1,0 +1,164 @@
+import Domain
+import Logging
+
+extension CallService {
+    /// Brings the stored calls and the telephony server into agreement (`ReconciliationPlan`): resumes
+    /// or ends the calls a previous process or a dead instance left behind, delivers hangups missed
+    /// while disconnected and deletes leftover media channels and bridges. Runs on start (the first
+    /// connection), on every reconnection and periodically; never two at once. A failure (server or
+    /// repository unreachable) is logged and retried at the next occasion.
+    func reconcile(input: AsyncStream<Input>.Continuation) async {
+        guard reconciling.withLock({ running in defer { running = true }; return !running }) else { return }
+        defer { reconciling.withLock { $0 = false } }
+        let deps = dependencies
+        let me = configuration.instanceID
+        do {
+            let running = calls.withLock { $0 }
+            let liveStates = Set(CallState.allCases.filter(\.isLive))
+            let live = try await deps.repository.list(CallFilter(states: liveStates, limit: 1_000_000))
+            let takenOn = self.takenOn.withLock { $0 }
+            var dead: Set<InstanceID> = []
+            if let registry = deps.registry {
+                let known = Set(try await registry.knownInstances())
+                for peer in Set(live.map(\.instanceID)) where peer != me && known.contains(peer) {
+                    if try await !registry.isAlive(peer) { dead.insert(peer) }
+                }
+            }
+            let inventory = try await deps.telephony.inventory()
+            let facts = ReconciliationPlan.Facts(
+                liveCalls: live, instance: me, deadInstances: dead, takenOn: takenOn, running: Set(running.keys),
+                runningMedia: running.values.reduce(into: Set<String>()) { $0.formUnion($1.resources.mediaIDs) },
+                inventory: inventory, now: deps.clock.now())
+            let actions = ReconciliationPlan.make(facts, rules: .init(reattach: configuration.reattach, orphanGrace: configuration.orphanGrace))
+            if !actions.isEmpty { logger.notice("reconciling with the telephony server", metadata: ["actions": "\(actions.count)"]) }
+            var unfinished: Set<InstanceID> = []
+            for action in actions {
+                if await !perform(action, running: running, input: input) {
+                    if case .end(let call, _) = action { unfinished.insert(call.instanceID) }
+                }
+            }
+            // Forget the dead instances once all their calls are ended (the next pass retries the rest).
+            if let registry = deps.registry {
+                for peer in dead.subtracting(unfinished) {
+                    try await registry.remove(peer)
+                    logger.notice("took over the calls of a dead instance", metadata: ["instance": "\(peer)"])
+                }
+            }
+            // Ids of calls that are neither stored as live nor running here will not come back.
+            let keep = Set(live.map(\.id)).union(calls.withLock { $0.values.map(\.callID) })
+            self.takenOn.withLock { $0.formIntersection(keep.union(actions.resumedIDs)) }
+        } catch {
+            logger.warning("reconciliation failed; retrying at the next check", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Performs one action; false when it failed.
+    private func perform(_ action: ReconciliationPlan.Action, running: [ChannelID: CallHandle], input: AsyncStream<Input>.Continuation) async -> Bool {
+        let telephony = dependencies.telephony
+        switch action {
+        case .resume(let call, let channel):
+            takenOn.withLock { _ = $0.insert(call.id) }
+            metrics.reconciled("resumed")
+            input.yield(.resume(call, channel))
+            return true
+        case .end(let call, let hangUp):
+            return await endAbandoned(call, hangUp: hangUp)
+        case .channelLeft(let channel):
+            metrics.reconciled("missed_hangup")
+            logger.notice("a call's channel left while events were missed", metadata: ["channel.id": "\(channel)"])
+            running[channel]?.send(.channelLeft)
+            return true
+        case .deleteMediaChannel(let channel):
+            do { try await telephony.hangup(channel, cause: .normal) } catch {
+                logger.warning("leftover media channel not deleted", metadata: ["channel.id": "\(channel)", "error": "\(error)"])
+                return false
+            }
+            metrics.reconciled("media_deleted")
+            logger.notice("deleted a leftover media channel", metadata: ["channel.id": "\(channel)"])
+            return true
+        case .deleteBridge(let bridge):
+            do { try await telephony.deleteBridge(bridge) } catch {
+                logger.warning("leftover bridge not deleted", metadata: ["bridge.id": "\(bridge)", "error": "\(error)"])
+                return false
+            }
+            metrics.reconciled("bridge_deleted")
+            logger.notice("deleted a leftover bridge", metadata: ["bridge.id": "\(bridge)"])
+            return true
+        }
+    }
+
+    /// Ends a call nobody runs any more with reason `gateway_restart`, once: hangs its channel up if
+    /// asked, stores the end and publishes `call.ended` numbered after the call's earlier events.
+    func endAbandoned(_ call: Call, hangUp: Bool) async -> Bool {
+        let deps = dependencies
+        var logger = self.logger
+        logger[metadataKey: "call.id"] = "\(call.id)"
+        logger[metadataKey: "channel.id"] = "\(call.channelID)"
+        if hangUp {
+            do { try await deps.telephony.hangup(call.channelID, cause: .normal) } catch {
+                logger.warning("could not hang up a call left behind", metadata: ["error": "\(error)"])
+                return false
+            }
+        }
+        let ended = deps.clock.now()
+        let stored: Call
+        do {
+            let (after, didEnd) = try await deps.repository.update(call.id) { stored -> Bool in
+                guard !stored.state.isFinal else { return false }
+                _ = try stored.end(reason: .gatewayRestart, at: ended)
+                return true
+            }
+            guard didEnd else { return true }  // someone else ended it
+            stored = after
+        } catch {
+            logger.warning("could not end a call left behind", metadata: ["error": "\(error)"])
+            return false
+        }
+        let recorder = makeRecorder(for: stored, logger: logger)
+        let duration = ended.duration(since: stored.answeredAt ?? stored.createdAt)
+        recorder.record(.callEnded, ["reason": .string(EndReason.gatewayRestart.rawValue), "duration_ms": .int(duration.milliseconds)])
+        recorder.finish()
+        await recorder.run()
+        metrics.abandonedCallEnded(direction: call.direction, reason: .gatewayRestart)
+        metrics.reconciled("ended")
+        logger.notice("ended a call left behind", metadata: ["reason": "gateway_restart", "hung_up": "\(hangUp)"])
+        return true
+    }
+
+    /// Runs a call a previous process left behind on its surviving channel: new media, the same
+    /// conversation id, the resume line instead of the greeting.
+    func runResumed(_ call: Call, channel: ChannelSnapshot, handle: CallHandle) async {
+        let deps = dependencies
+        var logger = self.logger
+        logger[metadataKey: "call.id"] = "\(call.id)"
+        logger[metadataKey: "channel.id"] = "\(channel.id)"
+        logger[metadataKey: "tenant.id"] = "\(call.tenantID)"
+        let current: Call
+        let tenant: TenantSettings
+        do {
+            // The stored call may have moved on since the plan was made.
+            guard let stored = try await deps.repository.get(call.id), stored.state.isLive else { return }
+            current = stored
+            tenant = try await deps.directory.settings(for: call.tenantID)
+        } catch {
+            logger.error("cannot resume the call; ending it", metadata: ["error": "\(error)"])
+            _ = await endAbandoned(call, hangUp: true)
+            return
+        }
+        let recorder = makeRecorder(for: current, logger: logger)
+        let incoming = IncomingChannel(
+            id: channel.id, name: channel.name, state: channel.state, callerNumber: current.callerNumber,
+            extensionNumber: current.calleeNumber, context: current.metadata["context"] ?? "")
+        await runCall(current, channel: incoming, tenant: tenant, handle: handle, recorder: recorder, resuming: true, logger: logger) {
+            metrics.callResumed()
+            logger.notice("call resumed after a restart")
+        }
+    }
+}
+
+extension Array where Element == ReconciliationPlan.Action {
+    /// The ids of the calls the plan resumes.
+    var resumedIDs: Set<CallID> {
+        Set(compactMap { if case .resume(let call, _) = $0 { call.id } else { nil } })
+    }
+}

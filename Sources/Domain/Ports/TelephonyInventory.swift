@@ -1,0 +1,54 @@
+/// A channel as the telephony server lists it (ARI `GET /channels`), for reconciliation after a restart
+/// or a reconnect.
+public struct ChannelSnapshot: Sendable, Hashable {
+    public var id: ChannelID
+    public var name: String
+    /// Asterisk's channel state (`Ring`, `Up`...).
+    public var state: String
+    /// Whether the channel is in the daemon's application (Stasis), per `GET /applications/{app}`.
+    public var inApplication: Bool
+    /// Whether the daemon created it as a media channel (ExternalMedia).
+    public var isDaemonMedia: Bool
+    /// When the server created it, if it says.
+    public var createdAt: Timestamp?
+
+    public init(id: ChannelID, name: String, state: String, inApplication: Bool, isDaemonMedia: Bool, createdAt: Timestamp? = nil) {
+        self.id = id
+        self.name = name
+        self.state = state
+        self.inApplication = inApplication
+        self.isDaemonMedia = isDaemonMedia
+        self.createdAt = createdAt
+    }
+
+    /// Whether the channel still needs answering.
+    public var isRinging: Bool { state == "Ring" || state == "Ringing" || state == "Down" }
+}
+
+/// A bridge the daemon created.
+public struct BridgeSnapshot: Sendable, Hashable {
+    public var id: BridgeID
+    public var channels: [ChannelID]
+    public var createdAt: Timestamp?
+
+    public init(id: BridgeID, channels: [ChannelID], createdAt: Timestamp? = nil) {
+        self.id = id
+        self.channels = channels
+        self.createdAt = createdAt
+    }
+}
+
+/// What exists on the telephony server that concerns the daemon: the channels in its application, the
+/// media channels and the bridges it created.
+public struct TelephonyInventory: Sendable, Hashable {
+    public var channels: [ChannelSnapshot]
+    public var bridges: [BridgeSnapshot]
+
+    public init(channels: [ChannelSnapshot], bridges: [BridgeSnapshot]) {
+        self.channels = channels
+        self.bridges = bridges
+    }
+
+    /// The channel with `id`, if it exists.
+    public func channel(_ id: ChannelID) -> ChannelSnapshot? { channels.first { $0.id == id } }
+}

@@ -1,0 +1,105 @@
+import Application
+import Domain
+import Testing
+
+/// The reconciliation rules as a value: stored calls and the server's inventory in, actions out.
+@Suite struct ReconciliationPlanTests {
+    let me = InstanceID("node-a")
+    let now = Timestamp(millisecondsSinceEpoch: 1_800_000_000_000)
+
+    func call(_ id: String, channel: String, instance: String = "node-a", media: String? = nil, bridge: String? = nil) -> Call {
+        var call = Call(
+            id: CallID(id), tenantID: "default", channelID: ChannelID(channel), conversationID: ConversationID("conv-\(id)"),
+            direction: .inbound, callerNumber: "+1555", calleeNumber: "100", instanceID: InstanceID(instance),
+            createdAt: now.advanced(by: .seconds(-60)))
+        if let media { call.metadata[CallMediaReference.mediaChannelKey] = media }
+        if let bridge { call.metadata[CallMediaReference.bridgeKey] = bridge }
+        return call
+    }
+
+    func caller(_ id: String, inApp: Bool = true) -> ChannelSnapshot {
+        ChannelSnapshot(id: ChannelID(id), name: "PJSIP/trunk-\(id)", state: "Up", inApplication: inApp, isDaemonMedia: false)
+    }
+
+    func media(_ id: String, age: Duration) -> ChannelSnapshot {
+        ChannelSnapshot(
+            id: ChannelID(id), name: "UnicastRTP/127.0.0.1:40000-\(id)", state: "Up", inApplication: true, isDaemonMedia: true,
+            createdAt: now.advanced(by: .zero - age))
+    }
+
+    func bridge(_ id: String, age: Duration, _ members: [String] = []) -> BridgeSnapshot {
+        BridgeSnapshot(id: BridgeID(id), channels: members.map { ChannelID($0) }, createdAt: now.advanced(by: .zero - age))
+    }
+
+    func plan(
+        _ calls: [Call], dead: Set<InstanceID> = [], takenOn: Set<CallID> = [], running: Set<ChannelID> = [],
+        runningMedia: Set<String> = [], channels: [ChannelSnapshot], bridges: [BridgeSnapshot] = [], reattach: Bool = true
+    ) -> [ReconciliationPlan.Action] {
+        ReconciliationPlan.make(
+            .init(
+                liveCalls: calls, instance: me, deadInstances: dead, takenOn: takenOn, running: running, runningMedia: runningMedia,
+                inventory: TelephonyInventory(channels: channels, bridges: bridges), now: now),
+            rules: .init(reattach: reattach, orphanGrace: .seconds(30)))
+    }
+
+    @Test func aCallLeftBehindWhoseChannelSurvivedIsResumedAfterItsOldMediaIsDeleted() {
+        let left = call("c1", channel: "ch1", media: "voicegw-m-1", bridge: "voicegw-b-1")
+        let actions = plan(
+            [left], channels: [caller("ch1"), media("voicegw-m-1", age: .seconds(2))], bridges: [bridge("voicegw-b-1", age: .seconds(2), ["ch1", "voicegw-m-1"])])
+        // Young, but known stale: deleted before the call joins a new bridge.
+        #expect(actions == [.deleteMediaChannel("voicegw-m-1"), .deleteBridge("voicegw-b-1"), .resume(left, caller("ch1"))])
+    }
+
+    @Test func withReattachOffTheSurvivingChannelIsHungUpAndTheCallEnded() {
+        let left = call("c1", channel: "ch1")
+        #expect(plan([left], channels: [caller("ch1")], reattach: false) == [.end(left, hangUp: true)])
+    }
+
+    @Test func aCallWhoseChannelIsGoneIsEndedWithoutAHangup() {
+        let left = call("c1", channel: "ch1", media: "voicegw-m-1")
+        let actions = plan([left], channels: [media("voicegw-m-1", age: .seconds(1))])
+        #expect(actions == [.deleteMediaChannel("voicegw-m-1"), .end(left, hangUp: false)])
+    }
+
+    @Test func aChannelThatLeftTheApplicationIsNotResumed() {
+        // E.g. transferred to the dialplan just before the crash: still exists, but not in Stasis.
+        let left = call("c1", channel: "ch1")
+        #expect(plan([left], channels: [caller("ch1", inApp: false)]) == [.end(left, hangUp: false)])
+    }
+
+    @Test func runningCallsAreLeftAloneAndAMissedHangupIsDelivered() {
+        let running = call("c1", channel: "ch1", media: "voicegw-m-1", bridge: "voicegw-b-1")
+        let gone = call("c2", channel: "ch2")
+        let actions = plan(
+            [running, gone], takenOn: [running.id, gone.id], running: ["ch1", "ch2"],
+            channels: [caller("ch1"), media("voicegw-m-1", age: .seconds(600))], bridges: [bridge("voicegw-b-1", age: .seconds(600))])
+        #expect(actions == [.channelLeft("ch2")])
+    }
+
+    @Test func callsOfADeadInstanceAreEndedNeverResumedAndThoseOfALiveOneAreKept() {
+        let ghost = call("c1", channel: "ch1", instance: "node-dead", media: "voicegw-m-1")
+        let peer = call("c2", channel: "ch2", instance: "node-b", media: "voicegw-m-2", bridge: "voicegw-b-2")
+        let actions = plan(
+            [ghost, peer], dead: ["node-dead"],
+            channels: [caller("ch1"), caller("ch2"), media("voicegw-m-1", age: .seconds(900)), media("voicegw-m-2", age: .seconds(900))],
+            bridges: [bridge("voicegw-b-2", age: .seconds(900))])
+        #expect(actions == [.deleteMediaChannel("voicegw-m-1"), .end(ghost, hangUp: true)])
+    }
+
+    @Test func unreferencedLeftoversAreDeletedOnlyOnceOlderThanTheGrace() {
+        let actions = plan(
+            [], runningMedia: ["voicegw-m-setup"],
+            channels: [
+                media("voicegw-m-old", age: .seconds(31)), media("voicegw-m-young", age: .seconds(5)),
+                media("voicegw-m-setup", age: .seconds(300)),
+            ],
+            bridges: [bridge("voicegw-b-old", age: .seconds(45)), bridge("voicegw-b-young", age: .seconds(29))])
+        #expect(actions == [.deleteMediaChannel("voicegw-m-old"), .deleteBridge("voicegw-b-old")])
+    }
+
+    @Test func callsTheProcessTookOnAreNotMistakenForLeftovers() {
+        // Stored by this process but its task already finished (or not yet registered): not abandoned.
+        let mine = call("c1", channel: "ch1")
+        #expect(plan([mine], takenOn: [mine.id], channels: [caller("ch1")]).isEmpty)
+    }
+}
