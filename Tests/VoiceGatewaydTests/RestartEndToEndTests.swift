@@ -1,0 +1,202 @@
+import CallState
+import Domain
+import Foundation
+import Logging
+import Testing
+import TestSupport
+
+@testable import VoiceGatewayd
+
+/// A daemon killed with SIGKILL mid-call and started again (a separate process, call state in a real
+/// redis-server, events in a JSONL file) against the fake Asterisk, which keeps its channels and bridges
+/// as a real one does while the app is gone. After the restart no channel or bridge of the app may be
+/// left that no call uses, and every call has exactly one `call.ended`, numbered after its other events.
+@Suite("Restart reconciliation end to end", .serialized, .enabled(if: ExternalBinary.onPath("redis-server") != nil))
+struct RestartEndToEndTests {
+    /// One scenario's world: Redis, the fake Asterisk, a working directory, the daemon's environment.
+    struct World {
+        let redis: RedisServerProcess
+        let fake: FakeAsterisk
+        let directory: URL
+        let environment: [String: String]
+        var eventsFile: String { directory.appendingPathComponent("events.jsonl").path }
+
+        static func make(_ extra: [String: String] = [:]) async throws -> World {
+            let redis = try #require(try RedisServerProcess())
+            let fake = FakeAsterisk()
+            try await fake.start()
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vgw-restart-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let portBase = Int.random(in: 20_000...59_000)
+            var environment = [
+                "VOICEGW_ARI_URL": fake.url, "VOICEGW_ARI_USERNAME": fake.username, "VOICEGW_ARI_PASSWORD": fake.password,
+                "VOICEGW_ARI_APP": fake.app, "VOICEGW_EVENTS_FILE": directory.appendingPathComponent("events.jsonl").path,
+                "VOICEGW_AGENT_SCRIPT": ExternalBinary.packageRoot().appendingPathComponent("etc/agent.yaml").path,
+                "VOICEGW_MEDIA_RTP_PORT_MIN": "\(portBase)", "VOICEGW_MEDIA_RTP_PORT_MAX": "\(portBase + 99)",
+                "VOICEGW_CALL_STATE_BACKEND": "redis", "VOICEGW_CALL_STATE_REDIS_URL": redis.url,
+                "VOICEGW_INSTANCE_ID": "restart-test", "VOICEGW_LOG_LEVEL": "info",
+            ]
+            environment.merge(extra) { $1 }
+            return World(redis: redis, fake: fake, directory: directory, environment: environment)
+        }
+
+        func events(of callID: String? = nil) -> [[String: Any]] {
+            let text = (try? String(contentsOfFile: eventsFile, encoding: .utf8)) ?? ""
+            let all = text.split(separator: "\n").compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+            guard let callID else { return all }
+            return all.filter { $0["call_id"] as? String == callID }
+        }
+
+        func lines() -> [String] {
+            ((try? String(contentsOfFile: eventsFile, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+
+        func close() async {
+            await fake.stop()
+            try? FileManager.default.removeItem(at: directory)
+        }
+    }
+
+    /// Places a call and waits until its greeting is being heard. Returns the daemon's call id.
+    func callInProgress(_ world: World) async throws -> (channel: String, callID: String, peer: FakeRTPPeer) {
+        let channel = world.fake.placeCall()
+        var peer: FakeRTPPeer?
+        #expect(await eventually { peer = world.fake.rtpPeer(bridgedWith: channel); return peer != nil }, "media never bridged")
+        let heard = try #require(peer)
+        #expect(await eventually { heard.received.count > 10 }, "no greeting")
+        let started = try #require(world.events().first { $0["type"] as? String == "call.started" })
+        return (channel, try #require(started["call_id"] as? String), heard)
+    }
+
+    /// Every line matches the schemas; the call's sequence numbers are unique and rising in file order.
+    func checkEvents(_ world: World, callID: String) {
+        for line in world.lines() {
+            let problems = validateEvent(Data(line.utf8))
+            #expect(problems.isEmpty, "\(problems): \(line)")
+        }
+        let sequences = world.events(of: callID).compactMap { $0["sequence"] as? Int }
+        #expect(sequences == sequences.sorted() && Set(sequences).count == sequences.count, "sequences \(sequences)")
+        let ended = world.events(of: callID).filter { $0["type"] as? String == "call.ended" }
+        #expect(ended.count == 1, "\(ended.count) call.ended events")
+    }
+
+    @Test func aCallWhoseCallerLeftWhileTheDaemonWasDeadIsEndedAndNothingIsLeft() async throws {
+        let world = try await World.make()
+        let daemon = DaemonProcess(environment: world.environment, directory: world.directory)
+        try await daemon.start()
+        let call = try await callInProgress(world)
+        // Leftovers of an even older crash: referenced by no call, long past the grace period.
+        let leftovers = world.fake.addLeftovers(age: 600)
+
+        daemon.kill9()
+        world.fake.hangupCaller(call.channel)
+        #expect(!world.fake.channels.isEmpty && !world.fake.bridges.isEmpty, "the fake should keep the media like Asterisk")
+
+        try await daemon.start()
+        #expect(await eventually { world.fake.channels.isEmpty && world.fake.bridges.isEmpty },
+                "left in Asterisk: \(world.fake.channels) \(world.fake.bridges)")
+        #expect(await eventually { world.events(of: call.callID).contains { $0["type"] as? String == "call.ended" } })
+        let ended = world.events(of: call.callID).last { $0["type"] as? String == "call.ended" }
+        #expect((ended?["data"] as? [String: Any])?["reason"] as? String == "gateway_restart")
+        let deleted = world.fake.requests.filter { $0.method == "DELETE" }.map(\.path)
+        #expect(deleted.contains { $0.hasSuffix(leftovers.channel) } && deleted.contains { $0.hasSuffix(leftovers.bridge) })
+        checkEvents(world, callID: call.callID)
+        daemon.stop()
+        await world.close()
+    }
+
+    @Test func aCallWhoseCallerStayedIsResumedOnNewMediaAndGoesOn() async throws {
+        let world = try await World.make()
+        let daemon = DaemonProcess(environment: world.environment, directory: world.directory)
+        try await daemon.start()
+        let call = try await callInProgress(world)
+        let oldMedia = Set(world.fake.channels.keys).subtracting([call.channel])
+        let oldBridges = Set(world.fake.bridges.keys)
+        let before = world.events(of: call.callID).count
+
+        daemon.kill9()
+        try await daemon.start()
+
+        // New media, the old channel and bridge deleted, and the resume line heard on the new peer.
+        var resumed: FakeRTPPeer?
+        #expect(await eventually {
+            resumed = world.fake.rtpPeer(bridgedWith: call.channel)
+            return resumed.map { $0 !== call.peer } ?? false
+        }, "the call was not re-attached")
+        let peer = try #require(resumed)
+        #expect(await eventually { world.fake.channels.count == 2 && world.fake.bridges.count == 1 }, "\(world.fake.channels)")
+        #expect(oldMedia.isDisjoint(with: world.fake.channels.keys) && oldBridges.isDisjoint(with: world.fake.bridges.keys))
+        #expect(await eventually(timeout: .seconds(15)) {
+            let spurts = CallerAudio.spurts(peer.received)
+            return spurts.count == 1 && ContinuousClock.now - spurts[0].last!.at > .milliseconds(400)
+        }, "no resume line")
+        let line = CallerAudio.spurts(peer.received)[0]
+        #expect(line.map { CallerAudio.rms(ulaw: $0.bytes.dropFirst(12)) }.max() ?? 0 > 1000, "the resume line is silent")
+        let spoken = world.events(of: call.callID).dropFirst(before).first { $0["type"] as? String == "tts.generated" }
+        #expect((spoken?["data"] as? [String: Any])?["characters"] as? Int == "Sorry, where were we?".count)
+
+        // The conversation goes on: the caller asks, the agent answers.
+        try await peer.sendRTP(payloads: try CallerAudio.ulawPayloads(fixture: "balance_sentence"))
+        #expect(await eventually(timeout: .seconds(20)) { CallerAudio.spurts(peer.received).count >= 2 }, "no answer after the resume")
+        #expect(await eventually { world.events(of: call.callID).contains { $0["type"] as? String == "llm.responded" } })
+
+        world.fake.hangupCaller(call.channel)
+        #expect(await eventually { world.events(of: call.callID).contains { $0["type"] as? String == "call.ended" } })
+        #expect(await eventually { world.fake.channels.isEmpty && world.fake.bridges.isEmpty }, "\(world.fake.channels) \(world.fake.bridges)")
+        let ended = world.events(of: call.callID).last { $0["type"] as? String == "call.ended" }
+        #expect((ended?["data"] as? [String: Any])?["reason"] as? String == "caller_hangup")
+        #expect(world.events(of: call.callID).filter { $0["type"] as? String == "call.started" }.count == 1)
+        checkEvents(world, callID: call.callID)
+        daemon.stop()
+        await world.close()
+    }
+
+    @Test func withReattachOffTheSurvivingCallIsHungUp() async throws {
+        let world = try await World.make(["VOICEGW_CALLS_REATTACH": "false"])
+        let daemon = DaemonProcess(environment: world.environment, directory: world.directory)
+        try await daemon.start()
+        let call = try await callInProgress(world)
+        daemon.kill9()
+        try await daemon.start()
+        #expect(await eventually { world.fake.channels.isEmpty && world.fake.bridges.isEmpty }, "\(world.fake.channels) \(world.fake.bridges)")
+        #expect(world.fake.requests.contains { $0.method == "DELETE" && $0.path.hasSuffix("channels/\(call.channel)") })
+        #expect(await eventually { world.events(of: call.callID).contains { $0["type"] as? String == "call.ended" } })
+        let ended = world.events(of: call.callID).last { $0["type"] as? String == "call.ended" }
+        #expect((ended?["data"] as? [String: Any])?["reason"] as? String == "gateway_restart")
+        checkEvents(world, callID: call.callID)
+        daemon.stop()
+        await world.close()
+    }
+
+    @Test func theCallsOfAnInstanceWhoseHeartbeatExpiredAreEndedByALiveOne() async throws {
+        let world = try await World.make(["VOICEGW_INSTANCE_ID": "live-node"])
+        let endpoint = RedisConfiguration(endpoint: try RedisEndpoint(url: world.redis.url))
+        let repository = RedisCallRepository(configuration: endpoint, clock: WallClock(), logger: Logger(label: "seed"))
+        let registry = RedisInstanceRegistry(connection: RedisConnection(configuration: endpoint, clock: WallClock(), logger: Logger(label: "seed")), clock: WallClock())
+        // A peer that ran a call on this Asterisk and died: its heartbeat lapses, its call stays stored.
+        let channel = world.fake.placeCall()
+        var ghost = Call(
+            id: CallID("ghost-call"), tenantID: "default", channelID: ChannelID(channel), conversationID: "ghost-conv", direction: .inbound,
+            callerNumber: "+15550001111", calleeNumber: "100", instanceID: "dead-node", createdAt: WallClock().now())
+        _ = try ghost.answer(at: WallClock().now())
+        _ = try ghost.activate(at: WallClock().now())
+        ghost.eventSequence = 50
+        try await repository.save(ghost)
+        try await registry.heartbeat("dead-node", ttl: .seconds(1))
+        try await Task.sleep(for: .milliseconds(1200))
+
+        let daemon = DaemonProcess(environment: world.environment, directory: world.directory)
+        try await daemon.start()
+        #expect(await eventually { world.fake.channels[channel] == nil }, "the dead instance's caller was not hung up")
+        #expect(await eventually { world.events(of: "ghost-call").contains { $0["type"] as? String == "call.ended" } })
+        let ended = try #require(world.events(of: "ghost-call").first)
+        #expect((ended["data"] as? [String: Any])?["reason"] as? String == "gateway_restart")
+        #expect(ended["sequence"] as? Int == 51)
+        #expect(ended["instance_id"] as? String == "live-node")
+        #expect(try await repository.get("ghost-call")?.state == .ended)
+        #expect(await eventually { (try? await registry.knownInstances().contains("dead-node")) == false })
+        checkEvents(world, callID: "ghost-call")
+        daemon.stop()
+        await world.close()
+    }
+}
