@@ -1,0 +1,92 @@
+import Domain
+import Logging
+
+extension CallService {
+    /// Undoes what the call set up and ends it, once, whatever happened.
+    func cleanUp(
+        call: Call, channel: IncomingChannel, finish: Finish, resources: CallResources, recorder: CallEventRecorder, logger: Logger
+    ) async {
+        let deps = dependencies
+        var reason: EndReason
+        var hangUpCaller = true
+        var data: [String: JSONValue] = [:]
+        switch finish {
+        case .callerLeft(let cause):
+            reason = .callerHangup
+            hangUpCaller = false
+            if let cause { data["hangup_cause"] = .int(Int64(cause)) }
+        case .shutdown: reason = .shutdown
+        case .failed(let message):
+            reason = .error
+            data["error"] = .string(message)
+        case .conversation(.hangUp): reason = .gatewayHangup
+        case .conversation(.mediaEnded):
+            reason = .error
+            data["error"] = "media ended"
+        case .conversation(.cancelled): reason = .shutdown
+        case .conversation(.transfer(let target)):
+            reason = .transferred
+            data["transfer_target"] = .string(target.description)
+        }
+
+        await resources.media?.close()
+        if let attachment = resources.attachment { await deps.telephony.stopMedia(attachment) }
+        if case .conversation(.transfer(let target)) = finish {
+            do {
+                await transition(call.id, nil, logger: logger, recorder: recorder) { try $0.beginTransfer(to: target, at: deps.clock.now()) }
+                try await deps.telephony.transfer(channel.id, to: target)
+                hangUpCaller = false
+                await transition(call.id, .callTransferred, data: ["target": .string(target.description)], logger: logger, recorder: recorder) {
+                    try $0.completeTransfer(at: deps.clock.now())
+                }
+            } catch {
+                logger.error("transfer failed; hanging up", metadata: ["error": "\(error)"])
+                reason = .error
+                data["error"] = .string("transfer failed: \(error)")
+            }
+        }
+        if hangUpCaller {
+            do { try await deps.telephony.hangup(channel.id, cause: .normal) } catch {
+                logger.warning("hangup failed", metadata: ["error": "\(error)"])
+            }
+        }
+        await resources.agent?.end()
+
+        let ended = deps.clock.now()
+        var duration = ended.duration(since: call.createdAt)
+        let finalReason = reason
+        do {
+            let (stored, _) = try await deps.repository.update(call.id) { stored in
+                if !stored.state.isFinal { _ = try stored.end(reason: finalReason, at: ended) }
+            }
+            duration = ended.duration(since: stored.answeredAt ?? stored.createdAt)
+        } catch {
+            logger.error("call state not updated at end", metadata: ["error": "\(error)"])
+        }
+        data["reason"] = .string(reason.rawValue)
+        data["duration_ms"] = .int(duration.milliseconds)
+        recorder.record(.callEnded, data)
+        metrics.callEnded(direction: call.direction, reason: reason)
+        logger.info("call ended", metadata: ["reason": "\(reason)", "duration_ms": "\(duration.milliseconds)"])
+    }
+
+    /// Stores a new call, logging (not failing the call) when the repository is unavailable.
+    func store(_ call: Call, logger: Logger) async {
+        do { try await dependencies.repository.save(call) } catch {
+            logger.error("call state not stored", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Applies a transition to the stored call and records `event` when it succeeds.
+    func transition(
+        _ id: CallID, _ event: CallEventType?, data: [String: JSONValue] = [:], logger: Logger, recorder: CallEventRecorder,
+        _ body: @escaping @Sendable (inout Call) throws -> [CallDomainEvent]
+    ) async {
+        do {
+            _ = try await dependencies.repository.update(id, body)
+            if let event { recorder.record(event, data) }
+        } catch {
+            logger.error("call transition failed", metadata: ["error": "\(error)", "event": "\(event?.rawValue ?? "-")"])
+        }
+    }
+}
