@@ -12,6 +12,12 @@ extension CallService {
         defer { reconciling.withLock { $0 = false } }
         let deps = dependencies
         let me = configuration.instanceID
+        // A repository serving from its outage cache does not know the other instances' calls: their
+        // media would look like leftovers. Wait for the real thing.
+        if let health = deps.repository as? any HealthReporting, case let state = await health.dependencyState(), state == .degraded || state == .disconnected {
+            logger.notice("reconciliation postponed while the call state is \(state.rawValue)")
+            return
+        }
         do {
             let running = calls.withLock { $0 }
             let liveStates = Set(CallState.allCases.filter(\.isLive))
