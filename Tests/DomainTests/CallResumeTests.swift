@@ -1,17 +1,9 @@
 import Domain
 import Testing
 
-@Suite("Resuming a call after a restart")
-struct CallResumeTests {
-    let t0 = Timestamp(millisecondsSinceEpoch: 1_800_000_000_000)
-
-    func makeCall() -> Call {
-        Call(
-            id: "c1", tenantID: "t1", channelID: "1795340170.1", conversationID: "conv1", direction: .inbound,
-            callerNumber: "+15551230000", calleeNumber: "100", instanceID: "i1", createdAt: t0)
-    }
-
-    @Test func anActiveCallStaysActive() throws {
+/// Resuming a call after a restart (`Call.resume`).
+extension CallStateMachineTests {
+    @Test func resumingAnActiveCallKeepsItActive() throws {
         var call = makeCall()
         _ = try call.answer(at: t0)
         _ = try call.activate(at: t0)
@@ -19,7 +11,7 @@ struct CallResumeTests {
         #expect(call.state == .active)
     }
 
-    @Test func aCallLeftRingingIsAnsweredAndActivated() throws {
+    @Test func resumingACallLeftRingingAnswersAndActivatesIt() throws {
         var call = makeCall()
         let later = t0.advanced(by: .seconds(3))
         #expect(try call.resume(at: later) == [.answered(at: later), .activated(at: later)])
@@ -27,7 +19,7 @@ struct CallResumeTests {
         #expect(call.answeredAt == later)
     }
 
-    @Test func anUnfinishedTransferIsAbandoned() throws {
+    @Test func resumingAbandonsAnUnfinishedTransfer() throws {
         var call = makeCall()
         _ = try call.answer(at: t0)
         _ = try call.activate(at: t0)
