@@ -151,6 +151,50 @@ struct RestartEndToEndTests {
         await world.close()
     }
 
+    @Test func withKafkaDownAndTheDaemonKilledEveryEventOfTheCallStillReachesTheTopic() async throws {
+        let cluster = try #require(try KafkaMockClusterProcess(), "kafka-mock-cluster not built")
+        defer { cluster.quit() }
+        var world = try await World.make()
+        let spool = world.directory.appendingPathComponent("spool").path
+        world = World(redis: world.redis, fake: world.fake, directory: world.directory, environment: world.environment.merging([
+            "VOICEGW_EVENTS_KAFKA_BROKERS": cluster.bootstrapServers, "VOICEGW_EVENTS_SPOOL_DIR": spool,
+            "VOICEGW_EVENTS_SPOOL_FSYNC": "always",
+        ]) { $1 })
+        let daemon = DaemonProcess(environment: world.environment, directory: world.directory)
+        try await daemon.start()
+        // Brokers down: the call's first events can only go to the spool.
+        try cluster.down()
+        let channel = world.fake.placeCall()
+        #expect(await eventually { world.fake.rtpPeer(bridgedWith: channel).map { $0.received.count > 10 } ?? false }, "no greeting")
+        try await Task.sleep(for: .milliseconds(300))
+        daemon.kill9()
+        try cluster.up()
+        world.fake.hangupCaller(channel)
+
+        try await daemon.start()
+        #expect(await eventually { world.fake.channels.isEmpty && world.fake.bridges.isEmpty }, "\(world.fake.channels) \(world.fake.bridges)")
+        let messages = await KafkaTestConsumer.readAll(bootstrap: cluster.bootstrapServers, topic: "voicegw.call-events", expected: 1000, idle: .seconds(6))
+        for message in messages {
+            let problems = validateEvent(message.value)
+            #expect(problems.isEmpty, "\(problems)")
+        }
+        let events = messages.compactMap { (try? JSONSerialization.jsonObject(with: $0.value)) as? [String: Any] }
+        let started = try #require(events.first { ($0["data"] as? [String: Any])?["channel_id"] as? String == channel }, "call.started never arrived")
+        let callID = try #require(started["call_id"] as? String)
+        #expect(messages.filter { $0.key == callID }.count == events.filter { $0["call_id"] as? String == callID }.count, "key is not the call id")
+        // At least once: dedupe by event_id, then the call's events rise in sequence (one partition per key).
+        var seen: Set<String> = []
+        let call = events.filter { $0["call_id"] as? String == callID && seen.insert($0["event_id"] as? String ?? "").inserted }
+        let types = call.map { $0["type"] as? String ?? "?" }
+        #expect(Array(types.prefix(3)) == ["call.started", "call.answered", "tts.generated"], "\(types)")
+        #expect(types.last == "call.ended" && types.filter { $0 == "call.ended" }.count == 1, "\(types)")
+        #expect((call.last?["data"] as? [String: Any])?["reason"] as? String == "gateway_restart")
+        let sequences = call.compactMap { $0["sequence"] as? Int }
+        #expect(sequences == sequences.sorted() && Set(sequences).count == sequences.count, "\(sequences)")
+        daemon.stop()
+        await world.close()
+    }
+
     @Test func withReattachOffTheSurvivingCallIsHungUp() async throws {
         let world = try await World.make(["VOICEGW_CALLS_REATTACH": "false"])
         let daemon = DaemonProcess(environment: world.environment, directory: world.directory)
