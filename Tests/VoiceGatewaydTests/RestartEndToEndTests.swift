@@ -58,12 +58,13 @@ struct RestartEndToEndTests {
     }
 
     /// Places a call and waits until its greeting is being heard. Returns the daemon's call id.
-    func callInProgress(_ world: World) async throws -> (channel: String, callID: String, peer: FakeRTPPeer) {
+    func callInProgress(_ world: World, _ daemon: DaemonProcess) async throws -> (channel: String, callID: String, peer: FakeRTPPeer) {
         let channel = world.fake.placeCall()
         var peer: FakeRTPPeer?
-        #expect(await eventually { peer = world.fake.rtpPeer(bridgedWith: channel); return peer != nil }, "media never bridged")
+        #expect(await eventually(timeout: .seconds(20)) { peer = world.fake.rtpPeer(bridgedWith: channel); return peer != nil },
+                "media never bridged; requests \(world.fake.requests.suffix(8)); daemon log:\n\(daemon.log.suffix(4000))")
         let heard = try #require(peer)
-        #expect(await eventually { heard.received.count > 10 }, "no greeting")
+        #expect(await eventually(timeout: .seconds(20)) { heard.received.count > 10 }, "no greeting; daemon log:\n\(daemon.log.suffix(4000))")
         let started = try #require(world.events().first { $0["type"] as? String == "call.started" })
         return (channel, try #require(started["call_id"] as? String), heard)
     }
@@ -84,7 +85,7 @@ struct RestartEndToEndTests {
         let world = try await World.make()
         let daemon = DaemonProcess(environment: world.environment, directory: world.directory)
         try await daemon.start()
-        let call = try await callInProgress(world)
+        let call = try await callInProgress(world, daemon)
         // Leftovers of an even older crash: referenced by no call, long past the grace period.
         let leftovers = world.fake.addLeftovers(age: 600)
 
@@ -109,7 +110,7 @@ struct RestartEndToEndTests {
         let world = try await World.make()
         let daemon = DaemonProcess(environment: world.environment, directory: world.directory)
         try await daemon.start()
-        let call = try await callInProgress(world)
+        let call = try await callInProgress(world, daemon)
         let oldMedia = Set(world.fake.channels.keys).subtracting([call.channel])
         let oldBridges = Set(world.fake.bridges.keys)
         let before = world.events(of: call.callID).count
@@ -199,7 +200,7 @@ struct RestartEndToEndTests {
         let world = try await World.make(["VOICEGW_CALLS_REATTACH": "false"])
         let daemon = DaemonProcess(environment: world.environment, directory: world.directory)
         try await daemon.start()
-        let call = try await callInProgress(world)
+        let call = try await callInProgress(world, daemon)
         daemon.kill9()
         try await daemon.start()
         #expect(await eventually { world.fake.channels.isEmpty && world.fake.bridges.isEmpty }, "\(world.fake.channels) \(world.fake.bridges)")
