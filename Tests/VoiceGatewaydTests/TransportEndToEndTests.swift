@@ -119,4 +119,34 @@ struct TransportEndToEndTests {
         #expect(ended?["reason"] as? String == "caller_hangup", "\(transport): \(ended ?? [:])")
         try await harness.stop()
     }
+
+    @Test func aTenantChoosesItsOwnTransport() async throws {
+        // The default stays RTP; the tenant owning 200 picks AudioSocket, so its server must be up too.
+        let audioSocketPort = ExternalBinary.freePort()
+        let tenants = FileManager.default.temporaryDirectory.appendingPathComponent("vgw-tenants-\(UUID().uuidString).yaml")
+        try """
+            default_tenant: default
+            tenants:
+              - id: default
+                dids: ["100"]
+              - id: acme
+                transport: audiosocket
+                dids: ["200"]
+            """.write(to: tenants, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: tenants) }
+        let harness = try await DaemonHarness.start(environment: [
+            "VOICEGW_TENANTS_FILE": tenants.path, "VOICEGW_MEDIA_AUDIOSOCKET_PORT": "\(audioSocketPort)",
+        ])
+        let fake = harness.fake
+        #expect(try await eventually { try await harness.get("/ready").status == 200 }, "ARI never connected")
+        let acme = fake.placeCall(extension: "200")
+        let plain = fake.placeCall(extension: "100")
+        #expect(await eventually { Self.mediaBridged(fake, .audiosocket, call: acme) }, "the tenant's call is not on AudioSocket")
+        #expect(await eventually { Self.mediaBridged(fake, .rtp, call: plain) }, "the default call is not on RTP")
+        #expect(await eventually { Self.sent(fake, .audiosocket, call: acme).count > 10 }, "no greeting over AudioSocket")
+        fake.hangupCaller(acme)
+        fake.hangupCaller(plain)
+        #expect(await eventually { fake.channels.isEmpty && fake.bridges.isEmpty }, "leaked \(fake.channels)")
+        try await harness.stop()
+    }
 }

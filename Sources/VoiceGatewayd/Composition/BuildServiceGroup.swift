@@ -29,11 +29,12 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     ariConfig.transferContext = config.ari.transferContext
     let telephony = ARITelephony(configuration: ariConfig, clock: clock, metricsFactory: metrics, logger: logger)
 
-    let transports = MediaTransports.make(config: config, metrics: metrics, logger: logger)
+    let directory = try TenantLoader.directory(config: config)
+    let used = Set([config.transport] + directory.table.tenants.values.compactMap(\.transport))
+    let transports = MediaTransports.make(config: config, used: used, metrics: metrics, logger: logger)
     let media = transports.engine
     let speech = try await SpeechProviders.make(config: config, metrics: metrics, clock: clock, logger: logger)
     let agent = try AgentLoader.scripted(path: config.agentScript)
-    let directory = try TenantLoader.directory(config: config)
     let storage = try StateAndEvents.make(config: config, clock: clock, logger: logger)
     let repository = storage.repository
     let publisher = storage.publisher

@@ -5,12 +5,14 @@ import Metrics
 import ServiceLifecycle
 
 /// The media engines for every configured transport, behind one `MediaEngine` that picks by transport.
-/// The AudioSocket TCP server is bound only when `media.transport` is `audiosocket`.
+/// The AudioSocket TCP server is bound only when some call can use it: `media.transport` is
+/// `audiosocket`, or a tenant in `tenants.file` chooses it.
 struct MediaTransports: Sendable {
     let engine: any MediaEngine
     let services: [any Service]
 
-    static func make(config: DaemonConfiguration, metrics: any MetricsFactory, logger: Logger) -> MediaTransports {
+    /// `used` are the transports calls may ask for (the default and every tenant's choice).
+    static func make(config: DaemonConfiguration, used: Set<MediaTransportKind>, metrics: any MetricsFactory, logger: Logger) -> MediaTransports {
         let rtp = RTPMediaEngine(
             configuration: .init(
                 host: config.rtp.host, portRange: config.rtp.portRange,
@@ -23,7 +25,7 @@ struct MediaTransports: Sendable {
             metricsFactory: metrics, logger: logger)
         var engines: [MediaTransportKind: any MediaEngine] = [.rtp: rtp, .websocket: webSocket]
         var services: [any Service] = []
-        if config.transport == .audiosocket {
+        if used.contains(.audiosocket) {
             let audioSocket = AudioSocketMediaEngine(
                 configuration: .init(host: config.media.audioSocketHost, port: config.media.audioSocketPort, advertisedHost: config.media.audioSocketAdvertised),
                 metricsFactory: metrics, logger: logger)

@@ -33,7 +33,7 @@ media:
     port_max: 40999
     codec: ulaw            # caller audio asked of Asterisk: ulaw | alaw | slin16 | opus
     outbound_codec: ulaw   # what the daemon sends: ulaw | alaw (Asterisk drops dynamic payload types)
-  audiosocket:
+  audiosocket:            # the server is bound when media.transport or a tenant's transport is audiosocket
     host: 127.0.0.1        # the AudioSocket TCP server Asterisk connects to
     port: 9092
     advertised_host: ""    # host:port as Asterisk reaches it, if not host:port (NAT, containers)
