@@ -144,7 +144,9 @@ struct TransportEndToEndTests {
         let gaps = (1..<out.count).map { (out[$0].at - out[$0 - 1].at).seconds * 1000 }
         let mean = gaps.reduce(0, +) / Double(max(gaps.count, 1))
         let median = gaps.sorted()[gaps.count / 2]
-        #expect(abs(mean - 20) < 1.5, "\(transport): mean spacing \(mean) ms")
+        // The pacer never catches up after a late tick (no bursts), so on a starved machine the playback
+        // stretches: the mean only has to show it is paced at 20 ms, not dumped or halved.
+        #expect(abs(mean - 20) < 5, "\(transport): mean spacing \(mean) ms")
         #expect(abs(median - 20) < 2, "\(transport): median spacing \(median) ms")
         // A loaded machine may delay a write, so an occasional short gap is tolerated; a playback dumped
         // at once is not. chan_websocket's writes go through the WebSocket client's writer task, which a

@@ -21,7 +21,14 @@ final class CallHandle: Sendable {
     let signals: AsyncStream<CallSignal>
     private let continuation: AsyncStream<CallSignal>.Continuation
 
-    init(callID: CallID, channelID: ChannelID, direction: CallDirection, log: ConversationLog) {
+    /// The media a media-only call arrived with (dialplan AudioSocket); nil for calls under ARI control.
+    let preconnected: (any MediaSession)?
+
+    /// Whether the telephony server controls the call (its channel is in the application).
+    var viaTelephony: Bool { preconnected == nil }
+
+    init(callID: CallID, channelID: ChannelID, direction: CallDirection, log: ConversationLog, preconnected: (any MediaSession)? = nil) {
+        self.preconnected = preconnected
         self.callID = callID
         self.channelID = channelID
         self.direction = direction

@@ -2,9 +2,12 @@ import Domain
 import Logging
 
 extension CallService {
-    /// Undoes what the call set up and ends it, once, whatever happened.
+    /// Undoes what the call set up and ends it, once, whatever happened. A media-only call
+    /// (`viaTelephony` false) has no channel to hang up or transfer: closing its media ends it, and its
+    /// media ending is the caller hanging up.
     func cleanUp(
-        call: Call, channel: IncomingChannel, finish: Finish, resources: CallResources, recorder: CallEventRecorder, logger: Logger
+        call: Call, channel: IncomingChannel, finish: Finish, resources: CallResources, recorder: CallEventRecorder,
+        viaTelephony: Bool, logger: Logger
     ) async {
         let deps = dependencies
         var reason: EndReason
@@ -20,18 +23,25 @@ extension CallService {
             reason = .error
             data["error"] = .string(message)
         case .conversation(.hangUp): reason = .gatewayHangup
+        case .conversation(.mediaEnded) where !viaTelephony:
+            reason = .callerHangup
         case .conversation(.mediaEnded):
             reason = .error
             data["error"] = "media ended"
         case .conversation(.cancelled): reason = .shutdown
+        case .conversation(.transfer(let target)) where !viaTelephony:
+            logger.warning("a dialplan AudioSocket call cannot be transferred; ending it", metadata: ["target": "\(target)"])
+            reason = .error
+            data["error"] = .string("transfer to \(target) needs ARI call control")
         case .conversation(.transfer(let target)):
             reason = .transferred
             data["transfer_target"] = .string(target.description)
         }
+        if !viaTelephony { hangUpCaller = false }
 
         await resources.media?.close()
         if let attachment = resources.attachment { await deps.telephony.stopMedia(attachment) }
-        if case .conversation(.transfer(let target)) = finish {
+        if case .conversation(.transfer(let target)) = finish, viaTelephony {
             do {
                 await transition(call.id, nil, logger: logger, recorder: recorder) { try $0.beginTransfer(to: target, at: deps.clock.now()) }
                 try await deps.telephony.transfer(channel.id, to: target)

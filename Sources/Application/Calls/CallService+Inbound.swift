@@ -63,7 +63,9 @@ extension CallService {
                 logger: logger)
             // Cleanup runs to completion even when the service is being cancelled.
             await Task {
-                await self.cleanUp(call: call, channel: channel, finish: finish, resources: resources, recorder: recorder, logger: logger)
+                await self.cleanUp(
+                    call: call, channel: channel, finish: finish, resources: resources, recorder: recorder, viaTelephony: handle.viaTelephony,
+                    logger: logger)
             }.value
             recorder.finish()
         }
@@ -113,25 +115,9 @@ extension CallService {
             }
             group.addTask {
                 do {
-                    if channel.isRinging { try await deps.telephony.answer(channel.id) }
-                    if resuming {
-                        let answered: CallEventType? = call.state == .ringing ? .callAnswered : nil
-                        await self.transition(call.id, answered, logger: logger, recorder: recorder) { try $0.resume(at: deps.clock.now()) }
-                    } else {
-                        await self.transition(call.id, .callAnswered, logger: logger, recorder: recorder) { try $0.answer(at: deps.clock.now()) }
-                    }
-
-                    let transport = tenant.transport ?? self.configuration.defaultTransport
-                    let media = try await deps.media.openSession(for: call.id, transport: transport)
-                    resources.media = media
-                    let attachment = try await deps.telephony.startMedia(for: channel.id, offer: media.offer)
-                    resources.attachment = attachment
-                    // Recorded so that a restarted daemon knows these are in use (or leftovers).
-                    await self.transition(call.id, nil, logger: logger, recorder: recorder) {
-                        CallMediaReference.record(attachment, in: &$0)
-                        return []
-                    }
-                    try await media.connect(attachment)
+                    let media = try await self.setUpMedia(
+                        call, channel: channel, tenant: tenant, handle: handle, resources: resources, recorder: recorder,
+                        resuming: resuming, logger: logger)
                     // Digits carried in the media stream (AudioSocket, chan_websocket) join the ARI ones.
                     let inBand = Task {
                         for await d in media.digits {
@@ -173,5 +159,39 @@ extension CallService {
             digit.finish()
             return finish
         }
+    }
+
+    /// Answers the call and connects its media: over ARI (answer, a new media session, externalMedia
+    /// and a bridge), or, for a call that arrived over media alone, the session it came with.
+    private func setUpMedia(
+        _ call: Call, channel: IncomingChannel, tenant: TenantSettings, handle: CallHandle, resources: CallResources,
+        recorder: CallEventRecorder, resuming: Bool, logger: Logger
+    ) async throws -> any MediaSession {
+        let deps = dependencies
+        if let media = handle.preconnected {
+            resources.media = media
+            await transition(call.id, .callAnswered, logger: logger, recorder: recorder) { try $0.answer(at: deps.clock.now()) }
+            return media
+        }
+        if channel.isRinging { try await deps.telephony.answer(channel.id) }
+        if resuming {
+            let answered: CallEventType? = call.state == .ringing ? .callAnswered : nil
+            await transition(call.id, answered, logger: logger, recorder: recorder) { try $0.resume(at: deps.clock.now()) }
+        } else {
+            await transition(call.id, .callAnswered, logger: logger, recorder: recorder) { try $0.answer(at: deps.clock.now()) }
+        }
+
+        let transport = tenant.transport ?? configuration.defaultTransport
+        let media = try await deps.media.openSession(for: call.id, transport: transport)
+        resources.media = media
+        let attachment = try await deps.telephony.startMedia(for: channel.id, offer: media.offer)
+        resources.attachment = attachment
+        // Recorded so that a restarted daemon knows these are in use (or leftovers).
+        await transition(call.id, nil, logger: logger, recorder: recorder) {
+            CallMediaReference.record(attachment, in: &$0)
+            return []
+        }
+        try await media.connect(attachment)
+        return media
     }
 }

@@ -32,7 +32,9 @@ extension CallService {
             }
             let inventory = try await deps.telephony.inventory()
             let facts = ReconciliationPlan.Facts(
-                liveCalls: live, instance: me, deadInstances: dead, takenOn: takenOn, running: Set(running.keys),
+                liveCalls: live, instance: me, deadInstances: dead, takenOn: takenOn,
+                // Media-only calls have no channel in Asterisk to miss.
+                running: Set(running.filter { $0.value.viaTelephony }.keys),
                 runningMedia: running.values.reduce(into: Set<String>()) { $0.formUnion($1.resources.mediaIDs) },
                 inventory: inventory, now: deps.clock.now())
             let actions = ReconciliationPlan.make(facts, rules: .init(reattach: configuration.reattach, orphanGrace: configuration.orphanGrace))

@@ -21,6 +21,8 @@ public final class CallService: Service, Sendable {
         public var speech: SpeechProviderRouter?
         /// The instances sharing the call repository, to end the calls of dead ones; nil for none.
         public var registry: (any InstanceRegistry)?
+        /// Calls that arrive over media alone (dialplan AudioSocket); nil for none.
+        public var mediaCalls: (any MediaCallSource)?
 
         public init(
             telephony: any Telephony, media: any MediaEngine, stt: any SpeechToText, tts: any TextToSpeech,
@@ -46,6 +48,8 @@ public final class CallService: Service, Sendable {
         case reconcile
         /// Pick up a call a previous process left behind.
         case resume(Call, ChannelSnapshot)
+        /// A call arrived over media alone.
+        case mediaCall(MediaOnlyCall)
         case shutdown
     }
 
@@ -85,6 +89,12 @@ public final class CallService: Service, Sendable {
                 group.addTask {
                     for await event in events { input.yield(.telephony(event)) }
                 }
+                if let source = dependencies.mediaCalls {
+                    let calls = source.mediaCalls()
+                    group.addTask {
+                        for await call in calls { input.yield(.mediaCall(call)) }
+                    }
+                }
                 let clock = dependencies.clock
                 let interval = configuration.reconcileInterval
                 group.addTask {
@@ -101,6 +111,8 @@ public final class CallService: Service, Sendable {
                         if !shuttingDown { group.addTask { await self.reconcile(input: input) } }
                     case .resume(let call, let channel):
                         if !shuttingDown { resume(call, on: channel, group: &group, input: input) }
+                    case .mediaCall(let call):
+                        take(call, group: &group, input: input)
                     case .shutdown:
                         shuttingDown = true
                         let live = calls.withLock { Array($0.values) }
@@ -149,6 +161,27 @@ public final class CallService: Service, Sendable {
             // Whatever happened while the connection was down (or before this process started) is
             // found out by asking the server.
             if state == .connected { input.yield(.reconcile) }
+        }
+    }
+
+    private func take(_ call: MediaOnlyCall, group: inout DiscardingTaskGroup, input: AsyncStream<Input>.Continuation) {
+        if let refusal = refusal() {
+            metrics.callRejected(reason: refusal)
+            logger.warning("media-only call refused", metadata: ["audiosocket.uuid": "\(call.id)", "reason": "\(refusal)"])
+            group.addTask { await call.session.close() }
+            return
+        }
+        let callID = CallID.random()
+        let channel = ChannelID("audiosocket/\(call.id)")
+        let handle = CallHandle(
+            callID: callID, channelID: channel, direction: .inbound, log: ConversationLog(id: .random(), callID: callID),
+            preconnected: call.session)
+        takenOn.withLock { _ = $0.insert(callID) }
+        calls.withLock { $0[channel] = handle }
+        group.addTask {
+            await self.runMediaOnly(call, handle: handle)
+            handle.close()
+            input.yield(.callFinished(channel))
         }
     }
 

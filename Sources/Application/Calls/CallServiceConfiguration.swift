@@ -14,6 +14,9 @@ public struct CallServiceConfiguration: Sendable, Hashable {
     public var reconcileInterval: Duration = .seconds(30)
     /// Media channels and bridges of the daemon that no call uses are deleted once this old.
     public var orphanGrace: Duration = .seconds(30)
+    /// The number media-only calls (dialplan AudioSocket) are looked up under in the tenant directory
+    /// ("" picks the default tenant).
+    public var mediaOnlyCallNumber = ""
     /// Turn-taking settings.
     public var conversation = ConversationConfiguration()
 

@@ -46,11 +46,13 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     callConfig.reattach = config.reattachCalls
     callConfig.reconcileInterval = config.reconcileInterval
     callConfig.orphanGrace = config.orphanGrace
+    callConfig.mediaOnlyCallNumber = config.media.dialplanNumber
     var dependencies = CallService.Dependencies(
         telephony: telephony, media: media, stt: speech.stt, tts: speech.tts, agent: agent, repository: repository,
         publisher: publisher, directory: directory, clock: clock)
     dependencies.speech = speech.router
     dependencies.registry = storage.registry
+    dependencies.mediaCalls = transports.mediaCalls
     let callService = CallService(
         dependencies: dependencies,
         configuration: callConfig, metrics: VoiceMetrics(factory: metrics), logger: logger)

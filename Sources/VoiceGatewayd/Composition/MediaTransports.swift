@@ -6,10 +6,12 @@ import ServiceLifecycle
 
 /// The media engines for every configured transport, behind one `MediaEngine` that picks by transport.
 /// The AudioSocket TCP server is bound only when some call can use it: `media.transport` is
-/// `audiosocket`, or a tenant in `tenants.file` chooses it.
+/// `audiosocket`, a tenant in `tenants.file` chooses it, or dialplan AudioSocket calls are accepted.
 struct MediaTransports: Sendable {
     let engine: any MediaEngine
     let services: [any Service]
+    /// Where dialplan `AudioSocket()` calls come from (`media.audiosocket.dialplan_calls`).
+    let mediaCalls: (any MediaCallSource)?
 
     /// `used` are the transports calls may ask for (the default and every tenant's choice).
     static func make(config: DaemonConfiguration, used: Set<MediaTransportKind>, metrics: any MetricsFactory, logger: Logger) -> MediaTransports {
@@ -25,14 +27,18 @@ struct MediaTransports: Sendable {
             metricsFactory: metrics, logger: logger)
         var engines: [MediaTransportKind: any MediaEngine] = [.rtp: rtp, .websocket: webSocket]
         var services: [any Service] = []
-        if used.contains(.audiosocket) {
+        var mediaCalls: (any MediaCallSource)?
+        if used.contains(.audiosocket) || config.media.dialplanCalls {
             let audioSocket = AudioSocketMediaEngine(
-                configuration: .init(host: config.media.audioSocketHost, port: config.media.audioSocketPort, advertisedHost: config.media.audioSocketAdvertised),
+                configuration: .init(
+                    host: config.media.audioSocketHost, port: config.media.audioSocketPort, advertisedHost: config.media.audioSocketAdvertised,
+                    acceptsDialplanCalls: config.media.dialplanCalls),
                 metricsFactory: metrics, logger: logger)
             engines[.audiosocket] = audioSocket
             services.append(AudioSocketServerService(engine: audioSocket))
+            if config.media.dialplanCalls { mediaCalls = audioSocket }
         }
-        return MediaTransports(engine: MediaEngines(engines), services: services)
+        return MediaTransports(engine: MediaEngines(engines), services: services, mediaCalls: mediaCalls)
     }
 }
 

@@ -30,6 +30,10 @@ struct DaemonConfiguration: Sendable {
         var audioSocketPort: Int
         /// `host:port` Asterisk connects to, when it differs from the bound address (nil: the bound one).
         var audioSocketAdvertised: String?
+        /// `media.audiosocket.dialplan_calls`: take connections from the dialplan `AudioSocket()` app as calls.
+        var dialplanCalls: Bool
+        /// `media.audiosocket.dialplan_number`: the number dialplan calls belong to (tenant lookup).
+        var dialplanNumber: String
         /// chan_websocket base URL (`ws://HOST:8088`); derived from `ari.url` when empty in the file.
         var webSocketURL: String
         var webSocketStartTimeout: Duration
@@ -122,6 +126,8 @@ struct DaemonConfiguration: Sendable {
             audioSocketHost: try r.nonEmpty("media.audiosocket.host"),
             audioSocketPort: try r.int("media.audiosocket.port", in: 1...65535),
             audioSocketAdvertised: advertised.isEmpty ? nil : advertised,
+            dialplanCalls: try r.bool("media.audiosocket.dialplan_calls"),
+            dialplanNumber: try r.string("media.audiosocket.dialplan_number"),
             webSocketURL: webSocketURL,
             webSocketStartTimeout: try r.milliseconds("media.websocket.start_timeout_ms", in: 100...60_000),
             jitterDepth: try r.milliseconds("media.jitter.depth_ms", in: 20...500))

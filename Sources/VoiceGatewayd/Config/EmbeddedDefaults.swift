@@ -33,10 +33,13 @@ media:
     port_max: 40999
     codec: ulaw            # caller audio asked of Asterisk: ulaw | alaw | slin16 | opus
     outbound_codec: ulaw   # what the daemon sends: ulaw | alaw (Asterisk drops dynamic payload types)
-  audiosocket:            # the server is bound when media.transport or a tenant's transport is audiosocket
+  audiosocket:            # bound when media.transport or a tenant's transport is audiosocket, or dialplan_calls
     host: 127.0.0.1        # the AudioSocket TCP server Asterisk connects to
     port: 9092
     advertised_host: ""    # host:port as Asterisk reaches it, if not host:port (NAT, containers)
+    dialplan_calls: false  # also take calls from the dialplan: AudioSocket(UUID,host:port) without Stasis (slin 8 kHz,
+                           # DTMF in band; no ARI control, so no transfer); the UUID names the call
+    dialplan_number: ""    # the number those calls are looked up under in the tenant directory ("" = default tenant)
   websocket:
     url: ""                # chan_websocket base (ws://HOST:8088); empty: ari.url with ws://
     start_timeout_ms: 5000 # wait for MEDIA_START after connecting

@@ -42,13 +42,14 @@ final class AudioSocketConnectionHandler: ChannelInboundHandler, @unchecked Send
             session.receive(frame)
             return
         }
-        guard let uuid = frame.uuidString, let session = engine.claim(uuid: uuid) else {
+        guard let uuid = frame.uuidString, let (session, isNewCall) = engine.claim(uuid: uuid) else {
             engine.metrics.dropFrame("audiosocket", frame.kind == .uuid ? "unknown_uuid" : "bad_uuid")
             context.close(promise: nil)
             return
         }
         self.session = session
         session.attach(context.channel)
+        if isNewCall { engine.announce(session) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -7,8 +7,10 @@ import Synchronization
 
 /// The AudioSocket TCP server: sessions are opened with a fresh UUID (passed to Asterisk as the `data`
 /// of externalMedia, or written into a dialplan `AudioSocket(UUID,host:port)`), and each connection is
-/// matched to its session by the UUID frame Asterisk sends first.
-public final class AudioSocketMediaEngine: MediaEngine {
+/// matched to its session by the UUID frame Asterisk sends first. With `acceptsDialplanCalls`, a
+/// connection whose UUID no session expects is a new media-only call (`MediaCallSource`): the dialplan
+/// ran `AudioSocket(UUID,host:port)` without ARI.
+public final class AudioSocketMediaEngine: MediaEngine, MediaCallSource {
     /// Where to listen.
     public struct Configuration: Sendable, Hashable {
         /// The address to bind.
@@ -17,12 +19,16 @@ public final class AudioSocketMediaEngine: MediaEngine {
         public var port: Int
         /// The `host:port` Asterisk connects to, when it differs from the bound one (NAT, containers).
         public var advertisedHost: String?
+        /// Take connections with unknown UUIDs as media-only calls (dialplan `AudioSocket()`); false
+        /// drops them (counted as `unknown_uuid`).
+        public var acceptsDialplanCalls: Bool
 
-        /// Defaults: `127.0.0.1:9092`, advertised as bound.
-        public init(host: String = "127.0.0.1", port: Int = 9092, advertisedHost: String? = nil) {
+        /// Defaults: `127.0.0.1:9092`, advertised as bound, no dialplan calls.
+        public init(host: String = "127.0.0.1", port: Int = 9092, advertisedHost: String? = nil, acceptsDialplanCalls: Bool = false) {
             self.host = host
             self.port = port
             self.advertisedHost = advertisedHost
+            self.acceptsDialplanCalls = acceptsDialplanCalls
         }
     }
 
@@ -33,6 +39,8 @@ public final class AudioSocketMediaEngine: MediaEngine {
     private let tickers = PacingTickers()
     private let sessions = Mutex<[String: AudioSocketSession]>([:])
     private let server = Mutex<(any Channel)?>(nil)
+    private let dialplanCalls: AsyncStream<MediaOnlyCall>
+    private let dialplanCall: AsyncStream<MediaOnlyCall>.Continuation
 
     /// Call `start()` (or run it as a service) before opening sessions.
     public init(configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -41,7 +49,10 @@ public final class AudioSocketMediaEngine: MediaEngine {
         self.group = group
         self.metrics = MediaMetrics(factory: metricsFactory)
         self.logger = logger
+        (dialplanCalls, dialplanCall) = AsyncStream.makeStream(of: MediaOnlyCall.self, bufferingPolicy: .unbounded)
     }
+
+    public func mediaCalls() -> AsyncStream<MediaOnlyCall> { dialplanCalls }
 
     /// Binds the TCP server; returns the bound port.
     @discardableResult
@@ -107,9 +118,20 @@ public final class AudioSocketMediaEngine: MediaEngine {
         return session
     }
 
-    /// The session a connection's UUID frame names.
-    func claim(uuid: String) -> AudioSocketSession? {
-        sessions.withLock { $0[uuid] }
+    /// The session a connection's UUID frame names; with dialplan calls accepted, a new session for an
+    /// unknown UUID, announced on `mediaCalls()` once the connection is attached.
+    func claim(uuid: String) -> (session: AudioSocketSession, isNewCall: Bool)? {
+        if let session = sessions.withLock({ $0[uuid] }) { return (session, false) }
+        guard configuration.acceptsDialplanCalls else { return nil }
+        // The dialplan application sends slin at 8 kHz (kind 0x10); replies go back the same way.
+        guard let session = try? openSession(for: CallID(uuid), uuid: uuid, wireRate: 8_000) else { return nil }
+        return (session, true)
+    }
+
+    /// Announces a media-only call whose connection is attached.
+    func announce(_ session: AudioSocketSession) {
+        logger.info("dialplan AudioSocket call", metadata: ["audiosocket.uuid": "\(session.uuid)"])
+        dialplanCall.yield(MediaOnlyCall(id: session.uuid, session: session))
     }
 }
 
