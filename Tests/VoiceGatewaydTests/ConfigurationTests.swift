@@ -58,6 +58,11 @@ struct ConfigurationTests {
         ("VOICEGW_AGENT_SCRIPT", "/nonexistent/agent.yaml", "agent.script"),
         ("VOICEGW_MEDIA_TRANSPORT", "sip", "media.transport"),
         ("VOICEGW_ARI_PASSWORD_FILE", "/nonexistent/secret", "ari.password_file"),
+        ("VOICEGW_CALLS_REATTACH", "sometimes", "calls.reattach"),
+        ("VOICEGW_CALLS_RECONCILE_INTERVAL_S", "0", "calls.reconcile_interval_s"),
+        ("VOICEGW_CALLS_ORPHAN_GRACE_S", "-1", "calls.orphan_grace_s"),
+        ("VOICEGW_CONVERSATION_RESUME", "", "conversation.resume"),
+        ("VOICEGW_MEDIA_AUDIOSOCKET_DIALPLAN_CALLS", "yes please", "media.audiosocket.dialplan_calls"),
     ])
     func badValuesNameTheKey(variable: String, value: String, key: String) {
         do {
@@ -67,6 +72,19 @@ struct ConfigurationTests {
             #expect(error.key == key)
             #expect(error.description.contains(key))
         }
+    }
+
+    @Test func reconciliationAndDialplanSettings() throws {
+        let defaults = try load([:])
+        #expect(defaults.reattachCalls && defaults.reconcileInterval == .seconds(30) && defaults.orphanGrace == .seconds(30))
+        #expect(defaults.conversation.resumeLine == "Sorry, where were we?")
+        #expect(!defaults.media.dialplanCalls && defaults.media.dialplanNumber.isEmpty)
+        let changed = try load([
+            "VOICEGW_CALLS_REATTACH": "false", "VOICEGW_CALLS_RECONCILE_INTERVAL_S": "5", "VOICEGW_CALLS_ORPHAN_GRACE_S": "0",
+            "VOICEGW_MEDIA_AUDIOSOCKET_DIALPLAN_CALLS": "true", "VOICEGW_MEDIA_AUDIOSOCKET_DIALPLAN_NUMBER": "300",
+        ])
+        #expect(!changed.reattachCalls && changed.reconcileInterval == .seconds(5) && changed.orphanGrace == .zero)
+        #expect(changed.media.dialplanCalls && changed.media.dialplanNumber == "300")
     }
 
     @Test func fileOverlayRejectsUnknownKeys() throws {
