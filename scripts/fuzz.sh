@@ -30,9 +30,10 @@ for target in $TARGETS; do
   bin="$OUT/$target"
   echo "== building $target"
   # shellcheck disable=SC2086
+  # The linker's warnings about ASan's local symbols are noise: the build log is shown only on failure.
   if ! $SWIFTC -sanitize=fuzzer,address -parse-as-library -O -g -module-name "Fuzz$target" \
-       "Tests/Fuzz/$target/Fuzz.swift" $src -o "$bin"; then
-    echo "build of $target failed"; exit 2
+       "Tests/Fuzz/$target/Fuzz.swift" $src -o "$bin" >"$OUT/$target.build.log" 2>&1; then
+    cat "$OUT/$target.build.log"; echo "build of $target failed"; exit 2
   fi
   corpus="$OUT/corpus-$target"
   artifacts="$OUT/artifacts-$target/"
