@@ -47,4 +47,22 @@ struct ARIInventoryTests {
         let ari = makeTelephony(fake, password: "wrong")
         await #expect(throws: ProviderError.self) { try await ari.inventory() }
     }
+
+    @Test func aSetUpAbandonedWhileExternalMediaIsInFlightLeavesNoChannel() async throws {
+        // A caller hanging up cancels the set-up after Asterisk created the channel but before it answered.
+        let fake = FakeAsterisk()
+        fake.externalMediaResponseDelay = .milliseconds(400)
+        try await fake.start()
+        defer { Task { await fake.stop() } }
+        let ari = makeTelephony(fake)
+        let callID = fake.placeCall()
+        let setUp = Task {
+            try await ari.startMedia(for: ChannelID(callID), offer: MediaOffer(transport: .rtp, externalHost: "127.0.0.1:40000", format: "ulaw"))
+        }
+        #expect(await eventually { fake.channels.keys.contains { $0.hasPrefix("voicegw-m-") } }, "externalMedia never arrived")
+        setUp.cancel()
+        await #expect(throws: (any Error).self) { try await setUp.value }
+        #expect(await eventually { !fake.channels.keys.contains { $0.hasPrefix("voicegw-m-") } }, "leaked \(fake.channels)")
+        #expect(fake.bridges.isEmpty)
+    }
 }

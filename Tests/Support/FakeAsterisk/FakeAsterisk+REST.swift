@@ -112,6 +112,7 @@ extension FakeAsterisk {
             }
             if let entered { self.broadcast("StasisStart", ["channel": FakeAsteriskEvents.channel(entered), "args": [String]()]) }
         }
+        if externalMediaResponseDelay > .zero { try? await Task.sleep(for: externalMediaResponseDelay) }
         var body = FakeAsteriskEvents.channel(channel)
         body["channelvars"] = channel.variables
         return .json(200, body)

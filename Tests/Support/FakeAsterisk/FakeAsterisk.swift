@@ -14,6 +14,8 @@ public final class FakeAsterisk: @unchecked Sendable {
     public let password: String
     /// Delay between an externalMedia response and that channel's StasisStart.
     public var mediaStasisDelay: Duration = .milliseconds(3)
+    /// How long `POST /channels/externalMedia` takes to answer after creating the channel (a busy Asterisk).
+    public var externalMediaResponseDelay: Duration = .zero
     let state = Mutex(FakeAsteriskState())
     private var server: (any Channel)?
 

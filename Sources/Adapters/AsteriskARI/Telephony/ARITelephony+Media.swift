@@ -27,6 +27,11 @@ extension ARITelephony {
             created = decoded
         } catch {
             _ = state.withLock { $0.forgetMedia(mediaID) }
+            // The request may have reached Asterisk before it failed (cancelled by a hangup, timed out), so
+            // the channel may exist under our id: delete it, uncancelled (an unknown id is a harmless 404).
+            // One created after this DELETE is left to reconciliation (an unreferenced voicegw-m-*).
+            let created = MediaAttachment(callChannel: channel, mediaChannel: ChannelID(mediaID), bridge: nil, variables: [:])
+            await Task { await self.stopMedia(created) }.value
             throw error
         }
         let bridgeID = DaemonResourceIDs.bridgePrefix + UUIDv4.random()
