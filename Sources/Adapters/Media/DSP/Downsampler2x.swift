@@ -29,16 +29,18 @@ public struct Downsampler2x: Sendable {
     /// Converts `input` (any length) and returns the 8 kHz samples it completes.
     public mutating func process(_ input: [Int16]) -> [Int16] {
         let centre = (span - 1) / 2
-        work.removeAll(keepingCapacity: true)
-        work.append(contentsOf: history)
-        for sample in input { work.append(Float(sample)) }
+        work.overwrite(history: history, input: input)
         let count = work.count
         let first = nextStart
         let produced = first + span <= count ? (count - span - first) / 2 + 1 : 0
-        evens.removeAll(keepingCapacity: true)
-        odds.removeAll(keepingCapacity: true)
-        for i in stride(from: 0, to: count, by: 2) { evens.append(work[i]) }
-        for i in stride(from: 1, to: count, by: 2) { odds.append(work[i]) }
+        work.withUnsafeBufferPointer { x in
+            evens.overwrite(count: (count + 1) / 2) { out in
+                for i in 0..<out.count { out[i] = x[2 * i] }
+            }
+            odds.overwrite(count: count / 2) { out in
+                for i in 0..<out.count { out[i] = x[2 * i + 1] }
+            }
+        }
         // Output m is centred on sample q + 2m; its side samples q ± (2j + 1) + 2m have the other parity.
         let q = first + centre
         let output = [Int16](unsafeUninitializedCapacity: produced) { out, initialised in
@@ -56,8 +58,8 @@ public struct Downsampler2x: Sendable {
                                 let right = x.load8(((q + 2 * j + 1) >> 1) + m)
                                 acc += taps[j] * (left + right)
                             }
-                            let samples = clamp(acc)
-                            for lane in 0..<8 { out[m + lane] = samples[lane] }
+                            // Per lane: the standard library's vector float-to-integer conversion is generic and slow.
+                            for lane in 0..<8 { out[m + lane] = clamp(acc[lane]) }
                             m += 8
                         }
                         while m < produced {

@@ -34,11 +34,25 @@ public struct HalfBandFilter: Sendable {
     Int16(max(-32768, min(32767, value + (value >= 0 ? 0.5 : -0.5))))
 }
 
-/// `clamp` on eight samples at once, with the same result per lane.
-@inline(__always) func clamp(_ value: SIMD8<Float>) -> SIMD8<Int16> {
-    let half = SIMD8<Float>(repeating: 0.5).replacing(with: -0.5, where: value .< 0)
-    let limited = (value + half).clamped(lowerBound: SIMD8(repeating: -32768), upperBound: SIMD8(repeating: 32767))
-    return SIMD8<Int16>(truncatingIfNeeded: SIMD8<Int32>(limited, rounding: .towardZero))
+extension Array<Float> {
+    /// Makes the array `count` long (keeping its storage when the length is unchanged, as it is frame
+    /// after frame) and lets `body` write every element: no per-element append on the audio path.
+    @inline(__always) mutating func overwrite(count: Int, _ body: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        if self.count != count { self = [Float](repeating: 0, count: count) }
+        withUnsafeMutableBufferPointer { body($0) }
+    }
+
+    /// `history` followed by `input` as floats.
+    @inline(__always) mutating func overwrite(history: [Float], input: [Int16]) {
+        overwrite(count: history.count + input.count) { out in
+            history.withUnsafeBufferPointer { h in
+                input.withUnsafeBufferPointer { x in
+                    for i in 0..<h.count { out[i] = h[i] }
+                    for i in 0..<x.count { out[h.count + i] = Float(x[i]) }
+                }
+            }
+        }
+    }
 }
 
 extension UnsafeBufferPointer<Float> {

@@ -21,9 +21,7 @@ public struct Upsampler2x: Sendable {
     public mutating func process(_ input: [Int16]) -> [Int16] {
         let length = phaseTaps.count
         let delay = length / 2 - 1
-        work.removeAll(keepingCapacity: true)
-        work.append(contentsOf: history)
-        for sample in input { work.append(Float(sample)) }
+        work.overwrite(history: history, input: input)
         let n = input.count
         let output = [Int16](unsafeUninitializedCapacity: 2 * n) { out, initialised in
             work.withUnsafeBufferPointer { x in
@@ -32,11 +30,10 @@ public struct Upsampler2x: Sendable {
                     while i + 8 <= n {
                         var acc = SIMD8<Float>(repeating: 0)
                         for k in 0..<length { acc += taps[k] * x.load8(i + k) }
-                        let odd = clamp(acc)
-                        let even = clamp(x.load8(i + delay))
+                        // Per lane: the standard library's vector float-to-integer conversion is generic and slow.
                         for lane in 0..<8 {
-                            out[2 * (i + lane)] = even[lane]
-                            out[2 * (i + lane) + 1] = odd[lane]
+                            out[2 * (i + lane)] = clamp(x[i + lane + delay])
+                            out[2 * (i + lane) + 1] = clamp(acc[lane])
                         }
                         i += 8
                     }
