@@ -68,7 +68,8 @@ enum MediaServer {
             exit(1)
         }
         for session in sessions {
-            Task {
+            // Like the daemon's conversation: the listener prefers the session's event loop, the reply does not.
+            Task(executorPreference: session.preferredExecutor) {
                 var vad = VoiceActivityDetector()
                 for await frame in session.inbound {
                     counters.framesIn.add(1, ordering: .relaxed)

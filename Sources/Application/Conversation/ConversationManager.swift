@@ -58,7 +58,9 @@ public struct ConversationManager: Sendable {
             configuration: configuration, clock: clock, logger: logger)
 
         return await withTaskGroup(of: Void.self) { group in
-            group.addTask { await listener.run(inbound: media.inbound, signals: signal) }
+            // Per-frame work (VAD, endpointer, streaming to STT) runs where the media session produces the
+            // frames, when it says where that is: one wake-up per frame, no thread hop.
+            group.addTask(executorPreference: media.preferredExecutor) { await listener.run(inbound: media.inbound, signals: signal) }
             group.addTask {
                 for await digit in digits { signal.yield(.digits(digit)) }
             }

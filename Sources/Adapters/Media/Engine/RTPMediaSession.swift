@@ -81,6 +81,9 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
         }
     }
 
+    /// The event loop of the session's socket, where its frames are produced and paced.
+    public var preferredExecutor: (any TaskExecutor)? { EventLoopTaskExecutors.shared.executor(for: socket.eventLoop) }
+
     /// Outbound frames waiting for their tick.
     var queuedFrames: Int { output.queuedFrames }
 
