@@ -7,8 +7,10 @@ struct LoadOptions {
     var transport = "rtp"
     var warmup = 3
     var portBase = 42_000
-    /// Where Swift concurrency runs in the media process: `nio` (the event loops) or `default`.
-    var executor = "nio"
+    /// Where Swift concurrency runs in the media process: `default` (the daemon's set-up: the call's tasks
+    /// prefer their session's event loop, everything else runs on the default pool) or `nio` (NIO's
+    /// takeover of the global executor as well).
+    var executor = "default"
     /// RTP sockets of the media process: `shared` (one per event loop) or `per_call`.
     var rtpSocket = "shared"
 

@@ -68,18 +68,28 @@ enum MediaServer {
             exit(1)
         }
         for session in sessions {
-            // Like the daemon's conversation: the listener prefers the session's event loop, the reply does not.
-            Task(executorPreference: session.preferredExecutor) {
-                var vad = VoiceActivityDetector()
-                for await frame in session.inbound {
-                    counters.framesIn.add(1, ordering: .relaxed)
-                    if vad.isSpeech(frame) { counters.speechFrames.add(1, ordering: .relaxed) }
-                }
-            }
+            // Like the daemon's conversation: once the session is connected (AudioSocket: Asterisk's TCP
+            // connection is in), the call's tasks prefer the session's event loop.
             Task {
-                // An endless reply, pulled as the paced output makes room.
-                let stream = AudioStream(unfolding: { reply })
-                _ = try? await session.play(stream) {}
+                if session.offer.transport == .audiosocket {
+                    try? await session.connect(MediaAttachment(callChannel: "call", mediaChannel: "media", bridge: nil, variables: [:]))
+                }
+                await withTaskExecutorPreference(session.preferredExecutor) {
+                    await withDiscardingTaskGroup { group in
+                        group.addTask {
+                            var vad = VoiceActivityDetector()
+                            for await frame in session.inbound {
+                                counters.framesIn.add(1, ordering: .relaxed)
+                                if vad.isSpeech(frame) { counters.speechFrames.add(1, ordering: .relaxed) }
+                            }
+                        }
+                        group.addTask {
+                            // An endless reply, pulled as the paced output makes room.
+                            let stream = AudioStream(unfolding: { reply })
+                            _ = try? await session.play(stream) {}
+                        }
+                    }
+                }
             }
         }
         say(ready)

@@ -57,10 +57,20 @@ public struct ConversationManager: Sendable {
             media: media, tts: tts, agent: agent, recorder: recorder, transcript: log, metrics: metrics,
             configuration: configuration, clock: clock, logger: logger)
 
-        return await withTaskGroup(of: Void.self) { group in
-            // Per-frame work (VAD, endpointer, streaming to STT) runs where the media session produces the
-            // frames, when it says where that is: one wake-up per frame, no thread hop.
-            group.addTask(executorPreference: media.preferredExecutor) { await listener.run(inbound: media.inbound, signals: signal) }
+        // The conversation's tasks run where the media session produces and paces its frames, when it says
+        // where that is: the listener is woken once per frame without a thread hop, the reply is converted
+        // next to its pacing tick.
+        return await withTaskExecutorPreference(media.preferredExecutor) {
+            await converse(listener: listener, responder: responder, signals: signals, signal: signal, digits: digits)
+        }
+    }
+
+    private func converse(
+        listener: UtteranceListener, responder: Responder, signals: AsyncStream<ConversationSignal>,
+        signal: AsyncStream<ConversationSignal>.Continuation, digits: AsyncStream<String>
+    ) async -> Ending {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await listener.run(inbound: media.inbound, signals: signal) }
             group.addTask {
                 for await digit in digits { signal.yield(.digits(digit)) }
             }
