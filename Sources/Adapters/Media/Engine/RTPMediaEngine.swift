@@ -58,6 +58,7 @@ public final class RTPMediaEngine: MediaEngine {
     let now: @Sendable () -> Duration
     /// The shared sockets, one per event loop, bound on first use (`shared` mode).
     let sharedSockets = Mutex<[ObjectIdentifier: EventLoopFuture<RTPSocket>]>([:])
+    private let openCount = Mutex(0)
 
     /// `now` is the monotonic clock of the jitter buffers (injected in tests).
     public init(configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -71,9 +72,8 @@ public final class RTPMediaEngine: MediaEngine {
         self.tickers = PacingTickers()
     }
 
-    /// Sessions open (per-call mode: ports in use).
+    /// Sessions open and not yet closed.
     public var openSessions: Int { openCount.withLock { $0 } }
-    let openCount = Mutex(0)
 
     /// Opens a session on the next event loop: on that loop's shared socket (bound on first use), or on a
     /// free even port of its own. Throws `unavailable` when no port can be bound, `badRequest` for another

@@ -63,11 +63,6 @@ final class RTPSocket: PacingTicker.Client, @unchecked Sendable {
         }.get()
     }
 
-    /// Sessions routed by source (for tests and statistics).
-    var routedSources: Int {
-        get async { (try? await eventLoop.submit { self.sessions.count }.get()) ?? 0 }
-    }
-
     // MARK: Datagrams (on the loop)
 
     /// One datagram from the socket.
