@@ -17,10 +17,12 @@ int batchio_udp_socket(int buffer_bytes, int *port) {
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof buffer_bytes);
     int on = 1;
     setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
     struct sockaddr_in addr;
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    /* Any address: the socket sends from (and receives for) every 127.x.y.z of its callers. */
+    addr.sin_addr.s_addr = htonl(INADDR_ANY);
     if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) { close(fd); return -1; }
     socklen_t len = sizeof addr;
     getsockname(fd, (struct sockaddr *)&addr, &len);
@@ -28,13 +30,35 @@ int batchio_udp_socket(int buffer_bytes, int *port) {
     return fd;
 }
 
-int batchio_send(int fd, const uint8_t *packets, int stride, int length, const uint16_t *ports, int count) {
+int batchio_local_port(int fd, int *port) {
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+    if (getsockname(fd, (struct sockaddr *)&addr, &len) < 0) return -1;
+    *port = ntohs(addr.sin_port);
+    return 0;
+}
+
+int batchio_send(int fd, const uint8_t *packets, int stride, int length, const uint16_t *ports, const uint32_t *source_ips, int count) {
     if (count > 1024) count = 1024;
     struct mmsghdr msgs[count];
     struct iovec iov[count];
     struct sockaddr_in addrs[count];
+    char control[count][CMSG_SPACE(sizeof(struct in_pktinfo))];
     memset(msgs, 0, sizeof(struct mmsghdr) * count);
+    memset(control, 0, sizeof control);
     for (int i = 0; i < count; i++) {
+        if (source_ips && source_ips[i]) {
+            msgs[i].msg_hdr.msg_control = control[i];
+            msgs[i].msg_hdr.msg_controllen = sizeof control[i];
+            struct cmsghdr *c = CMSG_FIRSTHDR(&msgs[i].msg_hdr);
+            c->cmsg_level = IPPROTO_IP;
+            c->cmsg_type = IP_PKTINFO;
+            c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+            struct in_pktinfo info;
+            memset(&info, 0, sizeof info);
+            info.ipi_spec_dst.s_addr = htonl(source_ips[i]);
+            memcpy(CMSG_DATA(c), &info, sizeof info);
+        }
         memset(&addrs[i], 0, sizeof addrs[i]);
         addrs[i].sin_family = AF_INET;
         addrs[i].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -59,7 +83,7 @@ int batchio_send(int fd, const uint8_t *packets, int stride, int length, const u
     return sent;
 }
 
-int batchio_recv(int fd, uint8_t *buffer, int stride, int count, int *lengths, uint16_t *source_ports, int64_t *arrival_ns) {
+int batchio_recv(int fd, uint8_t *buffer, int stride, int count, int *lengths, uint16_t *source_ports, uint32_t *destination_ips, int64_t *arrival_ns) {
     if (count > 1024) count = 1024;
     struct mmsghdr msgs[count];
     struct iovec iov[count];
@@ -82,11 +106,16 @@ int batchio_recv(int fd, uint8_t *buffer, int stride, int count, int *lengths, u
         lengths[i] = (int)msgs[i].msg_len;
         source_ports[i] = ntohs(addrs[i].sin_port);
         arrival_ns[i] = 0;
+        destination_ips[i] = 0;
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&msgs[i].msg_hdr); c; c = CMSG_NXTHDR(&msgs[i].msg_hdr, c)) {
             if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
                 struct timespec ts;
                 memcpy(&ts, CMSG_DATA(c), sizeof ts);
                 arrival_ns[i] = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+            } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+                struct in_pktinfo info;
+                memcpy(&info, CMSG_DATA(c), sizeof info);
+                destination_ips[i] = ntohl(info.ipi_addr.s_addr);
             }
         }
     }

@@ -13,13 +13,19 @@ enum LoadGenerator {
         guard server.readLine() == "BASE" else { fail("the media process did not start") }
         Thread.sleep(forTimeInterval: 0.3)
         let baseRSS = ProcessStats.rssKiB(server.pid)
-        server.writeLine("GO")
+        // RTP callers exist first: the media process connects each session to its caller's address.
+        let rtp = options.transport == "rtp" ? RTPLoad(calls: options.calls) : nil
+        server.writeLine((["GO"] + (rtp?.sources ?? [])).joined(separator: " "))
         guard let ready = server.readLine(), ready.hasPrefix("READY") else { fail("the media process did not open its sessions") }
         let fields = ready.split(separator: " ").dropFirst().map(String.init)
 
-        let load: any CallerLoad = options.transport == "audiosocket"
-            ? AudioSocketLoad(port: Int(fields.first ?? "") ?? 0, uuids: Array(fields.dropFirst()))
-            : RTPLoad(ports: fields.compactMap { UInt16($0) })
+        let load: any CallerLoad
+        if let rtp {
+            rtp.destinations = fields.compactMap { UInt16($0) }
+            load = rtp
+        } else {
+            load = AudioSocketLoad(port: Int(fields.first ?? "") ?? 0, uuids: Array(fields.dropFirst()))
+        }
         load.start()
 
         Thread.sleep(forTimeInterval: Double(options.warmup))
@@ -50,7 +56,8 @@ enum LoadGenerator {
         let summary = pacing.summary()
         let inboundLost = serverStats["inbound_lost"] ?? 0
         let result: [(String, String)] = [
-            ("calls", "\(options.calls)"), ("transport", "\"\(options.transport)\""), ("seconds", "\(options.seconds)"),
+            ("calls", "\(options.calls)"), ("transport", "\"\(options.transport)\""), ("rtp_socket", "\"\(options.rtpSocket)\""),
+            ("seconds", "\(options.seconds)"),
             ("daemon_cpu_cores", format(cpu / wall)), ("rss_mib", format(Double(rss) / 1024)),
             ("rss_baseline_mib", format(Double(baseRSS) / 1024)),
             ("rss_per_call_kib", format(Double(max(0, rss - baseRSS)) / Double(options.calls))),
@@ -58,7 +65,7 @@ enum LoadGenerator {
             ("pacing_jitter_max_ms", format(summary.max)), ("late_frames", "\(pacing.late)"),
             ("lost_frames", "\(pacing.lost + inboundLost)"), ("frames_in", "\(serverStats["frames_in"] ?? 0)"),
             ("frames_out", "\(pacing.received)"), ("frames_sent", "\(sent)"),
-            ("inbound_late", "\(serverStats["inbound_late"] ?? 0)"), ("speech_frames", "\(serverStats["speech_frames"] ?? 0)"),
+            ("inbound_late", "\(serverStats["inbound_late"] ?? 0)"), ("unknown_source", "\(serverStats["unknown_source"] ?? 0)"), ("speech_frames", "\(serverStats["speech_frames"] ?? 0)"),
             ("generator_cpu_cores", format(own / wall)),
         ]
         print("{" + result.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")

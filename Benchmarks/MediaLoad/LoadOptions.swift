@@ -7,8 +7,12 @@ struct LoadOptions {
     var transport = "rtp"
     var warmup = 3
     var portBase = 42_000
-    /// Where Swift concurrency runs in the media process: `nio` (the event loops) or `default`.
-    var executor = "nio"
+    /// Where Swift concurrency runs in the media process: `default` (the daemon's set-up: the call's tasks
+    /// prefer their session's event loop, everything else runs on the default pool) or `nio` (NIO's
+    /// takeover of the global executor as well).
+    var executor = "default"
+    /// RTP sockets of the media process: `shared` (one per event loop) or `per_call`.
+    var rtpSocket = "shared"
 
     init(_ arguments: [String]) {
         var i = 0
@@ -21,6 +25,7 @@ struct LoadOptions {
             case "--warmup": warmup = max(0, Int(value) ?? warmup); i += 1
             case "--port-base": portBase = Int(value) ?? portBase; i += 1
             case "--executor": executor = value; i += 1
+            case "--rtp-socket": rtpSocket = value; i += 1
             default: break
             }
             i += 1
@@ -29,10 +34,14 @@ struct LoadOptions {
             FileHandle.standardError.write(Data("unknown transport \(transport) (rtp | audiosocket)\n".utf8))
             exit(2)
         }
+        if !["shared", "per_call"].contains(rtpSocket) {
+            FileHandle.standardError.write(Data("unknown --rtp-socket \(rtpSocket) (shared | per_call)\n".utf8))
+            exit(2)
+        }
     }
 
     /// The options as arguments for the media process.
     var serveArguments: [String] {
-        ["serve", "--calls", "\(calls)", "--transport", transport, "--port-base", "\(portBase)", "--executor", executor]
+        ["serve", "--calls", "\(calls)", "--transport", transport, "--port-base", "\(portBase)", "--executor", executor, "--rtp-socket", rtpSocket]
     }
 }

@@ -25,9 +25,11 @@ enum MediaServer {
         logger.logLevel = .error
         let group = MultiThreadedEventLoopGroup.singleton
         let counters = Counters()
+        let metrics = LoadMetrics()
         let reply = AudioFrame(samples: (0..<320).map { Int16(6000 * sin(2 * Double.pi * 440 * Double($0) / 16_000)) }, sampleRate: 16_000)
         say("BASE")
-        _ = await readLineOffPool()  // the generator sampled the baseline memory
+        // The generator sampled the baseline memory; for RTP it names each caller's address.
+        let callers = (await readLineOffPool() ?? "").split(separator: " ").dropFirst().map(String.init)
 
         var sessions: [any MediaSession] = []
         var ready = "READY"
@@ -35,7 +37,7 @@ enum MediaServer {
             switch options.transport {
             case "audiosocket":
                 let engine = AudioSocketMediaEngine(configuration: .init(host: "127.0.0.1", port: 0), group: group,
-                                                    metricsFactory: NOOPMetricsHandler.instance, logger: logger)
+                                                    metricsFactory: metrics, logger: logger)
                 let port = try await engine.start()
                 ready += " \(port)"
                 for i in 0..<options.calls {
@@ -45,10 +47,18 @@ enum MediaServer {
                 }
             default:
                 let range = options.portBase...(options.portBase + 2 * options.calls + 200)
-                let engine = RTPMediaEngine(configuration: .init(host: "127.0.0.1", portRange: range), group: group,
-                                            metricsFactory: NOOPMetricsHandler.instance, logger: logger)
+                let mode = RTPMediaEngine.SocketMode(rawValue: options.rtpSocket) ?? .shared
+                let engine = RTPMediaEngine(configuration: .init(host: "127.0.0.1", portRange: range, socketMode: mode), group: group,
+                                            metricsFactory: metrics, logger: logger)
                 for i in 0..<options.calls {
                     let session = try await engine.openSession(for: CallID("load-\(i)"), transport: .rtp)
+                    // What the daemon does with the ExternalMedia channel's variables.
+                    let caller = i < callers.count ? callers[i].split(separator: ":") : []
+                    if caller.count == 2 {
+                        try await session.connect(MediaAttachment(
+                            callChannel: ChannelID("call-\(i)"), mediaChannel: ChannelID("media-\(i)"), bridge: nil,
+                            variables: ["UNICASTRTP_LOCAL_ADDRESS": String(caller[0]), "UNICASTRTP_LOCAL_PORT": String(caller[1])]))
+                    }
                     sessions.append(session)
                     ready += " \((session as? RTPMediaSession)?.localPort ?? 0)"
                 }
@@ -58,17 +68,28 @@ enum MediaServer {
             exit(1)
         }
         for session in sessions {
+            // Like the daemon's conversation: once the session is connected (AudioSocket: Asterisk's TCP
+            // connection is in), the call's tasks prefer the session's event loop.
             Task {
-                var vad = VoiceActivityDetector()
-                for await frame in session.inbound {
-                    counters.framesIn.add(1, ordering: .relaxed)
-                    if vad.isSpeech(frame) { counters.speechFrames.add(1, ordering: .relaxed) }
+                if session.offer.transport == .audiosocket {
+                    try? await session.connect(MediaAttachment(callChannel: "call", mediaChannel: "media", bridge: nil, variables: [:]))
                 }
-            }
-            Task {
-                // An endless reply, pulled as the paced output makes room.
-                let stream = AudioStream(unfolding: { reply })
-                _ = try? await session.play(stream) {}
+                await withTaskExecutorPreference(session.preferredExecutor) {
+                    await withDiscardingTaskGroup { group in
+                        group.addTask {
+                            var vad = VoiceActivityDetector()
+                            for await frame in session.inbound {
+                                counters.framesIn.add(1, ordering: .relaxed)
+                                if vad.isSpeech(frame) { counters.speechFrames.add(1, ordering: .relaxed) }
+                            }
+                        }
+                        group.addTask {
+                            // An endless reply, pulled as the paced output makes room.
+                            let stream = AudioStream(unfolding: { reply })
+                            _ = try? await session.play(stream) {}
+                        }
+                    }
+                }
             }
         }
         say(ready)
@@ -82,7 +103,8 @@ enum MediaServer {
             }
         }
         say(#"STATS {"frames_in":\#(counters.framesIn.load(ordering: .relaxed)),"speech_frames":\#(counters.speechFrames.load(ordering: .relaxed)),"# +
-            #""inbound_lost":\#(lost),"inbound_late":\#(late)}"#)
+            #""inbound_lost":\#(lost),"inbound_late":\#(late),"# +
+            #""unknown_source":\#(metrics.value("voicegw_rtp_packets_dropped_total", [("reason", "unknown_source")]))}"#)
         exit(0)
     }
 

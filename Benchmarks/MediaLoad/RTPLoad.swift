@@ -5,11 +5,16 @@ import Synchronization
 
 /// N callers over RTP: ulaw at 50 packets per second each, sent with sendmmsg from a few sockets on
 /// one thread (absolute 20 ms deadlines), the daemon's packets read with recvmmsg and kernel receive
-/// timestamps on another.
+/// timestamps on another. Like Asterisk's ExternalMedia channels, every caller sends from an address of
+/// its own (caller i from 127.1.i/256.i%256, set per packet with IP_PKTINFO), which it tells the media
+/// process as its `UNICASTRTP_LOCAL_ADDRESS:PORT`; the daemon's replies are told apart by that address.
 final class RTPLoad: CallerLoad, @unchecked Sendable {
     static let packetSize = 12 + 160
     static let socketCount = 4
-    private let destinations: [UInt16]
+    /// The media process's port for each call (set before `start`).
+    var destinations: [UInt16] = []
+    /// Each call's source address, host order.
+    private let sourceIPs: [UInt32]
     private var fds: [Int32] = []
     /// Calls [groups[k].lowerBound, groups[k].upperBound) use socket k.
     private var groups: [Range<Int>] = []
@@ -21,18 +26,15 @@ final class RTPLoad: CallerLoad, @unchecked Sendable {
     private var threads: [Thread] = []
     private let done = DispatchGroup()
     // Receive side, touched only by the receive thread until `stop`.
-    private var callOfPort = [Int32](repeating: -1, count: 65_536)
     private var lastArrival: [Int64]
     private var lastSequence: [Int32]
     private var stats = PacingStats()
 
-    init(ports: [UInt16]) {
-        destinations = ports
-        let calls = ports.count
+    init(calls: Int) {
+        sourceIPs = (0..<calls).map { 0x7F01_0000 | UInt32($0) }
         packets = .allocate(capacity: calls * Self.packetSize)
         lastArrival = Array(repeating: 0, count: calls)
         lastSequence = Array(repeating: -1, count: calls)
-        for (i, port) in ports.enumerated() { callOfPort[Int(port)] = Int32(i) }
         // One second of a 300 Hz tone with pauses (VAD sees speech and silence), 50 payloads.
         payloads = (0..<50).map { n in
             (0..<160).map { s in
@@ -55,6 +57,17 @@ final class RTPLoad: CallerLoad, @unchecked Sendable {
             let ssrc = UInt32(0x1000 + i)
             p[8] = UInt8(ssrc >> 24); p[9] = UInt8((ssrc >> 16) & 0xFF); p[10] = UInt8((ssrc >> 8) & 0xFF); p[11] = UInt8(ssrc & 0xFF)
         }
+    }
+
+    /// Each call's `UNICASTRTP_LOCAL_ADDRESS:PORT` (what the media process is told at connect).
+    var sources: [String] {
+        var result: [String] = []
+        for (k, group) in groups.enumerated() {
+            var port: Int32 = 0
+            _ = batchio_local_port(fds[k], &port)
+            for i in group { result.append("127.1.\(i >> 8).\(i & 0xFF):\(port)") }
+        }
+        return result
     }
 
     func start() {
@@ -95,8 +108,10 @@ final class RTPLoad: CallerLoad, @unchecked Sendable {
                 while offset < group.upperBound {
                     let count = min(1024, group.upperBound - offset)
                     let sent = destinations.withUnsafeBufferPointer { ports in
-                        batchio_send(fds[k], packets + offset * Self.packetSize, Int32(Self.packetSize), Int32(Self.packetSize),
-                                     ports.baseAddress! + offset, Int32(count))
+                        sourceIPs.withUnsafeBufferPointer { sources in
+                            batchio_send(fds[k], packets + offset * Self.packetSize, Int32(Self.packetSize), Int32(Self.packetSize),
+                                         ports.baseAddress! + offset, sources.baseAddress! + offset, Int32(count))
+                        }
                     }
                     if sent > 0 { sentCount.add(Int(sent), ordering: .relaxed) }
                     offset += count
@@ -113,18 +128,19 @@ final class RTPLoad: CallerLoad, @unchecked Sendable {
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: batch * stride)
         var lengths = [Int32](repeating: 0, count: batch)
         var sources = [UInt16](repeating: 0, count: batch)
+        var destinationIPs = [UInt32](repeating: 0, count: batch)
         var arrivals = [Int64](repeating: 0, count: batch)
-        stats.deviations.reserveCapacity(destinations.count * 50 * 40)
+        stats.deviations.reserveCapacity(sourceIPs.count * 50 * 40)
         while !stopping.load(ordering: .relaxed) {
             let mask = fds.withUnsafeBufferPointer { batchio_poll($0.baseAddress!, Int32($0.count), 50) }
             guard mask != 0 else { continue }
             let measure = measuring.load(ordering: .relaxed)
             for (k, fd) in fds.enumerated() where mask & (1 << UInt32(k)) != 0 {
                 while true {
-                    let n = Int(batchio_recv(fd, buffer, Int32(stride), Int32(batch), &lengths, &sources, &arrivals))
+                    let n = Int(batchio_recv(fd, buffer, Int32(stride), Int32(batch), &lengths, &sources, &destinationIPs, &arrivals))
                     for m in 0..<max(0, n) {
-                        let call = Int(callOfPort[Int(sources[m])])
-                        guard call >= 0, lengths[m] >= 12 else { continue }
+                        let call = Int(destinationIPs[m] & 0xFFFF)
+                        guard destinationIPs[m] >> 16 == 0x7F01, call < lastArrival.count, lengths[m] >= 12 else { continue }
                         let p = buffer + m * stride
                         let seq = Int32(p[2]) << 8 | Int32(p[3])
                         if measure {

@@ -9,8 +9,8 @@ import NIOPosix
 let arguments = Array(CommandLine.arguments.dropFirst())
 let options = LoadOptions(arguments.first == "serve" ? Array(arguments.dropFirst()) : arguments)
 if arguments.first == "serve" {
-    // Swift concurrency runs on the NIO event loops: a caller's frame wakes its consumer task on the
-    // loop that is already awake instead of signalling a thread of a separate pool.
+    // Like the daemon, the call's tasks prefer their session's event loop (`MediaSession.preferredExecutor`);
+    // `--executor nio` also hands the rest of Swift concurrency to the event loops, for comparison.
     if options.executor == "nio" { _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() }
     let done = DispatchSemaphore(value: 0)
     Task.detached {

@@ -38,11 +38,14 @@ struct RTPInboundFormatTests {
         #expect(decoder.receive(odd, at: .milliseconds(20)) { _ in } == .badPayloadSize)
     }
 
-    @Test func malformedDatagramsAreDroppedAndCounted() async throws {
+    @Test(arguments: RTPMediaEngine.SocketMode.allCases)
+    func malformedDatagramsAreDroppedAndCounted(mode: RTPMediaEngine.SocketMode) async throws {
         let metrics = TestMetrics()
-        let engine = RTPMediaEngine(configuration: .init(host: "127.0.0.1", portRange: 41600...41619), metricsFactory: metrics, logger: Logger(label: "t"))
+        let engine = RTPMediaEngine(configuration: .init(host: "127.0.0.1", portRange: 41600...41619, socketMode: mode),
+                                    metricsFactory: metrics, logger: Logger(label: "t"))
         let session = try await engine.openSession(for: "bad", transport: .rtp)
         let peer = try await UDPPeer()
+        try await session.connect(attachment(peer: peer))
         let port = Int(session.offer.externalHost.split(separator: ":")[1])!
         let good = RTPPacket(payloadType: 0, sequenceNumber: 9, timestamp: 0, ssrc: 1, payload: [UInt8](repeating: 0xFF, count: 160))
         let bad: [[UInt8]] = [
@@ -59,6 +62,8 @@ struct RTPInboundFormatTests {
         for datagram in bad { try await peer.send(datagram, to: port) }
         #expect(await eventually { metrics.total("voicegw_rtp_packets_dropped_total") >= Int64(bad.count) })
         #expect(metrics.total("voicegw_rtp_packets_received_total") == 1)
+        #expect(metrics.total("voicegw_rtp_packets_dropped_total") == Int64(bad.count))
         await session.close()
+        await engine.shutdown()
     }
 }

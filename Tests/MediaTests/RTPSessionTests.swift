@@ -64,13 +64,15 @@ func audioStream(_ chunks: [AudioFrame], delay: Duration = .zero) -> AudioStream
 
 @Suite("RTP media sessions on real UDP sockets", .serialized)
 struct RTPSessionTests {
-    func engine(ports: ClosedRange<Int> = 41000...41099) -> RTPMediaEngine {
-        RTPMediaEngine(configuration: .init(host: "127.0.0.1", portRange: ports), metricsFactory: NOOPMetricsHandler.instance, logger: Logger(label: "t"))
+    func engine(ports: ClosedRange<Int> = 41000...41099, mode: RTPMediaEngine.SocketMode = .shared,
+                metrics: any MetricsFactory = NOOPMetricsHandler.instance) -> RTPMediaEngine {
+        RTPMediaEngine(configuration: .init(host: "127.0.0.1", portRange: ports, socketMode: mode), metricsFactory: metrics, logger: Logger(label: "t"))
     }
 
-    @Test func receivesUlawAsSixteenKilohertzFrames() async throws {
-        let session = try await engine().openSession(for: "c1", transport: .rtp)
-        defer { Task { await session.close() } }
+    @Test(arguments: RTPMediaEngine.SocketMode.allCases)
+    func receivesUlawAsSixteenKilohertzFrames(mode: RTPMediaEngine.SocketMode) async throws {
+        let engine = engine(mode: mode)
+        let session = try await engine.openSession(for: "c1", transport: .rtp)
         let peer = try await UDPPeer()
         try await session.connect(attachment(peer: peer))
         let port = Int(session.offer.externalHost.split(separator: ":")[1])!
@@ -89,10 +91,14 @@ struct RTPSessionTests {
         }
         #expect(frames.allSatisfy { $0.sampleRate == 16_000 && $0.samples.count == 320 })
         #expect(frames[10].rms > 5000)
+        await session.close()
+        await engine.shutdown()
     }
 
-    @Test func playsPacedUlawWithMarkerOnFirstPacket() async throws {
-        let session = try await engine().openSession(for: "c2", transport: .rtp)
+    @Test(arguments: RTPMediaEngine.SocketMode.allCases)
+    func playsPacedUlawWithMarkerOnFirstPacket(mode: RTPMediaEngine.SocketMode) async throws {
+        let engine = engine(mode: mode)
+        let session = try await engine.openSession(for: "c2", transport: .rtp)
         let peer = try await UDPPeer()
         try await session.connect(attachment(peer: peer))
         let audio = tone(440, rate: 16_000, seconds: 1)
@@ -118,10 +124,13 @@ struct RTPSessionTests {
         #expect(abs(median - 20) < 2, "median spacing \(median) ms")
         #expect(gaps.filter { $0 < 5 }.count <= 5, "bursts in \(gaps)")
         await session.close()
+        await engine.shutdown()
     }
 
-    @Test func slowProducerNeverBursts() async throws {
-        let session = try await engine().openSession(for: "c3", transport: .rtp)
+    @Test(arguments: RTPMediaEngine.SocketMode.allCases)
+    func slowProducerNeverBursts(mode: RTPMediaEngine.SocketMode) async throws {
+        let engine = engine(mode: mode)
+        let session = try await engine.openSession(for: "c3", transport: .rtp)
         let peer = try await UDPPeer()
         try await session.connect(attachment(peer: peer))
         // 100 ms of audio every 150 ms: slower than real time.
@@ -135,10 +144,13 @@ struct RTPSessionTests {
         // may read one pair late, so allow two.
         #expect(gaps.filter { $0 < 5 }.count <= 2, "a burst: \(gaps)")
         await session.close()
+        await engine.shutdown()
     }
 
-    @Test func flushInterruptsWithinAFrame() async throws {
-        let session = try await engine().openSession(for: "c4", transport: .rtp)
+    @Test(arguments: RTPMediaEngine.SocketMode.allCases)
+    func flushInterruptsWithinAFrame(mode: RTPMediaEngine.SocketMode) async throws {
+        let engine = engine(mode: mode)
+        let session = try await engine.openSession(for: "c4", transport: .rtp)
         let peer = try await UDPPeer()
         try await session.connect(attachment(peer: peer))
         async let outcome = session.play(audioStream([AudioFrame(samples: tone(440, rate: 16_000, seconds: 5), sampleRate: 16_000)])) {}
@@ -152,10 +164,11 @@ struct RTPSessionTests {
         let late = peer.packets.filter { $0.at > flushedAt + .milliseconds(25) }
         #expect(late.isEmpty, "\(late.count) packets after flush")
         await session.close()
+        await engine.shutdown()
     }
 
     @Test func portsAreReusedAfterCloseAndExhaustionIsReported() async throws {
-        let small = engine(ports: 41200...41203)  // two even ports
+        let small = engine(ports: 41200...41203, mode: .perCall)  // two even ports
         let a = try await small.openSession(for: "a", transport: .rtp)
         let b = try await small.openSession(for: "b", transport: .rtp)
         #expect(a.offer.externalHost != b.offer.externalHost)
@@ -169,11 +182,14 @@ struct RTPSessionTests {
         #expect(small.openSessions == 0)
     }
 
-    @Test func connectNeedsTheRTPAddress() async throws {
-        let session = try await engine().openSession(for: "c5", transport: .rtp)
+    @Test(arguments: RTPMediaEngine.SocketMode.allCases)
+    func connectNeedsTheRTPAddress(mode: RTPMediaEngine.SocketMode) async throws {
+        let engine = engine(mode: mode)
+        let session = try await engine.openSession(for: "c5", transport: .rtp)
         await #expect(throws: ProviderError.self) {
             try await session.connect(MediaAttachment(callChannel: "c", mediaChannel: "m", bridge: nil, variables: [:]))
         }
         await session.close()
+        await engine.shutdown()
     }
 }

@@ -31,14 +31,16 @@ struct ConfigurationTests {
         #expect(config.eventsFile == "var/events.jsonl")
         #expect(config.conversation.endSilence == .milliseconds(600))
         #expect(config.transport == .rtp)
+        #expect(config.rtp.socket == "shared")
     }
 
     @Test func environmentOverridesEveryKey() throws {
         let config = try load([
             "VOICEGW_HTTP_PORT": "9090", "VOICEGW_MEDIA_RTP_PORT_MIN": "20000", "VOICEGW_MEDIA_RTP_PORT_MAX": "20010",
             "VOICEGW_ARI_URL": "http://10.0.0.5:8088", "VOICEGW_CONVERSATION_BARGE_IN": "false",
-            "VOICEGW_INSTANCE_ID": "gw-1",
+            "VOICEGW_INSTANCE_ID": "gw-1", "VOICEGW_MEDIA_RTP_SOCKET": "per_call",
         ])
+        #expect(config.rtp.socket == "per_call")
         #expect(config.httpPort == 9090)
         #expect(config.rtp.portRange == 20000...20010)
         #expect(config.ari.url.host == "10.0.0.5")
@@ -63,6 +65,7 @@ struct ConfigurationTests {
         ("VOICEGW_CALLS_ORPHAN_GRACE_S", "-1", "calls.orphan_grace_s"),
         ("VOICEGW_CONVERSATION_RESUME", "", "conversation.resume"),
         ("VOICEGW_MEDIA_AUDIOSOCKET_DIALPLAN_CALLS", "yes please", "media.audiosocket.dialplan_calls"),
+        ("VOICEGW_MEDIA_RTP_SOCKET", "one_per_loop", "media.rtp.socket"),
     ])
     func badValuesNameTheKey(variable: String, value: String, key: String) {
         do {

@@ -58,7 +58,19 @@ public struct ConversationManager: Sendable {
             media: media, tts: tts, agent: agent, recorder: recorder, transcript: log, metrics: metrics,
             configuration: configuration, clock: clock, logger: logger)
 
-        return await withTaskGroup(of: Void.self) { group in
+        // The conversation's tasks run where the media session produces and paces its frames, when it says
+        // where that is: the listener is woken once per frame without a thread hop, the reply is converted
+        // next to its pacing tick.
+        return await withTaskExecutorPreference(media.preferredExecutor) {
+            await converse(listener: listener, responder: responder, signals: signals, signal: signal, digits: digits, resuming: resuming)
+        }
+    }
+
+    private func converse(
+        listener: UtteranceListener, responder: Responder, signals: AsyncStream<ConversationSignal>,
+        signal: AsyncStream<ConversationSignal>.Continuation, digits: AsyncStream<String>, resuming: Bool
+    ) async -> Ending {
+        await withTaskGroup(of: Void.self) { group in
             group.addTask { await listener.run(inbound: media.inbound, signals: signal) }
             group.addTask {
                 for await digit in digits { signal.yield(.digits(digit)) }

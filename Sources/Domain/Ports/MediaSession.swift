@@ -90,11 +90,19 @@ public protocol MediaSession: Sendable {
     /// DTMF digits that arrive in the media stream itself (AudioSocket 0x03 frames, chan_websocket
     /// DTMF_END). Finishes when the session closes. RTP carries none: its digits come as telephony events.
     var digits: AsyncStream<String> { get }
+
+    /// The executor on whose thread the session produces `inbound` and paces `play`, if it has one: tasks
+    /// of the call that prefer it (`withTaskExecutorPreference`) are woken per frame without a thread hop.
+    /// nil: no preference. Valid once `connect` has returned.
+    var preferredExecutor: (any TaskExecutor)? { get }
 }
 
 extension MediaSession {
     /// No in-band digits (the default).
     public var digits: AsyncStream<String> { AsyncStream { $0.finish() } }
+
+    /// No preferred executor (the default).
+    public var preferredExecutor: (any TaskExecutor)? { nil }
 }
 
 /// Makes media sessions (allocates ports, listens for connections).

@@ -20,7 +20,8 @@ struct MediaTransports: Sendable {
                 host: config.rtp.host, portRange: config.rtp.portRange,
                 inboundFormat: RTPPayloadFormat(rawValue: config.rtp.codec) ?? .ulaw,
                 outboundFormat: RTPPayloadFormat(rawValue: config.rtp.outboundCodec) ?? .ulaw,
-                jitterDepth: config.media.jitterDepth),
+                jitterDepth: config.media.jitterDepth,
+                socketMode: RTPMediaEngine.SocketMode(rawValue: config.rtp.socket) ?? .shared),
             metricsFactory: metrics, logger: logger)
         let webSocket = WebSocketMediaEngine(
             configuration: .init(baseURL: config.media.webSocketURL, startTimeout: config.media.webSocketStartTimeout),

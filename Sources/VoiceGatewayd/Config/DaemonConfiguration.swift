@@ -21,6 +21,8 @@ struct DaemonConfiguration: Sendable {
         var codec: String = "ulaw"
         /// What the daemon sends back: ulaw | alaw.
         var outboundCodec: String = "ulaw"
+        /// shared (one socket per event loop, calls told apart by source) | per_call.
+        var socket: String = "shared"
     }
 
     /// The media engines' settings besides RTP (`media.*`).
@@ -111,7 +113,8 @@ struct DaemonConfiguration: Sendable {
         rtp = RTP(
             host: try r.nonEmpty("media.rtp.host"), portRange: portMin...portMax,
             codec: try r.oneOf("media.rtp.codec", ["ulaw", "alaw", "slin16", "opus"]),
-            outboundCodec: try r.oneOf("media.rtp.outbound_codec", ["ulaw", "alaw"]))
+            outboundCodec: try r.oneOf("media.rtp.outbound_codec", ["ulaw", "alaw"]),
+            socket: try r.oneOf("media.rtp.socket", ["shared", "per_call"]))
         let advertised = try r.string("media.audiosocket.advertised_host")
         var webSocketURL = try r.string("media.websocket.url")
         if webSocketURL.isEmpty, var components = URLComponents(url: ari.url, resolvingAgainstBaseURL: false) {

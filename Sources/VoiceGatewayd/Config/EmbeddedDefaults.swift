@@ -33,6 +33,10 @@ media:
     port_max: 40999
     codec: ulaw            # caller audio asked of Asterisk: ulaw | alaw | slin16 | opus
     outbound_codec: ulaw   # what the daemon sends: ulaw | alaw (Asterisk drops dynamic payload types)
+    socket: shared         # shared: one port per event loop (the first even ports of the range), calls told apart
+                           # by the address Asterisk sends from (UNICASTRTP_LOCAL_ADDRESS:PORT), batched sends;
+                           # per_call: one port per call, any source accepted (use it when NAT rewrites Asterisk's
+                           # source address); packets from unknown sources are dropped and counted
   audiosocket:            # bound when media.transport or a tenant's transport is audiosocket, or dialplan_calls
     host: 127.0.0.1        # the AudioSocket TCP server Asterisk connects to
     port: 9092

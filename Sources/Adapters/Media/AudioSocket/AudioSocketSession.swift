@@ -139,6 +139,11 @@ public final class AudioSocketSession: MediaSession, PacingTicker.Client, @unche
         try await output.play(audio, onFirstFrame: onFirstFrame)
     }
 
+    /// The event loop of Asterisk's connection (nil until it has connected).
+    public var preferredExecutor: (any TaskExecutor)? {
+        state.withLock { $0.channel }.map { EventLoopTaskExecutors.shared.executor(for: $0.eventLoop) }
+    }
+
     public func flush() async {
         output.flush()
     }

@@ -17,7 +17,8 @@ public struct MediaMetrics: Sendable {
 
     /// Reasons a packet is dropped (bounded label values).
     public static let dropReasons = ["too_short", "wrong_version", "csrc_past_end", "extension_past_end", "bad_padding", "rtcp",
-                                     "unknown_payload_type", "bad_payload_size", "duplicate_or_late", "after_close"]
+                                     "unknown_payload_type", "bad_payload_size", "duplicate_or_late", "after_close",
+                                     "unknown_source"]
 
     /// Creates every counter up front (bounded label sets).
     public init(factory: any MetricsFactory) {

@@ -49,6 +49,9 @@ struct OutboundQueue {
         guard var current = playback else { return (nil, false, nil, nil) }
         if head < frames.count {
             let payload = frames[head]
+            // Freed now, one frame per tick: a compaction below that freed 512 frames of every call at once
+            // held up the pacing tick.
+            frames[head] = []
             head += 1
             if head > 512 {
                 frames.removeFirst(head)

@@ -17,6 +17,8 @@ final class PacedOutput: Sendable {
     /// down to `lowWater`: memory per call stays bounded however long the reply.
     static let highWater = 100
     static let lowWater = 50
+    /// Frames a producer converts before it lets other work on its thread run.
+    static let framesPerJob = 5
 
     init(wireRate: Int, encoding: Encoding) {
         self.wireRate = wireRate
@@ -41,9 +43,17 @@ final class PacedOutput: Sendable {
         resume(previous, interrupted: true)
         var converter = OutboundConverter(wireRate: wireRate)
         var failure: ProviderError?
+        var sinceYield = 0
         do {
             for try await chunk in audio {
                 let frames = converter.append(chunk).map(encode)
+                // The conversion runs on the session's event loop: a long burst (a queue refilled after the
+                // high-water mark) is cut into short jobs so that the pacing tick is not held up behind it.
+                sinceYield += frames.count
+                if sinceYield >= Self.framesPerJob {
+                    sinceYield = 0
+                    await Task.yield()
+                }
                 let (current, full) = queue.withLock { queue in
                     queue.enqueue(frames, for: id)
                     return (queue.playback?.id == id, queue.queuedCount > Self.highWater)

@@ -16,6 +16,8 @@ final class PacingTicker: @unchecked Sendable {
     let eventLoop: any EventLoop
     // Touched only on `eventLoop`.
     private var clients: [ObjectIdentifier: any Client] = [:]
+    /// Ticked after every client of the tick: sockets that flush what the sessions wrote.
+    private var flushers: [ObjectIdentifier: any Client] = [:]
     private var start: NIODeadline?
     private var index: UInt64 = 0
     private var scheduled: Scheduled<Void>?
@@ -34,6 +36,15 @@ final class PacingTicker: @unchecked Sendable {
     func remove(_ client: any Client) {
         eventLoop.execute {
             self.clients.removeValue(forKey: ObjectIdentifier(client))
+            self.flushers.removeValue(forKey: ObjectIdentifier(client))
+        }
+    }
+
+    /// Adds a client that runs at the end of every tick, after the sessions (an `RTPSocket` flushing the
+    /// packets they wrote: one `sendmmsg` per tick for a shared socket). It does not keep the ticker running.
+    func addFlusher(_ client: any Client) {
+        eventLoop.execute {
+            self.flushers[ObjectIdentifier(client)] = client
         }
     }
 
@@ -58,6 +69,7 @@ final class PacingTicker: @unchecked Sendable {
     private func fire() {
         let current = index
         for client in clients.values { client.tick(current) }
+        for flusher in flushers.values { flusher.tick(current) }
         if clients.isEmpty {
             scheduled = nil
             return

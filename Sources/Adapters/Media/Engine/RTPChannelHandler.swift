@@ -1,18 +1,23 @@
 import NIOCore
 
-/// Hands each datagram of a session's socket to the session.
+/// Hands each datagram of an RTP socket to the socket's router.
 final class RTPChannelHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    private let session: RTPMediaSession
+    private let socket: RTPSocketBox
 
-    init(session: RTPMediaSession) { self.session = session }
+    init(socket: RTPSocketBox) { self.socket = socket }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let envelope = unwrapInboundIn(data)
-        session.receive(envelope.data.readableBytesView, from: envelope.remoteAddress)
+        socket.socket?.receive(unwrapInboundIn(data))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // ICMP port-unreachable and friends surface here; a UDP session carries on.
+        // ICMP port-unreachable and friends surface here; a UDP socket carries on.
     }
+}
+
+/// The handler is installed while the channel is bound, before the `RTPSocket` (which needs the bound
+/// channel) exists; the box is filled right after, on the channel's loop.
+final class RTPSocketBox: @unchecked Sendable {
+    var socket: RTPSocket?
 }

@@ -5,7 +5,8 @@ import Synchronization
 
 /// The audio of one call over ExternalMedia RTP: ulaw/alaw/slin16/Opus in through a jitter buffer,
 /// ulaw or alaw out (Asterisk drops dynamic payload types on this channel), paced by the event loop's
-/// shared 20 ms tick. Symmetric RTP: replies go where valid media comes from.
+/// shared 20 ms tick. Symmetric RTP: replies go where valid media comes from. The socket is the call's own
+/// or its event loop's shared one (`RTPSocket`); the session does not know which.
 public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecked Sendable {
     public let offer: MediaOffer
     public let inbound: AsyncStream<AudioFrame>
@@ -13,7 +14,6 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
     public let localPort: Int
 
     private struct State {
-        var channel: (any Channel)?
         var remote: SocketAddress?
         var closed = false
         var sequence: UInt16
@@ -26,21 +26,23 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
     private let output: PacedOutput
     private let feed: AsyncStream<AudioFrame>.Continuation
     private let ticker: PacingTicker
+    private let socket: RTPSocket
     private let ssrc: UInt32
     private let timestampBase: UInt32
     private let outboundPayloadType: UInt8
     private let metrics: MediaMetrics
     private let logger: Logger
     private let now: @Sendable () -> Duration
-    private let onClose: @Sendable () -> Void
+    private let onClose: @Sendable () async -> Void
 
     init(
-        host: String, port: Int, inboundFormat: RTPPayloadFormat, outbound: RTPPayloadFormat, jitterDepth: Duration,
+        host: String, socket: RTPSocket, inboundFormat: RTPPayloadFormat, outbound: RTPPayloadFormat, jitterDepth: Duration,
         ticker: PacingTicker, metrics: MediaMetrics, logger: Logger, now: @escaping @Sendable () -> Duration,
-        onClose: @escaping @Sendable () -> Void
+        onClose: @escaping @Sendable () async -> Void
     ) {
-        self.offer = MediaOffer(transport: .rtp, externalHost: "\(host):\(port)", format: inboundFormat.rawValue)
-        self.localPort = port
+        self.offer = MediaOffer(transport: .rtp, externalHost: "\(host):\(socket.localPort)", format: inboundFormat.rawValue)
+        self.localPort = socket.localPort
+        self.socket = socket
         self.ticker = ticker
         self.metrics = metrics
         self.logger = logger
@@ -57,8 +59,8 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
         (inbound, feed) = AsyncStream.makeStream(of: AudioFrame.self, bufferingPolicy: .bufferingNewest(100))
     }
 
-    func attach(_ channel: any Channel) {
-        state.withLock { $0.channel = channel }
+    /// Starts the outbound clock (after the engine routed the socket's datagrams here).
+    func start() {
         ticker.add(self)
     }
 
@@ -71,18 +73,26 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
         do {
             let address = try SocketAddress(ipAddress: host, port: port)
             state.withLock { if $0.remote == nil { $0.remote = address } }
+            // A shared socket routes by source: from now on this address's datagrams are this call's.
+            await socket.attach(self, source: address)
             logger.debug("RTP peer", metadata: ["rtp.remote": "\(address)", "rtp.local_port": "\(localPort)"])
         } catch {
             throw ProviderError(.badResponse, provider: "rtp", "bad RTP address \(host):\(port)")
         }
     }
 
+    /// The event loop of the session's socket, where its frames are produced and paced.
+    public var preferredExecutor: (any TaskExecutor)? { EventLoopTaskExecutors.shared.executor(for: socket.eventLoop) }
+
+    /// Outbound frames waiting for their tick.
+    var queuedFrames: Int { output.queuedFrames }
+
     /// Jitter buffer counters of the inbound stream.
     public var statistics: JitterStatistics { state.withLock { $0.decoder.jitter.statistics } }
 
     // MARK: Inbound
 
-    /// One datagram from the socket (on the channel's event loop).
+    /// One datagram for this session (on the socket's event loop).
     func receive(_ bytes: ByteBufferView, from source: SocketAddress) {
         let packet: RTPPacket
         do { packet = try RTPPacket(parsing: bytes) } catch {
@@ -119,43 +129,44 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
         // The frame is taken first (its own lock) so that the session lock is held once per tick.
         let frame = output.next()
         let wallClock = timestampBase &+ UInt32(truncatingIfNeeded: index &* 160)
-        let target = state.withLock { state -> (SocketAddress, any Channel, UInt16, UInt32)? in
+        let target = state.withLock { state -> (SocketAddress, UInt16, UInt32)? in
             guard !state.closed else { return nil }
             if state.decoder.jitter.count > 0 {
                 let time = now()
                 state.decoder.poll(now: time) { feed.yield($0) }
             }
-            guard frame != nil, let channel = state.channel, let remote = state.remote else { return nil }
+            guard frame != nil, let remote = state.remote else { return nil }
             state.sequence &+= 1
             // Within a talk spurt the timestamp advances one frame per frame sent, even if a late loop
             // skipped a tick (the audio is continuous); a new spurt resumes from the wall clock.
             state.timestamp = frame?.first == true ? wallClock : state.timestamp &+ 160
-            return (remote, channel, state.sequence, state.timestamp)
+            return (remote, state.sequence, state.timestamp)
         }
-        guard let frame, let (remote, channel, sequence, timestamp) = target else { return }
+        guard let frame, let (remote, sequence, timestamp) = target else { return }
         let packet = RTPPacket(
             marker: frame.first, payloadType: outboundPayloadType, sequenceNumber: sequence,
             timestamp: timestamp, ssrc: ssrc, payload: frame.payload)
-        var buffer = channel.allocator.buffer(capacity: 12 + frame.payload.count)
+        var buffer = socket.channel.allocator.buffer(capacity: 12 + frame.payload.count)
         buffer.writeRTP(packet)
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer), promise: nil)
+        // Flushed by the socket at the end of the tick, with every other session's packet of this tick.
+        socket.write(buffer, to: remote)
         metrics.packetsOut.increment()
     }
 
     // MARK: Life cycle
 
     public func close() async {
-        let (channel, wasClosed) = state.withLock { state in
+        let wasClosed = state.withLock { state in
             let was = state.closed
             state.closed = true
-            return (state.channel, was)
+            return was
         }
         guard !wasClosed else { return }
         output.flush()
         ticker.remove(self)
         feed.finish()
-        try? await channel?.close()
-        onClose()
+        await socket.detach(self)
+        await onClose()
     }
 }
 

@@ -16,7 +16,6 @@ struct RTPInboundDecoder {
     private var ssrc: UInt32?
     private var upsampler = Upsampler2x()
     private var opus: OpusDecoder?
-    private var narrow: [Int16] = []
     private let depth: Duration
     /// Reused between packets so that the common case allocates nothing here.
     private var releasedScratch: [JitterOutput<RTPPacket>] = []
@@ -69,12 +68,7 @@ struct RTPInboundDecoder {
             guard let packetFormat = RTPPayloadFormat(payloadType: packet.payloadType) else { return }
             switch packetFormat {
             case .ulaw, .alaw:
-                narrow.removeAll(keepingCapacity: true)
-                if packetFormat == .ulaw {
-                    for byte in packet.payload { narrow.append(G711.ulawDecode(byte)) }
-                } else {
-                    for byte in packet.payload { narrow.append(G711.alawDecode(byte)) }
-                }
+                let narrow = packetFormat == .ulaw ? packet.payload.map(G711.ulawDecode) : packet.payload.map(G711.alawDecode)
                 frame(AudioFrame(samples: upsampler.process(narrow), sampleRate: 16_000))
             case .slin16:
                 frame(AudioFrame(samples: L16.decodeBigEndian(packet.payload), sampleRate: 16_000))

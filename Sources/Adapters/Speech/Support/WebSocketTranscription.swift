@@ -112,8 +112,10 @@ final class WebSocketTranscription: TranscriptionSession {
         outgoing.yield(dialect.endOfAudio())
         let timer = Task { [provider, timeout] in
             try await Task.sleep(for: timeout)
-            self.task.withLock { $0 }?.cancel()
+            // The timeout is recorded before the connection is cancelled: the cancelled runner's own
+            // `end(cancelled)` must not win the race and hide what happened.
             self.end(ProviderError(.timeout, provider: provider, "no final result within \(timeout) of the end of audio"))
+            self.task.withLock { $0 }?.cancel()
         }
         defer { timer.cancel() }
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
