@@ -38,14 +38,19 @@ extension CallService {
         call.ttsProvider = deps.tts.name
         let recorder = makeRecorder(for: call, logger: logger)
         await runCall(call, channel: channel, tenant: tenant, handle: handle, recorder: recorder, resuming: false, logger: logger) {
-            await store(call, logger: logger)
-            metrics.callStarted(direction: .inbound)
-            recorder.record(.callStarted, [
-                "direction": "inbound", "caller_number": .string(call.callerNumber),
-                "callee_number": .string(call.calleeNumber), "channel_id": .string(channel.id.rawValue),
-            ])
+            await begin(call, recorder: recorder, logger: logger)
             logger.info("call started", metadata: ["caller": "\(call.callerNumber)", "did": "\(call.calleeNumber)"])
         }
+    }
+
+    /// Stores a new call and publishes its `call.started`.
+    func begin(_ call: Call, recorder: CallEventRecorder, logger: Logger) async {
+        await store(call, logger: logger)
+        metrics.callStarted(direction: call.direction)
+        recorder.record(.callStarted, [
+            "direction": .string(call.direction.rawValue), "caller_number": .string(call.callerNumber),
+            "callee_number": .string(call.calleeNumber), "channel_id": .string(call.channelID.rawValue),
+        ])
     }
 
     /// Runs a call whose document exists (or is stored by `prelude`) from its set-up to its cleanup,

@@ -32,12 +32,7 @@ extension CallService {
         // The dialplan answered before AudioSocket(): the channel is up.
         let channel = IncomingChannel(id: handle.channelID, name: "AudioSocket/\(arrival.id)", state: "Up", extensionNumber: number)
         await runCall(call, channel: channel, tenant: tenant, handle: handle, recorder: recorder, resuming: false, logger: logger) {
-            await store(call, logger: logger)
-            metrics.callStarted(direction: .inbound)
-            recorder.record(.callStarted, [
-                "direction": "inbound", "caller_number": .string(call.callerNumber),
-                "callee_number": .string(call.calleeNumber), "channel_id": .string(handle.channelID.rawValue),
-            ])
+            await begin(call, recorder: recorder, logger: logger)
             logger.info("dialplan AudioSocket call started")
         }
     }
