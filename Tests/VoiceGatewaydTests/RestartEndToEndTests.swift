@@ -40,16 +40,9 @@ struct RestartEndToEndTests {
             return World(redis: redis, fake: fake, directory: directory, environment: environment)
         }
 
-        func events(of callID: String? = nil) -> [[String: Any]] {
-            let text = (try? String(contentsOfFile: eventsFile, encoding: .utf8)) ?? ""
-            let all = text.split(separator: "\n").compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
-            guard let callID else { return all }
-            return all.filter { $0["call_id"] as? String == callID }
-        }
+        func events(of callID: String? = nil) -> [[String: Any]] { EventsFile(path: eventsFile).events(of: callID) }
 
-        func lines() -> [String] {
-            ((try? String(contentsOfFile: eventsFile, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
-        }
+        func lines() -> [String] { EventsFile(path: eventsFile).lines() }
 
         func close() async {
             await fake.stop()

@@ -8,7 +8,12 @@ extension CallService {
     /// connection), on every reconnection and periodically; never two at once. A failure (server or
     /// repository unreachable) is logged and retried at the next occasion.
     func reconcile(input: AsyncStream<Input>.Continuation) async {
-        guard reconciling.withLock({ running in defer { running = true }; return !running }) else { return }
+        let started = reconciling.withLock { running -> Bool in
+            if running { return false }
+            running = true
+            return true
+        }
+        guard started else { return }
         defer { reconciling.withLock { $0 = false } }
         let deps = dependencies
         let me = configuration.instanceID
@@ -52,9 +57,9 @@ extension CallService {
                     logger.notice("took over the calls of a dead instance", metadata: ["instance": "\(peer)"])
                 }
             }
-            // Ids of calls that are neither stored as live nor running here will not come back.
+            // Ids of calls that are neither stored as live (resumed ones are) nor running here will not come back.
             let keep = Set(live.map(\.id)).union(calls.withLock { $0.values.map(\.callID) })
-            self.takenOn.withLock { $0.formIntersection(keep.union(actions.resumedIDs)) }
+            self.takenOn.withLock { $0.formIntersection(keep) }
         } catch {
             logger.warning("reconciliation failed; retrying at the next check", metadata: ["error": "\(error)"])
         }
@@ -161,12 +166,5 @@ extension CallService {
             metrics.callResumed()
             logger.notice("call resumed after a restart")
         }
-    }
-}
-
-extension Array where Element == ReconciliationPlan.Action {
-    /// The ids of the calls the plan resumes.
-    var resumedIDs: Set<CallID> {
-        Set(compactMap { if case .resume(let call, _) = $0 { call.id } else { nil } })
     }
 }

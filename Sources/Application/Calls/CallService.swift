@@ -143,13 +143,7 @@ public final class CallService: Service, Sendable {
             let handle = CallHandle(
                 callID: callID, channelID: channel.id, direction: .inbound,
                 log: ConversationLog(id: .random(), callID: callID))
-            takenOn.withLock { _ = $0.insert(callID) }
-            calls.withLock { $0[channel.id] = handle }
-            group.addTask {
-                await self.runInbound(channel, handle: handle)
-                handle.close()
-                input.yield(.callFinished(channel.id))
-            }
+            launch(handle, group: &group, input: input) { await self.runInbound(channel, handle: handle) }
         case .hangupRequested(let channel, let cause, let soft):
             handle(for: channel)?.send(.hangupRequested(cause: cause, soft: soft))
         case .channelLeft(let channel):
@@ -176,13 +170,7 @@ public final class CallService: Service, Sendable {
         let handle = CallHandle(
             callID: callID, channelID: channel, direction: .inbound, log: ConversationLog(id: .random(), callID: callID),
             preconnected: call.session)
-        takenOn.withLock { _ = $0.insert(callID) }
-        calls.withLock { $0[channel] = handle }
-        group.addTask {
-            await self.runMediaOnly(call, handle: handle)
-            handle.close()
-            input.yield(.callFinished(channel))
-        }
+        launch(handle, group: &group, input: input) { await self.runMediaOnly(call, handle: handle) }
     }
 
     private func resume(_ call: Call, on channel: ChannelSnapshot, group: inout DiscardingTaskGroup, input: AsyncStream<Input>.Continuation) {
@@ -190,11 +178,20 @@ public final class CallService: Service, Sendable {
         let handle = CallHandle(
             callID: call.id, channelID: channel.id, direction: call.direction,
             log: ConversationLog(id: call.conversationID, callID: call.id))
-        calls.withLock { $0[channel.id] = handle }
+        launch(handle, group: &group, input: input) { await self.runResumed(call, channel: channel, handle: handle) }
+    }
+
+    /// Registers a call this process takes on and runs `body` for it; the call is forgotten when it returns.
+    private func launch(
+        _ handle: CallHandle, group: inout DiscardingTaskGroup, input: AsyncStream<Input>.Continuation,
+        _ body: @escaping @Sendable () async -> Void
+    ) {
+        takenOn.withLock { _ = $0.insert(handle.callID) }
+        calls.withLock { $0[handle.channelID] = handle }
         group.addTask {
-            await self.runResumed(call, channel: channel, handle: handle)
+            await body()
             handle.close()
-            input.yield(.callFinished(channel.id))
+            input.yield(.callFinished(handle.channelID))
         }
     }
 

@@ -18,11 +18,4 @@ public enum CallMediaReference {
     public static func ids(of call: Call) -> Set<String> {
         Set([call.metadata[mediaChannelKey], call.metadata[bridgeKey]].compactMap { $0 })
     }
-
-    /// The attachment recorded in `call`, if any (to delete it).
-    public static func attachment(of call: Call) -> MediaAttachment? {
-        guard let media = call.metadata[mediaChannelKey] else { return nil }
-        return MediaAttachment(
-            callChannel: call.channelID, mediaChannel: ChannelID(media), bridge: call.metadata[bridgeKey].map { BridgeID($0) }, variables: [:])
-    }
 }

@@ -20,9 +20,6 @@ public struct ChannelSnapshot: Sendable, Hashable {
         self.isDaemonMedia = isDaemonMedia
         self.createdAt = createdAt
     }
-
-    /// Whether the channel still needs answering.
-    public var isRinging: Bool { state == "Ring" || state == "Ringing" || state == "Down" }
 }
 
 /// A bridge the daemon created.

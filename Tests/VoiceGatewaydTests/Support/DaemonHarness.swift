@@ -80,17 +80,10 @@ final class DaemonHarness: Sendable {
     }
 
     /// The events written so far, one decoded JSON object per line.
-    func events() -> [[String: Any]] {
-        guard let text = try? String(contentsOfFile: eventsFile, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap {
-            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
-        }
-    }
+    func events() -> [[String: Any]] { EventsFile(path: eventsFile).events() }
 
     /// The raw JSONL lines written so far.
-    func eventLines() -> [String] {
-        ((try? String(contentsOfFile: eventsFile, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
-    }
+    func eventLines() -> [String] { EventsFile(path: eventsFile).lines() }
 }
 
 struct HarnessError: Error, CustomStringConvertible {
