@@ -148,10 +148,10 @@ struct ARITelephonyTests {
         #expect(await ari.dependencyState() == .disconnected)
         #expect(await reader.next(timeout: .seconds(5)) { $0 == .connection(.connected) } != nil)
         let back = ContinuousClock.now - dropped
-        // Refused for 0.5 s; back within 1 s of being accepted again.
+        // Refused for 0.5 s; back soon after being accepted again (3.5 s seen once in a loaded CI run).
         // 1 s after the refusal ends when the machine is quiet (measured ~0.6 s); the schedule itself (first retry
         // <= 250 ms, cap 30 s) is checked without sleeping in the backoff tests. Loose here: CI runs tests in parallel.
-        #expect(back < .milliseconds(3000), "reconnected after \(back)")
+        #expect(back < .seconds(5), "reconnected after \(back)")
         #expect(await ari.connectionState() == .connected)
         #expect(fake.eventClientCount == 1)
         // The app is registered again: calls arrive.

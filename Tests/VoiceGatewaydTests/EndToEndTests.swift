@@ -98,7 +98,7 @@ struct EndToEndTests {
         #expect(try await eventually(timeout: .seconds(5)) { try await harness.get("/ready").status == 200 })
         let back = ContinuousClock.now - dropped
         // Loose bound: CI runs tests in parallel on 2 cores; the backoff schedule is unit-tested without sleeping.
-        #expect(back < .milliseconds(3000), "back after \(back) (refused for 500 ms)")
+        #expect(back < .seconds(5), "back after \(back) (refused for 500 ms)")
         // The app is registered again: a call placed now is answered.
         let callID = harness.fake.placeCall()
         #expect(await eventually { harness.fake.requests.contains { $0.path == "/ari/channels/\(callID)/answer" } })
