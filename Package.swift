@@ -71,6 +71,8 @@ let package = Package(
             name: "COpus", path: "Sources/Adapters/C/COpus", pkgConfig: "opus",
             providers: [.apt(["libopus-dev"])]
         ),
+        // Batched UDP system calls for RTP (recvmmsg/sendmmsg need _GNU_SOURCE, which Glibc does not expose).
+        .target(name: "CMediaIO", path: "Sources/Adapters/C/CMediaIO"),
 
         // MARK: Adapters
         .target(
@@ -89,7 +91,7 @@ let package = Package(
         .target(
             name: "Media",
             dependencies: [
-                "Domain", "CSamplerate", "COpus",
+                "Domain", "CSamplerate", "COpus", "CMediaIO",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -73,6 +73,39 @@ struct PacingTests {
         #expect(a.ticks.withLock { $0.count } == 505, "no tick once nobody listens")
     }
 
+    /// What a socket driven by the ticker saw, in order: "flush" or "poll", with the time.
+    final class SocketRecorder: PacingTicker.Socket, @unchecked Sendable {
+        let loop: EmbeddedEventLoop
+        let events = Mutex<[(String, UInt64)]>([])
+        init(loop: EmbeddedEventLoop) { self.loop = loop }
+        func flush() { record("flush") }
+        func poll() { record("poll") }
+        private func record(_ what: String) {
+            let at = loop.now.uptimeNanoseconds
+            events.withLock { $0.append((what, at)) }
+        }
+    }
+
+    @Test func socketsAreFlushedAfterTheSessionsThenReadAndReadAgainHalfATickLater() {
+        let loop = EmbeddedEventLoop()
+        let ticker = PacingTicker(eventLoop: loop)
+        let socket = SocketRecorder(loop: loop)
+        ticker.add(socket: socket)
+        loop.run()
+        let started = loop.now.uptimeNanoseconds
+        loop.advanceTime(by: .milliseconds(100))
+        let events = socket.events.withLock { $0 }
+        #expect(events.map(\.0) == Array(repeating: ["flush", "poll", "poll"], count: 4).flatMap { $0 } + ["flush", "poll"],
+                "the ticker runs for a socket alone (datagrams are read with no session sending)")
+        let polls = events.filter { $0.0 == "poll" }.map { $0.1 - started }
+        #expect(polls == (2...10).map { UInt64($0) * 10_000_000 }, "read every 10 ms from the first tick on: at each tick and half-way")
+
+        ticker.remove(socket: socket)
+        loop.run()
+        loop.advanceTime(by: .milliseconds(100))
+        #expect(socket.events.withLock { $0.count } <= events.count + 1, "a removed socket is no longer driven")
+    }
+
     @Test func pacedOutputSendsOneFramePerTickAndFlushesAtOnce() async throws {
         let output = PacedOutput(wireRate: 8_000, encoding: .ulaw)
         let audio = AudioFrame(samples: tone(440, rate: 16_000, seconds: 1), sampleRate: 16_000)

@@ -5,6 +5,7 @@ import Metrics
 import NIOCore
 import NIOEmbedded
 import NIOPosix
+import Synchronization
 import Testing
 import TestSupport
 
@@ -93,11 +94,11 @@ struct SharedRTPSocketTests {
     /// sends exactly one packet per playing call, all flushed together at the end of the tick.
     @Test func batchedSendsKeepEveryCallPacedAtTwentyMilliseconds() async throws {
         let loop = NIOAsyncTestingEventLoop()
-        let channel = NIOAsyncTestingChannel(loop: loop)
+        let io = MemoryDatagramIO()
         let metrics = MediaMetrics(factory: NOOPMetricsHandler.instance)
-        let socket = RTPSocket(channel: channel, routing: .bySource, metrics: metrics, logger: Logger(label: "t"))
+        let socket = RTPSocket(io: io, eventLoop: loop, routing: .bySource, metrics: metrics, logger: Logger(label: "t"), now: { .zero })
         let ticker = PacingTicker(eventLoop: loop)
-        ticker.addFlusher(socket)
+        ticker.add(socket: socket)
         var sessions: [RTPMediaSession] = []
         for i in 0..<3 {
             let session = RTPMediaSession(
@@ -117,11 +118,12 @@ struct SharedRTPSocketTests {
         for tick in 0..<20 {
             if tick == 10 { await sessions[0].flush() }
             await loop.advanceTime(by: .milliseconds(20))
+            let batches = io.takeSent()
+            #expect(batches.count == 1, "tick \(tick): one batch (one sendmmsg) per tick")
             var sent: [Int] = []
-            while let envelope = try await channel.readOutbound(as: AddressedEnvelope<ByteBuffer>.self) {
-                let port = envelope.remoteAddress.port ?? 0
-                sent.append(port)
-                perCall[port, default: []].append(try RTPPacket(parsing: envelope.data.readableBytesView))
+            for (destination, bytes) in batches.joined() {
+                sent.append(Int(destination.port))
+                perCall[Int(destination.port), default: []].append(try RTPPacket(parsing: bytes))
             }
             let playing = tick < 10 ? [5000, 5001, 5002] : [5001, 5002]
             #expect(sent.sorted() == playing, "tick \(tick): one packet per playing call, sent \(sent)")
@@ -136,5 +138,29 @@ struct SharedRTPSocketTests {
         }
         for session in sessions { await session.close() }
         for playback in playbacks { _ = try? await playback.value }
+    }
+}
+
+/// A socket in memory: records each batch sent (one `sendmmsg`), and has nothing to read.
+final class MemoryDatagramIO: DatagramBatchIO, Sendable {
+    let localPort = 40_000
+    private let sent = Mutex<[[(RTPEndpoint, [UInt8])]]>([])
+
+    func drain(_ body: (UnsafeRawBufferPointer?, RTPEndpoint, Duration) -> Void) {}
+
+    func send(_ batch: DatagramBatch) -> Int {
+        let packets = (0..<batch.count).map { (batch.destination(at: $0), batch.bytes(at: $0)) }
+        sent.withLock { $0.append(packets) }
+        return packets.count
+    }
+
+    func close() {}
+
+    /// The batches sent since the last call.
+    func takeSent() -> [[(RTPEndpoint, [UInt8])]] {
+        sent.withLock { sent in
+            defer { sent = [] }
+            return sent
+        }
     }
 }

@@ -4,6 +4,8 @@ import Metrics
 public struct MediaMetrics: Sendable {
     let packetsIn: Counter
     let packetsOut: Counter
+    /// Packets the kernel refused or had no buffer for (dropped: real-time audio is never sent late).
+    let sendFailures: Counter
     let sessionsOpened: Counter
     let portsExhausted: Counter
     private let dropped: [String: Counter]
@@ -18,12 +20,13 @@ public struct MediaMetrics: Sendable {
     /// Reasons a packet is dropped (bounded label values).
     public static let dropReasons = ["too_short", "wrong_version", "csrc_past_end", "extension_past_end", "bad_padding", "rtcp",
                                      "unknown_payload_type", "bad_payload_size", "duplicate_or_late", "after_close",
-                                     "unknown_source"]
+                                     "unknown_source", "oversized"]
 
     /// Creates every counter up front (bounded label sets).
     public init(factory: any MetricsFactory) {
         packetsIn = Counter(label: "voicegw_rtp_packets_received_total", factory: factory)
         packetsOut = Counter(label: "voicegw_rtp_packets_sent_total", factory: factory)
+        sendFailures = Counter(label: "voicegw_rtp_send_failures_total", factory: factory)
         sessionsOpened = Counter(label: "voicegw_media_sessions_total", dimensions: [("transport", "rtp")], factory: factory)
         portsExhausted = Counter(label: "voicegw_media_port_exhausted_total", factory: factory)
         var dropped: [String: Counter] = [:]

@@ -14,9 +14,12 @@ final class PacedOutput: Sendable {
     let encoding: Encoding
     private let queue = Mutex(OutboundQueue())
     /// A producer ahead of real time by more than this many frames (2 s) waits until the queue is
-    /// down to `lowWater`: memory per call stays bounded however long the reply.
+    /// down to `lowWater`: memory per call stays bounded however long the reply. The two are close so
+    /// that a long reply is converted a frame or two at a time as the ticks take them, rather than in
+    /// bursts of a second of audio per call that would hold up the event loop's next tick (with many calls
+    /// in step, as after a prompt played to all of them, those bursts made ticks milliseconds late).
     static let highWater = 100
-    static let lowWater = 50
+    static let lowWater = 98
     /// Frames a producer converts before it lets other work on its thread run.
     static let framesPerJob = 5
 

@@ -4,7 +4,10 @@ import Synchronization
 /// One 20 ms clock per event loop that sends the next frame of every session on that loop.
 ///
 /// Ticks are scheduled at absolute deadlines (`start + n * 20 ms`), so they do not drift; a late loop
-/// skips the ticks it missed instead of firing them back to back, so no call ever gets a burst.
+/// skips the ticks it missed instead of firing them back to back, so no call ever gets a burst. The
+/// loop's sockets are driven by the same clock: each tick ends with every socket sending what the sessions
+/// wrote (`flush`) and then reading what arrived (`poll`), and half-way between two ticks the sockets are
+/// read again, so inbound audio waits at most 10 ms in the kernel and its buffers stay small.
 final class PacingTicker: @unchecked Sendable {
     /// Something that sends at most one frame per tick.
     protocol Client: AnyObject, Sendable {
@@ -12,12 +15,19 @@ final class PacingTicker: @unchecked Sendable {
         func tick(_ index: UInt64)
     }
 
+    /// A socket driven by the ticker (on its event loop).
+    protocol Socket: AnyObject, Sendable {
+        /// Sends what the clients wrote during the tick (after every client's `tick`).
+        func flush()
+        /// Reads what has arrived (after `flush`, and half-way to the next tick).
+        func poll()
+    }
+
     static let period = TimeAmount.milliseconds(20)
     let eventLoop: any EventLoop
     // Touched only on `eventLoop`.
     private var clients: [ObjectIdentifier: any Client] = [:]
-    /// Ticked after every client of the tick: sockets that flush what the sessions wrote.
-    private var flushers: [ObjectIdentifier: any Client] = [:]
+    private var sockets: [ObjectIdentifier: any Socket] = [:]
     private var start: NIODeadline?
     private var index: UInt64 = 0
     private var scheduled: Scheduled<Void>?
@@ -36,15 +46,22 @@ final class PacingTicker: @unchecked Sendable {
     func remove(_ client: any Client) {
         eventLoop.execute {
             self.clients.removeValue(forKey: ObjectIdentifier(client))
-            self.flushers.removeValue(forKey: ObjectIdentifier(client))
         }
     }
 
-    /// Adds a client that runs at the end of every tick, after the sessions (an `RTPSocket` flushing the
-    /// packets they wrote: one `sendmmsg` per tick for a shared socket). It does not keep the ticker running.
-    func addFlusher(_ client: any Client) {
+    /// Drives `socket` from now on: flushed at the end of every tick, polled then and half a tick later. The
+    /// ticker keeps running while it has sockets, so datagrams are read (and unknown ones counted) even
+    /// when no session is sending.
+    func add(socket: any Socket) {
         eventLoop.execute {
-            self.flushers[ObjectIdentifier(client)] = client
+            self.sockets[ObjectIdentifier(socket)] = socket
+            if self.scheduled == nil { self.begin() }
+        }
+    }
+
+    func remove(socket: any Socket) {
+        eventLoop.execute {
+            self.sockets.removeValue(forKey: ObjectIdentifier(socket))
         }
     }
 
@@ -61,18 +78,25 @@ final class PacingTicker: @unchecked Sendable {
         guard let start else { return }
         let next = PacingSchedule(period: Self.period.nanoseconds).next(start: start.uptimeNanoseconds, now: now.uptimeNanoseconds)
         index = next.index
-        scheduled = eventLoop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(next.deadline)) { [self] in
-            fire()
+        let deadline = NIODeadline.uptimeNanoseconds(next.deadline)
+        scheduled = eventLoop.scheduleTask(deadline: deadline) { [self] in
+            fire(deadline)
         }
     }
 
-    private func fire() {
+    private func fire(_ deadline: NIODeadline) {
         let current = index
         for client in clients.values { client.tick(current) }
-        for flusher in flushers.values { flusher.tick(current) }
-        if clients.isEmpty {
+        for socket in sockets.values { socket.flush() }
+        for socket in sockets.values { socket.poll() }
+        if clients.isEmpty && sockets.isEmpty {
             scheduled = nil
             return
+        }
+        if !sockets.isEmpty {
+            eventLoop.scheduleTask(deadline: deadline + .nanoseconds(Self.period.nanoseconds / 2)) { [self] in
+                for socket in sockets.values { socket.poll() }
+            }
         }
         schedule(after: eventLoop.now)
     }

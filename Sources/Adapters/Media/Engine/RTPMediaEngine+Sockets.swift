@@ -1,15 +1,14 @@
 import Domain
 import Logging
 import NIOCore
-import NIOPosix
 
 extension RTPMediaEngine {
-    /// Datagrams read per `recvmmsg` on a shared socket, and the room for each (RTP packets up to 60 ms of
-    /// slin16 fit).
-    static let vectorReadCount = 64
-    static let vectorReadSlot = 2048
-    /// Kernel buffers asked for a shared socket (capped by `net.core.rmem_max`/`wmem_max`): a tick of a
-    /// thousand calls arrives and leaves as a burst.
+    /// Datagrams read per `recvmmsg`: on a shared socket (a loop's calls), on a call's own socket.
+    static let sharedReadCount = 64
+    static let ownReadCount = 4
+    /// Kernel buffers asked for a shared socket (a privileged process gets them whatever
+    /// `net.core.rmem_max`/`wmem_max` say): a tick of a thousand calls leaves as a burst, and up to half a
+    /// tick of their packets waits for the next read.
     static let sharedSocketBuffer = 4 << 20
 
     /// The shared socket of `loop`, bound on first use (concurrent first calls wait for the same bind).
@@ -43,12 +42,19 @@ extension RTPMediaEngine {
         try await bindFreePort(on: loop, routing: .sole, logger: logger)
     }
 
-    /// Binds the next free even port of the range on `loop` and registers the socket's end-of-tick flush.
+    /// Binds the next free even port of the range on `loop`; the loop's ticker drives the socket from then on.
     private func bindFreePort(on loop: any EventLoop, routing: RTPSocket.Routing, logger: Logger) async throws(ProviderError) -> (RTPSocket, Int) {
         for port in allocator.candidates() where allocator.claim(port) {
             do {
-                let socket = try await bind(on: loop, port: port, routing: routing)
-                tickers.ticker(for: loop).addFlusher(socket)
+                let shared = routing == .bySource
+                let io = try UDPBatchSocket(host: configuration.host, port: port, slots: shared ? Self.sharedReadCount : Self.ownReadCount,
+                                            bufferBytes: shared ? Self.sharedSocketBuffer : 0)
+                if shared, io.receiveBufferBytes < Self.sharedSocketBuffer / 4 {
+                    logger.warning("small UDP receive buffer on the shared RTP socket; raise net.core.rmem_max",
+                                   metadata: ["rtp.local_port": "\(port)", "rtp.receive_buffer_bytes": "\(io.receiveBufferBytes)"])
+                }
+                let socket = RTPSocket(io: io, eventLoop: loop, routing: routing, metrics: metrics, logger: logger, now: now)
+                tickers.ticker(for: loop).add(socket: socket)
                 return (socket, port)
             } catch {
                 allocator.release(port)
@@ -57,26 +63,5 @@ extension RTPMediaEngine {
         }
         metrics.portsExhausted.increment()
         throw ProviderError(.unavailable, provider: "media", "no free RTP port in \(configuration.portRange)")
-    }
-
-    private func bind(on loop: any EventLoop, port: Int, routing: RTPSocket.Routing) async throws -> RTPSocket {
-        let box = RTPSocketBox()
-        var bootstrap = DatagramBootstrap(group: loop)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(RTPChannelHandler(socket: box))
-                }
-            }
-        if routing == .bySource {
-            bootstrap = bootstrap
-                .channelOption(.datagramVectorReadMessageCount, value: Self.vectorReadCount)
-                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.vectorReadCount * Self.vectorReadSlot))
-                .channelOption(.socketOption(.so_rcvbuf), value: Self.sharedSocketBuffer)
-                .channelOption(.socketOption(.so_sndbuf), value: Self.sharedSocketBuffer)
-        }
-        let channel = try await bootstrap.bind(host: configuration.host, port: port).get()
-        let socket = RTPSocket(channel: channel, routing: routing, metrics: metrics, logger: logger)
-        try await loop.submit { box.socket = socket }.get()
-        return socket
     }
 }

@@ -95,7 +95,7 @@ public final class RTPMediaEngine: MediaEngine {
             let allocator = self.allocator
             let ticker = tickers.ticker(for: loop)
             session = makeSession(socket: socket, logger: logger) {
-                ticker.remove(socket)
+                ticker.remove(socket: socket)
                 await socket.close()
                 allocator.release(port)
             }
@@ -125,7 +125,7 @@ public final class RTPMediaEngine: MediaEngine {
         }
         for future in sockets {
             if let socket = try? await future.get() {
-                tickers.ticker(for: socket.eventLoop).remove(socket)
+                tickers.ticker(for: socket.eventLoop).remove(socket: socket)
                 await socket.close()
                 allocator.release(socket.localPort)
             }

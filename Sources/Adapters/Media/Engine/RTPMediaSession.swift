@@ -14,7 +14,7 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
     public let localPort: Int
 
     private struct State {
-        var remote: SocketAddress?
+        var remote: RTPEndpoint?
         var closed = false
         var sequence: UInt16
         /// RTP timestamp of the last frame sent.
@@ -70,15 +70,13 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
         else {
             throw ProviderError(.badResponse, provider: "rtp", "the media channel has no UNICASTRTP_LOCAL_ADDRESS/PORT")
         }
-        do {
-            let address = try SocketAddress(ipAddress: host, port: port)
-            state.withLock { if $0.remote == nil { $0.remote = address } }
-            // A shared socket routes by source: from now on this address's datagrams are this call's.
-            await socket.attach(self, source: address)
-            logger.debug("RTP peer", metadata: ["rtp.remote": "\(address)", "rtp.local_port": "\(localPort)"])
-        } catch {
+        guard let address = RTPEndpoint(host: host, port: port), (0...65535).contains(port) else {
             throw ProviderError(.badResponse, provider: "rtp", "bad RTP address \(host):\(port)")
         }
+        state.withLock { if $0.remote == nil { $0.remote = address } }
+        // A shared socket routes by source: from now on this address's datagrams are this call's.
+        await socket.attach(self, source: address)
+        logger.debug("RTP peer", metadata: ["rtp.remote": "\(address)", "rtp.local_port": "\(localPort)"])
     }
 
     /// The event loop of the session's socket, where its frames are produced and paced.
@@ -92,14 +90,13 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
 
     // MARK: Inbound
 
-    /// One datagram for this session (on the socket's event loop).
-    func receive(_ bytes: ByteBufferView, from source: SocketAddress) {
+    /// One datagram for this session (on the socket's event loop), received by the kernel at `arrival`.
+    func receive(_ bytes: UnsafeRawBufferPointer, from source: RTPEndpoint, arrival: Duration) {
         let packet: RTPPacket
         do { packet = try RTPPacket(parsing: bytes) } catch {
             metrics.drop(error.rawValue)
             return
         }
-        let arrival = now()
         let accepted = state.withLock { state -> Bool in
             guard !state.closed else { metrics.drop("after_close"); return false }
             let drop = state.decoder.receive(packet, at: arrival) { feed.yield($0) }
@@ -129,7 +126,7 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
         // The frame is taken first (its own lock) so that the session lock is held once per tick.
         let frame = output.next()
         let wallClock = timestampBase &+ UInt32(truncatingIfNeeded: index &* 160)
-        let target = state.withLock { state -> (SocketAddress, UInt16, UInt32)? in
+        let target = state.withLock { state -> (RTPEndpoint, UInt16, UInt32)? in
             guard !state.closed else { return nil }
             if state.decoder.jitter.count > 0 {
                 let time = now()
@@ -143,14 +140,9 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
             return (remote, state.sequence, state.timestamp)
         }
         guard let frame, let (remote, sequence, timestamp) = target else { return }
-        let packet = RTPPacket(
-            marker: frame.first, payloadType: outboundPayloadType, sequenceNumber: sequence,
-            timestamp: timestamp, ssrc: ssrc, payload: frame.payload)
-        var buffer = socket.channel.allocator.buffer(capacity: 12 + frame.payload.count)
-        buffer.writeRTP(packet)
-        // Flushed by the socket at the end of the tick, with every other session's packet of this tick.
-        socket.write(buffer, to: remote)
-        metrics.packetsOut.increment()
+        let header = RTPHeader(marker: frame.first, payloadType: outboundPayloadType, sequenceNumber: sequence, timestamp: timestamp, ssrc: ssrc)
+        // Written in place into the socket's batch, sent at the end of the tick with every other session's packet.
+        socket.write(to: remote) { datagram in header.write(payload: frame.payload, into: datagram) }
     }
 
     // MARK: Life cycle
@@ -167,17 +159,5 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
         feed.finish()
         await socket.detach(self)
         await onClose()
-    }
-}
-
-extension ByteBuffer {
-    /// Writes a plain RTP header (no CSRC, no extension) and the payload, without an intermediate array.
-    mutating func writeRTP(_ packet: RTPPacket) {
-        writeInteger(UInt8(0x80))
-        writeInteger((packet.marker ? 0x80 : 0) | (packet.payloadType & 0x7F) as UInt8)
-        writeInteger(packet.sequenceNumber)
-        writeInteger(packet.timestamp)
-        writeInteger(packet.ssrc)
-        writeBytes(packet.payload)
     }
 }
