@@ -19,6 +19,15 @@ struct AudioLogicTests {
         do { let r = vad.isSpeech(tone(amplitude: 50)); #expect(!r) }
     }
 
+    @Test func levelAndZeroCrossingsAreExact() {
+        #expect(abs(VoiceActivityDetector.levelDB([Int16](repeating: 16_384, count: 320)) - 20 * log10(0.5)) < 1e-9)
+        #expect(abs(VoiceActivityDetector.levelDB([Int16](repeating: -32_768, count: 320))) < 1e-9, "full scale, no overflow")
+        #expect(VoiceActivityDetector.levelDB([Int16](repeating: 0, count: 320)) == -100)
+        #expect(VoiceActivityDetector.zeroCrossingRate([1, -1, 1, -1, 1]) == 1)
+        #expect(VoiceActivityDetector.zeroCrossingRate([5, 0, -3, -3, 2]) == 0.5, "zero counts as positive")
+        #expect(VoiceActivityDetector.zeroCrossingRate([Int16.min, Int16.max, 0, Int16.min]) == 2.0 / 3)
+    }
+
     @Test func vadAdaptsToSteadyNoise() {
         var vad = VoiceActivityDetector()
         let noise = tone(amplitude: 400, frequency: 120)

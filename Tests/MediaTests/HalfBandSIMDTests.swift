@@ -1,3 +1,4 @@
+import Domain
 @testable import Media
 import Testing
 
@@ -83,5 +84,43 @@ struct SeededGenerator: RandomNumberGenerator {
         state ^= state >> 7
         state ^= state << 17
         return state
+    }
+}
+
+@Suite("In-place audio paths match the array ones")
+struct InPlacePathTests {
+    @Test(arguments: [true, false])
+    func g711StraightIntoTheUpsamplerEqualsDecodingFirst(ulaw: Bool) {
+        var direct = Upsampler2x()
+        var reference = Upsampler2x()
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20 {
+            let bytes = (0..<160).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let decoded = bytes.map(ulaw ? G711.ulawDecode : G711.alawDecode)
+            let table = ulaw ? G711.ulawDecodeFloatTable : G711.alawDecodeFloatTable
+            #expect(bytes.withUnsafeBytes { direct.process(g711: $0, table: table) } == reference.process(decoded))
+        }
+    }
+
+    @Test func framesHandedOutInPlaceEqualTheReturnedFrames() {
+        var inPlace = OutboundConverter(wireRate: 8_000)
+        var returned = OutboundConverter(wireRate: 8_000)
+        // Chunks of odd sizes, so frames straddle chunks and the 2:1 phase moves.
+        for size in [333, 17, 640, 1, 999, 320] {
+            let chunk = AudioFrame(samples: (0..<size).map { Int16(truncatingIfNeeded: $0 &* 7919) }, sampleRate: 16_000)
+            var frames: [[Int16]] = []
+            inPlace.append(chunk) { frames.append(Array($0)) }
+            #expect(frames == returned.append(chunk))
+            #expect(frames.allSatisfy { $0.count == 160 })
+        }
+        #expect(inPlace.finish() == returned.finish())
+    }
+
+    @Test func encodingThroughTheTableEqualsPerSampleEncoding() {
+        let samples: [Int16] = (0..<320).map { Int16(truncatingIfNeeded: $0 &* 2654) }
+        samples.withUnsafeBufferPointer { buffer in
+            #expect(G711.encode(buffer, table: G711.ulawEncodeTable) == samples.map(G711.ulawEncode))
+            #expect(G711.encode(buffer, table: G711.alawEncodeTable) == samples.map(G711.alawEncode))
+        }
     }
 }

@@ -36,9 +36,13 @@ public struct VoiceActivityDetector: Sendable {
     /// Level of `frame` in dBFS (-100 for digital silence).
     public static func levelDB(_ samples: [Int16]) -> Double {
         guard !samples.isEmpty else { return -100 }
-        var sum: Double = 0
-        for s in samples { let v = Double(s); sum += v * v }
-        let rms = (sum / Double(samples.count)).squareRoot()
+        // Integer squares: exact (a frame's sum fits easily in 64 bits) and vectorised.
+        let sum = samples.withUnsafeBufferPointer { x in
+            var sum: Int64 = 0
+            for s in x { sum &+= Int64(s) * Int64(s) }
+            return sum
+        }
+        let rms = (Double(sum) / Double(samples.count)).squareRoot()
         guard rms > 0.5 else { return -100 }
         return 20 * log10(rms / 32768)
     }
@@ -46,8 +50,11 @@ public struct VoiceActivityDetector: Sendable {
     /// Fraction of adjacent sample pairs that change sign.
     public static func zeroCrossingRate(_ samples: [Int16]) -> Double {
         guard samples.count > 1 else { return 0 }
-        var crossings = 0
-        for i in 1..<samples.count where (samples[i - 1] < 0) != (samples[i] < 0) { crossings += 1 }
+        let crossings = samples.withUnsafeBufferPointer { x in
+            var crossings = 0
+            for i in 1..<x.count { crossings &+= Int((x[i - 1] ^ x[i]) >> 15) & 1 }
+            return crossings
+        }
         return Double(crossings) / Double(samples.count - 1)
     }
 

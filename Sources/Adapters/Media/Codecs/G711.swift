@@ -14,6 +14,19 @@ public enum G711 {
 
     static let ulawDecodeTable: [Int16] = (0...255).map { computeUlawDecode(UInt8($0)) }
     static let alawDecodeTable: [Int16] = (0...255).map { computeAlawDecode(UInt8($0)) }
+    /// Encodes `samples` through `table` (`ulawEncodeTable` or `alawEncodeTable`) into one new array.
+    static func encode(_ samples: UnsafeBufferPointer<Int16>, table: [UInt8]) -> [UInt8] {
+        table.withUnsafeBufferPointer { t in
+            [UInt8](unsafeUninitializedCapacity: samples.count) { out, initialised in
+                for i in 0..<samples.count { out[i] = t[Int(UInt16(bitPattern: samples[i]))] }
+                initialised = samples.count
+            }
+        }
+    }
+
+    /// The decode tables as floats, for the upsampler's input (exact: every value fits a Float).
+    static let ulawDecodeFloatTable: [Float] = ulawDecodeTable.map(Float.init)
+    static let alawDecodeFloatTable: [Float] = alawDecodeTable.map(Float.init)
     static let ulawEncodeTable: [UInt8] = (0...65535).map { computeUlawEncode(Int16(bitPattern: UInt16($0))) }
     static let alawEncodeTable: [UInt8] = (0...65535).map { computeAlawEncode(Int16(bitPattern: UInt16($0))) }
 

@@ -14,6 +14,8 @@ public struct Downsampler2x: Sendable {
     private var work: [Float] = []
     private var evens: [Float] = []
     private var odds: [Float] = []
+    /// The outputs of one call, before they are appended (reused).
+    private var scratch: [Int16] = []
     /// Where the next output sample starts in the next buffer (0 or 1: keeps the 2:1 phase).
     private var nextStart = 0
 
@@ -28,6 +30,13 @@ public struct Downsampler2x: Sendable {
 
     /// Converts `input` (any length) and returns the 8 kHz samples it completes.
     public mutating func process(_ input: [Int16]) -> [Int16] {
+        var output: [Int16] = []
+        process(input, appendingTo: &output)
+        return output
+    }
+
+    /// Converts `input` and appends the 8 kHz samples it completes to `output` (no array of its own).
+    public mutating func process(_ input: [Int16], appendingTo output: inout [Int16]) {
         let centre = (span - 1) / 2
         work.overwrite(history: history, input: input)
         let count = work.count
@@ -43,7 +52,7 @@ public struct Downsampler2x: Sendable {
         }
         // Output m is centred on sample q + 2m; its side samples q ± (2j + 1) + 2m have the other parity.
         let q = first + centre
-        let output = [Int16](unsafeUninitializedCapacity: produced) { out, initialised in
+        scratch.overwrite(count: produced) { out in
             let centres = q % 2 == 0 ? evens : odds
             let sides = q % 2 == 0 ? odds : evens
             centres.withUnsafeBufferPointer { c in
@@ -73,8 +82,8 @@ public struct Downsampler2x: Sendable {
                     }
                 }
             }
-            initialised = produced
         }
+        output.append(contentsOf: scratch)
         let nextOutput = first + 2 * produced
         nextStart = nextOutput - (count - (span - 1))
         history.withUnsafeMutableBufferPointer { h in
@@ -82,6 +91,5 @@ public struct Downsampler2x: Sendable {
                 for i in 0..<(span - 1) { h[i] = x[count - (span - 1) + i] }
             }
         }
-        return output
     }
 }

@@ -55,6 +55,29 @@ extension Array<Float> {
     }
 }
 
+extension Array<Float> {
+    /// `history` followed by the G.711 `bytes` decoded through `table` (256 floats).
+    @inline(__always) mutating func overwrite(history: [Float], bytes: UnsafeRawBufferPointer, table: [Float]) {
+        overwrite(count: history.count + bytes.count) { out in
+            history.withUnsafeBufferPointer { h in
+                table.withUnsafeBufferPointer { t in
+                    for i in 0..<h.count { out[i] = h[i] }
+                    for i in 0..<bytes.count { out[h.count + i] = t[Int(bytes[i])] }
+                }
+            }
+        }
+    }
+}
+
+extension Array<Int16> {
+    /// Makes the array `count` long (keeping its storage when the length is unchanged) and lets `body`
+    /// write every element.
+    @inline(__always) mutating func overwrite(count: Int, _ body: (UnsafeMutableBufferPointer<Int16>) -> Void) {
+        if self.count != count { self = [Int16](repeating: 0, count: count) }
+        withUnsafeMutableBufferPointer { body($0) }
+    }
+}
+
 extension UnsafeBufferPointer<Float> {
     /// Eight consecutive samples from `index`.
     @inline(__always) func load8(_ index: Int) -> SIMD8<Float> {

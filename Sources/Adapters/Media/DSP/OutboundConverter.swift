@@ -19,8 +19,22 @@ public struct OutboundConverter: Sendable {
 
     /// Adds a chunk; returns the complete frames now available.
     public mutating func append(_ chunk: AudioFrame) -> [[Int16]] {
-        pending += convert(chunk)
-        return takeFrames()
+        var frames: [[Int16]] = []
+        append(chunk) { frames.append(Array($0)) }
+        return frames
+    }
+
+    /// Adds a chunk and hands each complete frame now available to `frame` (in place: no array per frame).
+    public mutating func append(_ chunk: AudioFrame, frame: (UnsafeBufferPointer<Int16>) -> Void) {
+        convert(chunk)
+        var offset = 0
+        pending.withUnsafeBufferPointer { samples in
+            while samples.count - offset >= samplesPerFrame {
+                frame(UnsafeBufferPointer(rebasing: samples[offset..<(offset + samplesPerFrame)]))
+                offset += samplesPerFrame
+            }
+        }
+        if offset > 0 { pending.removeFirst(offset) }
     }
 
     /// The last partial frame, padded with silence (nil if none).
@@ -35,14 +49,15 @@ public struct OutboundConverter: Sendable {
         return last
     }
 
-    private mutating func convert(_ chunk: AudioFrame) -> [Int16] {
-        if chunk.sampleRate == wireRate { return chunk.samples }
-        if chunk.sampleRate == 2 * wireRate { return downsampler.process(chunk.samples) }
-        if 2 * chunk.sampleRate == wireRate { return upsampler.process(chunk.samples) }
+    /// Converts `chunk` to the wire rate onto the end of `pending`.
+    private mutating func convert(_ chunk: AudioFrame) {
+        if chunk.sampleRate == wireRate { pending += chunk.samples; return }
+        if chunk.sampleRate == 2 * wireRate { downsampler.process(chunk.samples, appendingTo: &pending); return }
+        if 2 * chunk.sampleRate == wireRate { pending += upsampler.process(chunk.samples); return }
         if converter == nil || converter?.inputRate != chunk.sampleRate {
             converter = SampleRateConverter(from: chunk.sampleRate, to: wireRate)
         }
-        return converter?.process(chunk.samples) ?? []
+        pending += converter?.process(chunk.samples) ?? []
     }
 
     private mutating func takeFrames() -> [[Int16]] {

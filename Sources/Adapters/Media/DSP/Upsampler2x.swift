@@ -19,10 +19,21 @@ public struct Upsampler2x: Sendable {
 
     /// Converts `input` and returns exactly twice as many samples.
     public mutating func process(_ input: [Int16]) -> [Int16] {
+        work.overwrite(history: history, input: input)
+        return filterWork(count: input.count)
+    }
+
+    /// Converts G.711 `bytes` decoded through `table` (`G711.ulawDecodeFloatTable` or the A-law one) without
+    /// an intermediate array of samples; the same output as decoding first.
+    mutating func process(g711 bytes: UnsafeRawBufferPointer, table: [Float]) -> [Int16] {
+        work.overwrite(history: history, bytes: bytes, table: table)
+        return filterWork(count: bytes.count)
+    }
+
+    /// Filters `work` (history, then `n` new samples) and keeps the new history.
+    private mutating func filterWork(count n: Int) -> [Int16] {
         let length = phaseTaps.count
         let delay = length / 2 - 1
-        work.overwrite(history: history, input: input)
-        let n = input.count
         let output = [Int16](unsafeUninitializedCapacity: 2 * n) { out, initialised in
             work.withUnsafeBufferPointer { x in
                 phaseTaps.withUnsafeBufferPointer { taps in

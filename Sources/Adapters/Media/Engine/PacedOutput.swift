@@ -49,7 +49,8 @@ final class PacedOutput: Sendable {
         var sinceYield = 0
         do {
             for try await chunk in audio {
-                let frames = converter.append(chunk).map(encode)
+                var frames: [[UInt8]] = []
+                converter.append(chunk) { frames.append(encode($0)) }
                 // The conversion runs on the session's event loop: a long burst (a queue refilled after the
                 // high-water mark) is cut into short jobs so that the pacing tick is not held up behind it.
                 sinceYield += frames.count
@@ -68,7 +69,7 @@ final class PacedOutput: Sendable {
             failure = (error as? ProviderError) ?? ProviderError(.badResponse, provider: "tts", "\(error)")
         }
         if let last = converter.finish() {
-            let payload = encode(last)
+            let payload = last.withUnsafeBufferPointer { encode($0) }
             queue.withLock { $0.enqueue([payload], for: id) }
         }
         queue.withLock { $0.producerFinished(id) }
@@ -132,11 +133,11 @@ final class PacedOutput: Sendable {
         return Frame(payload: payload, first: next.first)
     }
 
-    private func encode(_ samples: [Int16]) -> [UInt8] {
+    private func encode(_ samples: UnsafeBufferPointer<Int16>) -> [UInt8] {
         switch encoding {
-        case .ulaw: samples.map(G711.ulawEncode)
-        case .alaw: samples.map(G711.alawEncode)
-        case .l16LittleEndian: L16.encodeLittleEndian(samples)
+        case .ulaw: G711.encode(samples, table: G711.ulawEncodeTable)
+        case .alaw: G711.encode(samples, table: G711.alawEncodeTable)
+        case .l16LittleEndian: L16.encodeLittleEndian(Array(samples))
         }
     }
 

@@ -68,8 +68,9 @@ struct RTPInboundDecoder {
             guard let packetFormat = RTPPayloadFormat(payloadType: packet.payloadType) else { return }
             switch packetFormat {
             case .ulaw, .alaw:
-                let narrow = packetFormat == .ulaw ? packet.payload.map(G711.ulawDecode) : packet.payload.map(G711.alawDecode)
-                frame(AudioFrame(samples: upsampler.process(narrow), sampleRate: 16_000))
+                let table = packetFormat == .ulaw ? G711.ulawDecodeFloatTable : G711.alawDecodeFloatTable
+                let samples = packet.payload.withUnsafeBytes { upsampler.process(g711: $0, table: table) }
+                frame(AudioFrame(samples: samples, sampleRate: 16_000))
             case .slin16:
                 frame(AudioFrame(samples: L16.decodeBigEndian(packet.payload), sampleRate: 16_000))
             case .opus:
