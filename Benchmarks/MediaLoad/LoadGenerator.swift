@@ -57,7 +57,7 @@ enum LoadGenerator {
         let inboundLost = serverStats["inbound_lost"] ?? 0
         let result: [(String, String)] = [
             ("calls", "\(options.calls)"), ("transport", "\"\(options.transport)\""), ("rtp_socket", "\"\(options.rtpSocket)\""),
-            ("seconds", "\(options.seconds)"),
+            ("seconds", "\(options.seconds)"), ("media_nice", "\(serverStats["media_nice"] ?? 0)"),
             ("daemon_cpu_cores", format(cpu / wall)), ("rss_mib", format(Double(rss) / 1024)),
             ("rss_baseline_mib", format(Double(baseRSS) / 1024)),
             ("rss_per_call_kib", format(Double(max(0, rss - baseRSS)) / Double(options.calls))),

@@ -13,6 +13,8 @@ struct LoadOptions {
     var executor = "default"
     /// RTP sockets of the media process: `shared` (one per event loop) or `per_call`.
     var rtpSocket = "shared"
+    /// Nice value of the media threads (the daemon's `media.threads.nice`, -10 by default).
+    var nice = -10
 
     init(_ arguments: [String]) {
         var i = 0
@@ -26,6 +28,7 @@ struct LoadOptions {
             case "--port-base": portBase = Int(value) ?? portBase; i += 1
             case "--executor": executor = value; i += 1
             case "--rtp-socket": rtpSocket = value; i += 1
+            case "--nice": nice = min(19, max(-20, Int(value) ?? nice)); i += 1
             default: break
             }
             i += 1
@@ -42,6 +45,6 @@ struct LoadOptions {
 
     /// The options as arguments for the media process.
     var serveArguments: [String] {
-        ["serve", "--calls", "\(calls)", "--transport", transport, "--port-base", "\(portBase)", "--executor", executor, "--rtp-socket", rtpSocket]
+        ["serve", "--calls", "\(calls)", "--transport", transport, "--port-base", "\(portBase)", "--executor", executor, "--rtp-socket", rtpSocket, "--nice", "\(nice)"]
     }
 }

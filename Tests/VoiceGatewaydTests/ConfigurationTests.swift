@@ -66,6 +66,8 @@ struct ConfigurationTests {
         ("VOICEGW_CONVERSATION_RESUME", "", "conversation.resume"),
         ("VOICEGW_MEDIA_AUDIOSOCKET_DIALPLAN_CALLS", "yes please", "media.audiosocket.dialplan_calls"),
         ("VOICEGW_MEDIA_RTP_SOCKET", "one_per_loop", "media.rtp.socket"),
+        ("VOICEGW_MEDIA_THREADS_NICE", "-30", "media.threads.nice"),
+        ("VOICEGW_MEDIA_THREADS_COUNT", "many", "media.threads.count"),
     ])
     func badValuesNameTheKey(variable: String, value: String, key: String) {
         do {

@@ -15,6 +15,8 @@ struct MediaTransports: Sendable {
 
     /// `used` are the transports calls may ask for (the default and every tenant's choice).
     static func make(config: DaemonConfiguration, used: Set<MediaTransportKind>, metrics: any MetricsFactory, logger: Logger) -> MediaTransports {
+        // Every transport's sockets, ticks and the calls' tasks run on these loops, apart from HTTP/ARI/Redis/Kafka.
+        let group = MediaEventLoops.make(count: config.media.threads, nice: config.media.threadNice, logger: logger)
         let rtp = RTPMediaEngine(
             configuration: .init(
                 host: config.rtp.host, portRange: config.rtp.portRange,
@@ -22,10 +24,10 @@ struct MediaTransports: Sendable {
                 outboundFormat: RTPPayloadFormat(rawValue: config.rtp.outboundCodec) ?? .ulaw,
                 jitterDepth: config.media.jitterDepth,
                 socketMode: RTPMediaEngine.SocketMode(rawValue: config.rtp.socket) ?? .shared),
-            metricsFactory: metrics, logger: logger)
+            group: group, metricsFactory: metrics, logger: logger)
         let webSocket = WebSocketMediaEngine(
             configuration: .init(baseURL: config.media.webSocketURL, startTimeout: config.media.webSocketStartTimeout),
-            metricsFactory: metrics, logger: logger)
+            group: group, metricsFactory: metrics, logger: logger)
         var engines: [MediaTransportKind: any MediaEngine] = [.rtp: rtp, .websocket: webSocket]
         var services: [any Service] = []
         var mediaCalls: (any MediaCallSource)?
@@ -34,7 +36,7 @@ struct MediaTransports: Sendable {
                 configuration: .init(
                     host: config.media.audioSocketHost, port: config.media.audioSocketPort, advertisedHost: config.media.audioSocketAdvertised,
                     acceptsDialplanCalls: config.media.dialplanCalls),
-                metricsFactory: metrics, logger: logger)
+                group: group, metricsFactory: metrics, logger: logger)
             engines[.audiosocket] = audioSocket
             services.append(AudioSocketServerService(engine: audioSocket))
             if config.media.dialplanCalls { mediaCalls = audioSocket }

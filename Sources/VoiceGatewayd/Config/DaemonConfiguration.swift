@@ -41,6 +41,10 @@ struct DaemonConfiguration: Sendable {
         var webSocketStartTimeout: Duration
         /// How long an inbound RTP gap waits for a reordered packet before it is concealed.
         var jitterDepth: Duration
+        /// `media.threads.count`: the media event loops (0: one per core).
+        var threads: Int
+        /// `media.threads.nice`: their nice value (-20...19).
+        var threadNice: Int
     }
 
     var instanceID: InstanceID
@@ -133,7 +137,9 @@ struct DaemonConfiguration: Sendable {
             dialplanNumber: try r.string("media.audiosocket.dialplan_number"),
             webSocketURL: webSocketURL,
             webSocketStartTimeout: try r.milliseconds("media.websocket.start_timeout_ms", in: 100...60_000),
-            jitterDepth: try r.milliseconds("media.jitter.depth_ms", in: 20...500))
+            jitterDepth: try r.milliseconds("media.jitter.depth_ms", in: 20...500),
+            threads: try r.int("media.threads.count", in: 0...256),
+            threadNice: try r.int("media.threads.nice", in: -20...19))
 
         httpHost = try r.nonEmpty("http.host")
         httpPort = try r.int("http.port", in: 0...65535)

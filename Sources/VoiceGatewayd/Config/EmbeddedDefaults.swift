@@ -49,6 +49,11 @@ media:
     start_timeout_ms: 5000 # wait for MEDIA_START after connecting
   jitter:
     depth_ms: 60           # how long an RTP gap waits for a late packet before it is concealed
+  threads:                 # the media event loops (sockets, 20 ms ticks, the calls' tasks), apart from HTTP/ARI I/O
+    count: 0               # 0 = one per CPU core
+    nice: -10              # their priority (-20..19, lower runs sooner) so a busy machine does not delay a tick's
+                           # packets; below 0 needs CAP_SYS_NICE or a nice limit (systemd: LimitNICE=-10),
+                           # without which they keep the default and a warning is logged
 
 http:
   host: 127.0.0.1

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -194,6 +195,16 @@ int mediaio_send(int fd, const uint8_t *packets, int stride, const int *lengths,
         offset += batch;
     }
     return sent;
+}
+
+int mediaio_set_thread_nice(int nice) {
+    /* On Linux, PRIO_PROCESS with a thread id sets that thread only. */
+    return setpriority(PRIO_PROCESS, (id_t)gettid(), nice);
+}
+
+int mediaio_thread_nice(void) {
+    errno = 0;
+    return getpriority(PRIO_PROCESS, (id_t)gettid());
 }
 
 void mediaio_close(int fd) { close(fd); }

@@ -41,6 +41,12 @@ int mediaio_recv(int fd, uint8_t *buffer, int stride, int count, int *lengths, m
     the rest (real-time audio does not wait). Returns how many were sent. */
 int mediaio_send(int fd, const uint8_t *packets, int stride, const int *lengths, const mediaio_endpoint *destinations, int count);
 
+/** Sets the calling thread's nice value (-20..19; Linux: per thread); 0 on success, -1 with errno. */
+int mediaio_set_thread_nice(int nice);
+
+/** The calling thread's nice value. */
+int mediaio_thread_nice(void);
+
 /** Closes `fd`. */
 void mediaio_close(int fd);
 
