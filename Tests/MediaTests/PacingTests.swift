@@ -73,6 +73,29 @@ struct PacingTests {
         #expect(a.ticks.withLock { $0.count } == 505, "no tick once nobody listens")
     }
 
+    @Test func loopsTickAtPhasesSpreadOverThePeriod() {
+        let schedule = PacingSchedule(period: period)
+        #expect((0..<8).map { schedule.phase(ofLoop: $0) / 1_000_000 } == [0, 10, 5, 15, 2, 12, 7, 17],
+                "two loops 10 ms apart, four 5 ms apart, whatever the count")
+        #expect(schedule.start(phase: 10_000_000, now: 1_234_567_890) == 1_230_000_000)
+        #expect(schedule.start(phase: 10_000_000, now: 1_225_000_000) == 1_210_000_000, "never after now")
+        #expect(schedule.start(phase: 0, now: 1_240_000_000) == 1_240_000_000)
+    }
+
+    @Test func aTickerWithAPhaseTicksOnItsGrid() {
+        let loop = EmbeddedEventLoop()
+        loop.advanceTime(by: .nanoseconds(1_234_567_890))
+        let ticker = PacingTicker(eventLoop: loop, phase: 10_000_000)
+        let client = TickRecorder(loop: loop)
+        ticker.add(client)
+        loop.run()
+        loop.advanceTime(by: .milliseconds(100))
+        let ticks = client.ticks.withLock { $0 }
+        #expect(ticks.count == 5)
+        #expect(ticks.allSatisfy { $0.at % 20_000_000 == 10_000_000 }, "every tick 10 ms past the 20 ms grid")
+        #expect(ticks.first?.at == 1_250_000_000, "the first grid point after the session arrived")
+    }
+
     /// What a socket driven by the ticker saw, in order: "flush" or "poll", with the time.
     final class SocketRecorder: PacingTicker.Socket, @unchecked Sendable {
         let loop: EmbeddedEventLoop

@@ -25,6 +25,9 @@ final class PacingTicker: @unchecked Sendable {
 
     static let period = TimeAmount.milliseconds(20)
     let eventLoop: any EventLoop
+    /// Where in the 20 ms period this loop ticks (nanoseconds past a multiple of the period on the uptime
+    /// clock), or nil to tick 20 ms after the first session arrives.
+    let phase: Int64?
     // Touched only on `eventLoop`.
     private var clients: [ObjectIdentifier: any Client] = [:]
     private var sockets: [ObjectIdentifier: any Socket] = [:]
@@ -32,8 +35,9 @@ final class PacingTicker: @unchecked Sendable {
     private var index: UInt64 = 0
     private var scheduled: Scheduled<Void>?
 
-    init(eventLoop: any EventLoop) {
+    init(eventLoop: any EventLoop, phase: Int64? = nil) {
         self.eventLoop = eventLoop
+        self.phase = phase
     }
 
     func add(_ client: any Client) {
@@ -70,7 +74,9 @@ final class PacingTicker: @unchecked Sendable {
 
     private func begin() {
         let now = eventLoop.now
-        if start == nil { start = now }
+        if start == nil {
+            start = phase.map { .uptimeNanoseconds(PacingSchedule(period: Self.period.nanoseconds).start(phase: $0, now: now.uptimeNanoseconds)) } ?? now
+        }
         schedule(after: now)
     }
 
@@ -115,9 +121,32 @@ struct PacingSchedule: Hashable, Sendable {
         let index = elapsed / step + 1
         return (index, start + index * step)
     }
+
+    /// The last instant at or before `now` that lies `phase` nanoseconds past a multiple of the period.
+    func start(phase: Int64, now: UInt64) -> UInt64 {
+        let step = UInt64(period)
+        let offset = UInt64(phase) % step
+        let grid = now - now % step + offset
+        return grid <= now ? grid : (grid >= step ? grid - step : grid)
+    }
+
+    /// The phase of the `n`-th loop: 0, 1/2, 1/4, 3/4, 1/8 … of the period (the van der Corput sequence), so
+    /// any number of loops tick as far apart as they can without knowing how many there are, and two loops
+    /// never do their tick's work at the same moment.
+    func phase(ofLoop n: Int) -> Int64 {
+        var fraction = 0.0, weight = 0.5, rest = n
+        while rest > 0 {
+            if rest & 1 == 1 { fraction += weight }
+            rest >>= 1
+            weight /= 2
+        }
+        return Int64(fraction * Double(period))
+    }
 }
 
-/// One ticker per event loop, shared by every session (of any transport) on that loop.
+/// One ticker per event loop, shared by every session of a transport on that loop. Each loop ticks at its
+/// own phase of the period (``PacingSchedule/phase(ofLoop:)``): with two loops on two cores one ticks at
+/// 0 ms and the other at 10 ms, so their bursts of work (and of packets) never compete for the CPU.
 final class PacingTickers: Sendable {
     private let tickers = Mutex<[ObjectIdentifier: PacingTicker]>([:])
 
@@ -125,7 +154,8 @@ final class PacingTickers: Sendable {
     func ticker(for loop: any EventLoop) -> PacingTicker {
         tickers.withLock { tickers in
             if let existing = tickers[ObjectIdentifier(loop)] { return existing }
-            let ticker = PacingTicker(eventLoop: loop)
+            let phase = PacingSchedule(period: PacingTicker.period.nanoseconds).phase(ofLoop: tickers.count)
+            let ticker = PacingTicker(eventLoop: loop, phase: phase)
             tickers[ObjectIdentifier(loop)] = ticker
             return ticker
         }
