@@ -14,18 +14,23 @@ final class AudioSocketLoad: CallerLoad, @unchecked Sendable {
     private var pending: [[UInt8]]
     private var lastArrival: [Int64]
     private var stats = PacingStats()
-    private let frame: [UInt8]
+    /// One second of a 300 Hz tone with pauses (as the RTP callers send), 50 frames of 640 bytes.
+    private let frames: [[UInt8]]
 
     init(port: Int, uuids: [String]) {
         epoll = batchio_epoll_create()
         pending = Array(repeating: [], count: uuids.count)
         lastArrival = Array(repeating: 0, count: uuids.count)
-        var audio: [UInt8] = [0x12, 0x02, 0x80]
-        for s in 0..<320 {
-            let v = UInt16(bitPattern: Int16(7000 * sin(2 * Double.pi * 300 * Double(s) / 16_000)))
-            audio += [UInt8(v & 0xFF), UInt8(v >> 8)]
+        frames = (0..<50).map { n in
+            var audio: [UInt8] = [0x12, 0x02, 0x80]
+            for s in 0..<320 {
+                let t = Double(n * 320 + s) / 16_000
+                let on = n % 25 < 15
+                let v = UInt16(bitPattern: on ? Int16(7000 * sin(2 * Double.pi * 300 * t)) : 0)
+                audio += [UInt8(v & 0xFF), UInt8(v >> 8)]
+            }
+            return audio
         }
-        frame = audio
         for (i, uuid) in uuids.enumerated() {
             let fd = batchio_tcp_connect(Int32(port))
             guard fd >= 0 else { LoadGenerator.fail("cannot connect to the AudioSocket server") }
@@ -59,7 +64,7 @@ final class AudioSocketLoad: CallerLoad, @unchecked Sendable {
         var tick: Int64 = 0
         while !stopping.load(ordering: .relaxed) {
             batchio_sleep_until(start + tick * 20_000_000)
-            frame.withUnsafeBytes { bytes in
+            frames[Int(tick % 50)].withUnsafeBytes { bytes in
                 for fd in fds where write(fd, bytes.baseAddress, bytes.count) == bytes.count { sentCount.add(1, ordering: .relaxed) }
             }
             tick += 1
