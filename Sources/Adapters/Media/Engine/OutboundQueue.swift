@@ -46,24 +46,25 @@ struct OutboundQueue {
     /// The next payload to send, whether it starts the playback (marker bit), and a playback that just
     /// completed (its waiter to resume).
     mutating func next() -> (payload: [UInt8]?, first: Bool, firstFrameCallback: (@Sendable () -> Void)?, completed: Playback?) {
-        guard var current = playback else { return (nil, false, nil, nil) }
+        guard playback != nil else { return (nil, false, nil, nil) }
         if head < frames.count {
-            let payload = frames[head]
-            // Freed now, one frame per tick: a compaction below that freed 512 frames of every call at once
-            // held up the pacing tick.
-            frames[head] = []
+            // Taken out by swapping (no copy of the reference), freed by the caller: one frame per tick.
+            // (A compaction below that freed 512 frames of every call at once held up the pacing tick.)
+            var payload: [UInt8] = []
+            swap(&payload, &frames[head])
             head += 1
             if head > 512 {
                 frames.removeFirst(head)
                 head = 0
             }
-            let first = !current.started
-            current.started = true
-            current.sentFrames += 1
-            let callback = first ? current.onFirstFrame : nil
-            playback = current
+            // The playback is updated in place: copying it out retains its callback and waiter every frame.
+            let first = !playback!.started
+            playback!.started = true
+            playback!.sentFrames += 1
+            let callback = first ? playback!.onFirstFrame : nil
             return (payload, first, callback, nil)
         }
+        guard var current = playback else { return (nil, false, nil, nil) }
         if current.producerDone && current.outcome == nil {
             if current.waiter != nil {
                 playback = nil

@@ -47,9 +47,11 @@ final class PacedOutput: Sendable {
         var converter = OutboundConverter(wireRate: wireRate)
         var failure: ProviderError?
         var sinceYield = 0
+        // The chunk's frames; one array for the whole playback (emptied, not reallocated, per chunk).
+        var frames: [[UInt8]] = []
         do {
             for try await chunk in audio {
-                var frames: [[UInt8]] = []
+                frames.removeAll(keepingCapacity: true)
                 converter.append(chunk) { frames.append(encode($0)) }
                 // The conversion runs on the session's event loop: a long burst (a queue refilled after the
                 // high-water mark) is cut into short jobs so that the pacing tick is not held up behind it.
