@@ -20,7 +20,7 @@ help:
 	@echo "make embed         regenerate the embedded default from etc/voicegatewayd.yaml"
 	@echo "make bench-state-events  spool, Redis and Kafka-outage benchmark (JSON on the last line)"
 	@echo "make fuzz          run each libFuzzer target for FUZZ_SECONDS (default 60)"
-	@echo "make bench-media   media load benchmark: CALLS=1000 SECONDS=30 [TRANSPORT=rtp|audiosocket] [RTP_SOCKET=shared|per_call]"
+	@echo "make bench-media   media load benchmark: CALLS=1000 SECONDS=30 [TRANSPORT=rtp|audiosocket] [RTP_SOCKET=shared|per_call] [REALTIME_PRIORITY=1..99]"
 	@echo "make bench-speech  measure TTS adapter overhead (vendor first byte -> first frame) against fake vendors"
 
 # Installs missing Debian packages when run as root; otherwise says what to install.
@@ -71,9 +71,10 @@ CALLS ?= 100
 SECONDS ?= 30
 TRANSPORT ?= rtp
 RTP_SOCKET ?= shared
+REALTIME_PRIORITY ?= 0
 bench-media: deps
 	$(SWIFT) build -c release --product MediaLoad
-	./.build/release/MediaLoad --calls $(CALLS) --seconds $(SECONDS) --transport $(TRANSPORT) --rtp-socket $(RTP_SOCKET)
+	./.build/release/MediaLoad --calls $(CALLS) --seconds $(SECONDS) --transport $(TRANSPORT) --rtp-socket $(RTP_SOCKET) --realtime-priority $(REALTIME_PRIORITY)
 # Release build; the last line printed is one JSON object (per provider p50/p99 in microseconds).
 
 bench-speech: deps

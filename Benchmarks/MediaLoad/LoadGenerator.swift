@@ -58,6 +58,7 @@ enum LoadGenerator {
         let result: [(String, String)] = [
             ("calls", "\(options.calls)"), ("transport", "\"\(options.transport)\""), ("rtp_socket", "\"\(options.rtpSocket)\""),
             ("seconds", "\(options.seconds)"), ("media_nice", "\(serverStats["media_nice"] ?? 0)"),
+            ("media_realtime_priority", "\(serverStats["media_realtime_priority"] ?? 0)"),
             ("daemon_cpu_cores", format(cpu / wall)), ("rss_mib", format(Double(rss) / 1024)),
             ("rss_baseline_mib", format(Double(baseRSS) / 1024)),
             ("rss_per_call_kib", format(Double(max(0, rss - baseRSS)) / Double(options.calls))),

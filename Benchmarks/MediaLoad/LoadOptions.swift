@@ -15,6 +15,8 @@ struct LoadOptions {
     var rtpSocket = "shared"
     /// Nice value of the media threads (the daemon's `media.threads.nice`, -10 by default).
     var nice = -10
+    /// SCHED_RR priority of the media threads (the daemon's `media.threads.realtime_priority`; 0 = off).
+    var realtimePriority = 0
 
     init(_ arguments: [String]) {
         var i = 0
@@ -29,6 +31,7 @@ struct LoadOptions {
             case "--executor": executor = value; i += 1
             case "--rtp-socket": rtpSocket = value; i += 1
             case "--nice": nice = min(19, max(-20, Int(value) ?? nice)); i += 1
+            case "--realtime-priority": realtimePriority = min(99, max(0, Int(value) ?? realtimePriority)); i += 1
             default: break
             }
             i += 1
@@ -45,6 +48,7 @@ struct LoadOptions {
 
     /// The options as arguments for the media process.
     var serveArguments: [String] {
-        ["serve", "--calls", "\(calls)", "--transport", transport, "--port-base", "\(portBase)", "--executor", executor, "--rtp-socket", rtpSocket, "--nice", "\(nice)"]
+        ["serve", "--calls", "\(calls)", "--transport", transport, "--port-base", "\(portBase)", "--executor", executor, "--rtp-socket", rtpSocket, "--nice", "\(nice)",
+         "--realtime-priority", "\(realtimePriority)"]
     }
 }

@@ -24,7 +24,7 @@ enum MediaServer {
         var logger = Logger(label: "media-load")
         logger.logLevel = .error
         // The media threads as the daemon makes them (`media.threads`): one loop per core, niced.
-        let group = MediaEventLoops.make(count: 0, nice: options.nice, logger: logger)
+        let group = MediaEventLoops.make(count: 0, nice: options.nice, realtimePriority: options.realtimePriority, logger: logger)
         let counters = Counters()
         let metrics = LoadMetrics()
         let reply = AudioFrame(samples: (0..<320).map { Int16(6000 * sin(2 * Double.pi * 440 * Double($0) / 16_000)) }, sampleRate: 16_000)
@@ -104,7 +104,8 @@ enum MediaServer {
             }
         }
         let nice = await MediaEventLoops.niceValues(of: group).max() ?? 0
-        say(#"STATS {"media_nice":\#(nice),"frames_in":\#(counters.framesIn.load(ordering: .relaxed)),"speech_frames":\#(counters.speechFrames.load(ordering: .relaxed)),"# +
+        let realtime = await MediaEventLoops.realtimePriorities(of: group).min() ?? 0
+        say(#"STATS {"media_nice":\#(nice),"media_realtime_priority":\#(realtime),"frames_in":\#(counters.framesIn.load(ordering: .relaxed)),"speech_frames":\#(counters.speechFrames.load(ordering: .relaxed)),"# +
             #""inbound_lost":\#(lost),"inbound_late":\#(late),"# +
             #""unknown_source":\#(metrics.value("voicegw_rtp_packets_dropped_total", [("reason", "unknown_source")]))}"#)
         exit(0)

@@ -68,6 +68,7 @@ struct ConfigurationTests {
         ("VOICEGW_MEDIA_RTP_SOCKET", "one_per_loop", "media.rtp.socket"),
         ("VOICEGW_MEDIA_THREADS_NICE", "-30", "media.threads.nice"),
         ("VOICEGW_MEDIA_THREADS_COUNT", "many", "media.threads.count"),
+        ("VOICEGW_MEDIA_THREADS_REALTIME_PRIORITY", "100", "media.threads.realtime_priority"),
     ])
     func badValuesNameTheKey(variable: String, value: String, key: String) {
         do {
@@ -90,6 +91,13 @@ struct ConfigurationTests {
         ])
         #expect(!changed.reattachCalls && changed.reconcileInterval == .seconds(5) && changed.orphanGrace == .zero)
         #expect(changed.media.dialplanCalls && changed.media.dialplanNumber == "300")
+    }
+
+    @Test func mediaThreadSettings() throws {
+        let defaults = try load([:])
+        #expect(defaults.media.threads == 0 && defaults.media.threadNice == -10 && defaults.media.threadRealtimePriority == 0)
+        let changed = try load(["VOICEGW_MEDIA_THREADS_COUNT": "4", "VOICEGW_MEDIA_THREADS_NICE": "0", "VOICEGW_MEDIA_THREADS_REALTIME_PRIORITY": "20"])
+        #expect(changed.media.threads == 4 && changed.media.threadNice == 0 && changed.media.threadRealtimePriority == 20)
     }
 
     @Test func fileOverlayRejectsUnknownKeys() throws {

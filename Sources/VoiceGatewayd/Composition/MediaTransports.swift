@@ -16,7 +16,8 @@ struct MediaTransports: Sendable {
     /// `used` are the transports calls may ask for (the default and every tenant's choice).
     static func make(config: DaemonConfiguration, used: Set<MediaTransportKind>, metrics: any MetricsFactory, logger: Logger) -> MediaTransports {
         // Every transport's sockets, ticks and the calls' tasks run on these loops, apart from HTTP/ARI/Redis/Kafka.
-        let group = MediaEventLoops.make(count: config.media.threads, nice: config.media.threadNice, logger: logger)
+        let group = MediaEventLoops.make(
+            count: config.media.threads, nice: config.media.threadNice, realtimePriority: config.media.threadRealtimePriority, logger: logger)
         let rtp = RTPMediaEngine(
             configuration: .init(
                 host: config.rtp.host, portRange: config.rtp.portRange,

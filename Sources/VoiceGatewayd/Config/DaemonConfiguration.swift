@@ -45,6 +45,8 @@ struct DaemonConfiguration: Sendable {
         var threads: Int
         /// `media.threads.nice`: their nice value (-20...19).
         var threadNice: Int
+        /// `media.threads.realtime_priority`: SCHED_RR priority (1...99), 0 for none.
+        var threadRealtimePriority: Int
     }
 
     var instanceID: InstanceID
@@ -139,7 +141,8 @@ struct DaemonConfiguration: Sendable {
             webSocketStartTimeout: try r.milliseconds("media.websocket.start_timeout_ms", in: 100...60_000),
             jitterDepth: try r.milliseconds("media.jitter.depth_ms", in: 20...500),
             threads: try r.int("media.threads.count", in: 0...256),
-            threadNice: try r.int("media.threads.nice", in: -20...19))
+            threadNice: try r.int("media.threads.nice", in: -20...19),
+            threadRealtimePriority: try r.int("media.threads.realtime_priority", in: 0...99))
 
         httpHost = try r.nonEmpty("http.host")
         httpPort = try r.int("http.port", in: 0...65535)

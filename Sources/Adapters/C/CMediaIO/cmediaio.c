@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -205,6 +206,19 @@ int mediaio_set_thread_nice(int nice) {
 int mediaio_thread_nice(void) {
     errno = 0;
     return getpriority(PRIO_PROCESS, (id_t)gettid());
+}
+
+int mediaio_set_thread_realtime(int priority) {
+    /* sched_setscheduler with a thread id changes that thread only (Linux). */
+    struct sched_param param = { .sched_priority = priority };
+    return sched_setscheduler(gettid(), SCHED_RR, &param);
+}
+
+int mediaio_thread_realtime_priority(void) {
+    int policy = sched_getscheduler(gettid());
+    if (policy != SCHED_RR && policy != SCHED_FIFO) return 0;
+    struct sched_param param;
+    return sched_getparam(gettid(), &param) == 0 ? param.sched_priority : 0;
 }
 
 void mediaio_close(int fd) { close(fd); }

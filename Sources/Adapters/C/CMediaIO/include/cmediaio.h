@@ -47,6 +47,12 @@ int mediaio_set_thread_nice(int nice);
 /** The calling thread's nice value. */
 int mediaio_thread_nice(void);
 
+/** Puts the calling thread under SCHED_RR at `priority` (1..99); 0 on success, -1 with errno. */
+int mediaio_set_thread_realtime(int priority);
+
+/** The calling thread's SCHED_RR/SCHED_FIFO priority, or 0 when it is not real-time. */
+int mediaio_thread_realtime_priority(void);
+
 /** Closes `fd`. */
 void mediaio_close(int fd);
 
