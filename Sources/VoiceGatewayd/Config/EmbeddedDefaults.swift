@@ -54,7 +54,7 @@ media:
     nice: -10              # their priority (-20..19, lower runs sooner) so a busy machine does not delay a tick's
                            # packets; below 0 needs CAP_SYS_NICE or a nice limit (systemd: LimitNICE=-10),
                            # without which they keep the default and a warning is logged
-    realtime_priority: 0   # 1..99: SCHED_RR at that priority, as Asterisk's -p (p99 jitter about half of nice -10's);
+    realtime_priority: 0   # 1..99: SCHED_RR at that priority, as Asterisk's -p (p99 jitter about a third of nice -10's);
                            # 0 = off. Needs CAP_SYS_NICE or LimitRTPRIO; an overloaded media path could then
                            # starve the daemon's other I/O (the kernel keeps 5% of each core), hence off by default
 
