@@ -27,21 +27,14 @@ public struct OutboundConverter: Sendable {
     /// Adds a chunk and hands each complete frame now available to `frame` (in place: no array per frame).
     public mutating func append(_ chunk: AudioFrame, frame: (UnsafeBufferPointer<Int16>) -> Void) {
         convert(chunk)
-        var offset = 0
-        pending.withUnsafeBufferPointer { samples in
-            while samples.count - offset >= samplesPerFrame {
-                frame(UnsafeBufferPointer(rebasing: samples[offset..<(offset + samplesPerFrame)]))
-                offset += samplesPerFrame
-            }
-        }
-        if offset > 0 { pending.removeFirst(offset) }
+        takeFrames(frame)
     }
 
     /// The last partial frame, padded with silence (nil if none).
     public mutating func finish() -> [Int16]? {
         if let converter { pending += converter.process([], final: true) }
-        let frames = takeFrames()
-        var last = frames.first
+        var last: [Int16]?
+        takeFrames { if last == nil { last = Array($0) } }
         if last == nil, !pending.isEmpty {
             last = pending + [Int16](repeating: 0, count: samplesPerFrame - pending.count)
         }
@@ -60,14 +53,15 @@ public struct OutboundConverter: Sendable {
         pending += converter?.process(chunk.samples) ?? []
     }
 
-    private mutating func takeFrames() -> [[Int16]] {
-        var frames: [[Int16]] = []
+    /// Hands each complete frame of `pending` to `frame` in place and removes them.
+    private mutating func takeFrames(_ frame: (UnsafeBufferPointer<Int16>) -> Void) {
         var offset = 0
-        while pending.count - offset >= samplesPerFrame {
-            frames.append(Array(pending[offset..<(offset + samplesPerFrame)]))
-            offset += samplesPerFrame
+        pending.withUnsafeBufferPointer { samples in
+            while samples.count - offset >= samplesPerFrame {
+                frame(UnsafeBufferPointer(rebasing: samples[offset..<(offset + samplesPerFrame)]))
+                offset += samplesPerFrame
+            }
         }
         if offset > 0 { pending.removeFirst(offset) }
-        return frames
     }
 }

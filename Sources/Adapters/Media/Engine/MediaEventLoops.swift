@@ -32,10 +32,10 @@ public enum MediaEventLoops {
         for loop in group.makeIterator() {
             loop.execute {
                 if mediaio_set_thread_nice(Int32(nice)) != 0 {
-                    warnOnce(warnedNice, logger, "media threads keep the default priority (nice \(nice) refused: needs CAP_SYS_NICE or LimitNICE); pacing may jitter on a busy machine")
+                    warnOnce(warnedNice, errno, logger, "media threads keep the default priority (nice \(nice) refused: needs CAP_SYS_NICE or LimitNICE); pacing may jitter on a busy machine")
                 }
                 if realtimePriority > 0, mediaio_set_thread_realtime(Int32(realtimePriority)) != 0 {
-                    warnOnce(warnedRealtime, logger, "media threads are not real-time (SCHED_RR \(realtimePriority) refused: needs CAP_SYS_NICE or LimitRTPRIO); they run at nice \(nice)")
+                    warnOnce(warnedRealtime, errno, logger, "media threads are not real-time (SCHED_RR \(realtimePriority) refused: needs CAP_SYS_NICE or LimitRTPRIO); they run at nice \(nice)")
                 }
             }
         }
@@ -48,10 +48,9 @@ public enum MediaEventLoops {
         var first: Bool { !done.exchange(true, ordering: .relaxed) }
     }
 
-    /// Logs `message` with the current `errno` the first time only.
-    private static func warnOnce(_ once: Once, _ logger: Logger, _ message: String) {
-        let reason = String(cString: strerror(errno))
-        if once.first { logger.warning("\(message)", metadata: ["error": "\(reason)"]) }
+    /// Logs `message` with the system error `code` the first time only.
+    private static func warnOnce(_ once: Once, _ code: Int32, _ logger: Logger, _ message: String) {
+        if once.first { logger.warning("\(message)", metadata: ["error": "\(String(cString: strerror(code)))"]) }
     }
 
     /// The nice value of each of `group`'s threads (what `make` achieved).

@@ -139,7 +139,7 @@ final class PacedOutput: Sendable {
         switch encoding {
         case .ulaw: G711.encode(samples, table: G711.ulawEncodeTable)
         case .alaw: G711.encode(samples, table: G711.alawEncodeTable)
-        case .l16LittleEndian: L16.encodeLittleEndian(Array(samples))
+        case .l16LittleEndian: L16.encodeLittleEndian(samples)
         }
     }
 

@@ -24,6 +24,7 @@ final class PacingTicker: @unchecked Sendable {
     }
 
     static let period = TimeAmount.milliseconds(20)
+    static let schedule = PacingSchedule(period: period.nanoseconds)
     let eventLoop: any EventLoop
     /// Where in the 20 ms period this loop ticks (nanoseconds past a multiple of the period on the uptime
     /// clock), or nil to tick 20 ms after the first session arrives.
@@ -75,14 +76,14 @@ final class PacingTicker: @unchecked Sendable {
     private func begin() {
         let now = eventLoop.now
         if start == nil {
-            start = phase.map { .uptimeNanoseconds(PacingSchedule(period: Self.period.nanoseconds).start(phase: $0, now: now.uptimeNanoseconds)) } ?? now
+            start = phase.map { .uptimeNanoseconds(Self.schedule.start(phase: $0, now: now.uptimeNanoseconds)) } ?? now
         }
         schedule(after: now)
     }
 
     private func schedule(after now: NIODeadline) {
         guard let start else { return }
-        let next = PacingSchedule(period: Self.period.nanoseconds).next(start: start.uptimeNanoseconds, now: now.uptimeNanoseconds)
+        let next = Self.schedule.next(start: start.uptimeNanoseconds, now: now.uptimeNanoseconds)
         index = next.index
         let deadline = NIODeadline.uptimeNanoseconds(next.deadline)
         scheduled = eventLoop.scheduleTask(deadline: deadline) { [self] in
@@ -154,7 +155,7 @@ final class PacingTickers: Sendable {
     func ticker(for loop: any EventLoop) -> PacingTicker {
         tickers.withLock { tickers in
             if let existing = tickers[ObjectIdentifier(loop)] { return existing }
-            let phase = PacingSchedule(period: PacingTicker.period.nanoseconds).phase(ofLoop: tickers.count)
+            let phase = PacingTicker.schedule.phase(ofLoop: tickers.count)
             let ticker = PacingTicker(eventLoop: loop, phase: phase)
             tickers[ObjectIdentifier(loop)] = ticker
             return ticker

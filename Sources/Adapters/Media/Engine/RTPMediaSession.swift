@@ -70,7 +70,7 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
         else {
             throw ProviderError(.badResponse, provider: "rtp", "the media channel has no UNICASTRTP_LOCAL_ADDRESS/PORT")
         }
-        guard let address = RTPEndpoint(host: host, port: port), (0...65535).contains(port) else {
+        guard let address = RTPEndpoint(host: host, port: port) else {
             throw ProviderError(.badResponse, provider: "rtp", "bad RTP address \(host):\(port)")
         }
         state.withLock { if $0.remote == nil { $0.remote = address } }
