@@ -16,7 +16,7 @@ struct ARIInventoryTests {
         #expect(await eventually { await ari.connectionState() == .connected })
         let callID = fake.placeCall()
         let attachment = try await ari.startMedia(
-            for: ChannelID(callID), offer: MediaOffer(transport: .rtp, externalHost: "127.0.0.1:40000", format: "ulaw"))
+            for: ChannelID(callID), session: OfferOnlyMediaSession(rtpTo: "127.0.0.1:40000"))
         let leftovers = fake.addLeftovers(age: 120)
 
         let inventory = try await ari.inventory()
@@ -57,7 +57,7 @@ struct ARIInventoryTests {
         let ari = makeTelephony(fake)
         let callID = fake.placeCall()
         let setUp = Task {
-            try await ari.startMedia(for: ChannelID(callID), offer: MediaOffer(transport: .rtp, externalHost: "127.0.0.1:40000", format: "ulaw"))
+            try await ari.startMedia(for: ChannelID(callID), session: OfferOnlyMediaSession(rtpTo: "127.0.0.1:40000"))
         }
         #expect(await eventually { fake.channels.keys.contains { $0.hasPrefix("voicegw-m-") } }, "externalMedia never arrived")
         setUp.cancel()

@@ -75,7 +75,7 @@ struct ARITelephonyTests {
         #expect(channel.extensionNumber == "100")
 
         try await ari.answer(channel.id)
-        let attachment = try await ari.startMedia(for: channel.id, offer: MediaOffer(transport: .rtp, externalHost: "127.0.0.1:40000", format: "ulaw"))
+        let attachment = try await ari.startMedia(for: channel.id, session: OfferOnlyMediaSession(rtpTo: "127.0.0.1:40000"))
         #expect(attachment.variables["UNICASTRTP_LOCAL_ADDRESS"] == "127.0.0.1")
         #expect(Int(attachment.variables["UNICASTRTP_LOCAL_PORT"] ?? "") != nil)
         // Bridged only after the media channel's StasisStart: no 422 was ever provoked.
@@ -127,7 +127,7 @@ struct ARITelephonyTests {
         defer { run.cancel() }
         #expect(await eventually { await ari.connectionState() == .connected })
         let callID = fake.placeCall()
-        let attachment = try await ari.startMedia(for: ChannelID(callID), offer: MediaOffer(transport: .rtp, externalHost: "127.0.0.1:40004", format: "ulaw"))
+        let attachment = try await ari.startMedia(for: ChannelID(callID), session: OfferOnlyMediaSession(rtpTo: "127.0.0.1:40004"))
         #expect(fake.bridges[attachment.bridge!.rawValue]?.count == 2)
     }
 

@@ -52,7 +52,11 @@ struct OpusTests {
         #expect(rms(plc[...]) > 1000, "PLC continues the signal")
         let fec = decoder.conceal(next: packets[22])
         #expect(fec.count == 320)
-        #expect(decoder.decode([0xFF, 0xFF, 0xFF]) == nil || true)  // garbage never crashes
+        // Garbage is refused (a code-3 packet claiming 63 frames), never a crash, and the decoder goes on.
+        #expect(decoder.decode([0xFF, 0xFF, 0xFF]) == nil)
+        #expect(decoder.decode([]) == nil)
+        #expect(decoder.decode([UInt8](repeating: 0x55, count: 1501)) == nil)
+        #expect(decoder.decode(packets[23])?.count == 320)
     }
 
     @Test func rtpDecoderConcealsG711LossWithSilenceAndOpusWithPLC() throws {

@@ -72,8 +72,7 @@ struct TransportHarness {
         let channel = fake.placeCall()
         try await ari.answer(ChannelID(channel))
         let session = try await engines.openSession(for: CallID("call-\(channel)"), transport: transport)
-        let attachment = try await ari.startMedia(for: ChannelID(channel), offer: session.offer)
-        try await session.connect(attachment)
+        let attachment = try await ari.startMedia(for: ChannelID(channel), session: session)
         return (channel, session, attachment)
     }
 

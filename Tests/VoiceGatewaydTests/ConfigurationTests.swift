@@ -31,7 +31,7 @@ struct ConfigurationTests {
         #expect(config.eventsFile == "var/events.jsonl")
         #expect(config.conversation.endSilence == .milliseconds(600))
         #expect(config.transport == .rtp)
-        #expect(config.rtp.socket == "shared")
+        #expect(config.rtp.socket == .shared)
     }
 
     @Test func environmentOverridesEveryKey() throws {
@@ -40,7 +40,7 @@ struct ConfigurationTests {
             "VOICEGW_ARI_URL": "http://10.0.0.5:8088", "VOICEGW_CONVERSATION_BARGE_IN": "false",
             "VOICEGW_INSTANCE_ID": "gw-1", "VOICEGW_MEDIA_RTP_SOCKET": "per_call",
         ])
-        #expect(config.rtp.socket == "per_call")
+        #expect(config.rtp.socket == .perCall)
         #expect(config.httpPort == 9090)
         #expect(config.rtp.portRange == 20000...20010)
         #expect(config.ari.url.host == "10.0.0.5")

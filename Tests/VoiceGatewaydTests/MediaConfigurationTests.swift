@@ -13,8 +13,8 @@ struct MediaConfigurationTests {
 
     @Test func defaults() throws {
         let config = try load([:])
-        #expect(config.rtp.codec == "ulaw")
-        #expect(config.rtp.outboundCodec == "ulaw")
+        #expect(config.rtp.codec == .ulaw)
+        #expect(config.rtp.outboundCodec == .ulaw)
         #expect(config.media.audioSocketHost == "127.0.0.1")
         #expect(config.media.audioSocketPort == 9092)
         #expect(config.media.audioSocketAdvertised == nil)
@@ -32,7 +32,7 @@ struct MediaConfigurationTests {
             "VOICEGW_MEDIA_RTP_CODEC": "slin16", "VOICEGW_MEDIA_AUDIOSOCKET_PORT": "9500", "VOICEGW_ARI_URL": "https://pbx.example:8089",
             "VOICEGW_MEDIA_JITTER_DEPTH_MS": "100",
         ])
-        #expect(config.rtp.codec == "slin16")
+        #expect(config.rtp.codec == .slin16)
         #expect(config.media.audioSocketPort == 9500)
         #expect(config.media.webSocketURL == "wss://pbx.example:8089")
         #expect(config.media.jitterDepth == .milliseconds(100))

@@ -6,8 +6,10 @@ enum CallSignal: Sendable, Hashable {
     case hangupRequested(cause: Int?, soft: Bool)
     case channelLeft
     case digit(String)
-    /// The daemon is shutting down: end the call now.
+    /// The daemon is shutting down: end the call now, without a word.
     case shutdown
+    /// The drain deadline passed: say `goodbye` (nothing when empty), then end the call.
+    case closing(goodbye: String)
 }
 
 /// The call service's link to one live call.

@@ -28,7 +28,7 @@ extension CallService {
         case .conversation(.mediaEnded):
             reason = .error
             data["error"] = "media ended"
-        case .conversation(.cancelled): reason = .shutdown
+        case .conversation(.cancelled), .conversation(.closed): reason = .shutdown
         case .conversation(.transfer(let target)) where !viaTelephony:
             logger.warning("a dialplan AudioSocket call cannot be transferred; ending it", metadata: ["target": "\(target)"])
             reason = .error

@@ -21,12 +21,16 @@ extension CallService {
         do {
             tenant = try await deps.directory.tenant(forDialled: channel.extensionNumber, trunk: nil)
         } catch {
-            logger.warning("no tenant for the dialled number; refusing the call", metadata: ["did": "\(channel.extensionNumber)", "error": "\(error)"])
-            metrics.callRejected(reason: "unknown_number")
-            try? await deps.telephony.hangup(channel.id, cause: HangupCause(rawValue: 1))
+            logger.warning("no tenant for the dialled number", metadata: ["did": "\(channel.extensionNumber)", "error": "\(error)"])
+            await refuse(channel.id, reason: "unknown_number", logger: logger)
             return
         }
         logger[metadataKey: "tenant.id"] = "\(tenant.id)"
+        guard reserveSlot(for: tenant) else {
+            await refuse(channel.id, reason: "tenant_capacity", logger: logger)
+            return
+        }
+        defer { releaseSlot(of: tenant.id) }
 
         var call = Call(
             id: handle.callID, tenantID: tenant.id, channelID: channel.id, conversationID: handle.log.snapshot.id,
@@ -100,6 +104,7 @@ extension CallService {
     ) async -> Finish {
         let deps = dependencies
         let (digits, digit) = AsyncStream.makeStream(of: String.self)
+        let (closing, close) = AsyncStream.makeStream(of: String.self)
         return await withTaskGroup(of: Finish?.self) { group in
             group.addTask {
                 for await signal in handle.signals {
@@ -114,6 +119,9 @@ extension CallService {
                         return .callerLeft(cause: nil)
                     case .shutdown:
                         return .shutdown
+                    case .closing(let goodbye):
+                        logger.info("drain deadline: closing the call")
+                        close.yield(goodbye)
                     }
                 }
                 return nil
@@ -147,7 +155,7 @@ extension CallService {
                     let manager = ConversationManager(
                         media: media, stt: speech.stt, tts: speech.tts, agent: conversation, recorder: recorder, log: handle.log,
                         metrics: self.metrics, configuration: settings, clock: deps.clock, logger: logger)
-                    return .conversation(await manager.run(digits: digits, resuming: resuming))
+                    return .conversation(await manager.run(digits: digits, closing: closing, resuming: resuming))
                 } catch {
                     if Task.isCancelled { return nil }
                     logger.error("call set-up failed", metadata: ["error": "\(error)"])
@@ -162,6 +170,7 @@ extension CallService {
             }
             group.cancelAll()
             digit.finish()
+            close.finish()
             return finish
         }
     }
@@ -189,14 +198,13 @@ extension CallService {
         let transport = tenant.transport ?? configuration.defaultTransport
         let media = try await deps.media.openSession(for: call.id, transport: transport)
         resources.media = media
-        let attachment = try await deps.telephony.startMedia(for: channel.id, offer: media.offer)
+        let attachment = try await deps.telephony.startMedia(for: channel.id, session: media)
         resources.attachment = attachment
         // Recorded so that a restarted daemon knows these are in use (or leftovers).
         await transition(call.id, nil, logger: logger, recorder: recorder) {
             CallMediaReference.record(attachment, in: &$0)
             return []
         }
-        try await media.connect(attachment)
         return media
     }
 }

@@ -5,7 +5,11 @@ import Synchronization
 
 /// The call use cases: takes calls from the telephony server, runs each one's conversation, and ends
 /// every call cleanly (caller hangup, daemon hangup, error, shutdown). The only writer of `Call`.
-public final class CallService: Service, Sendable {
+///
+/// Graceful shutdown is a drain: readiness turns `draining` at once (so a load balancer stops sending
+/// calls), new calls go back to the dialplan, live calls go on for `shutdownGrace`, then each still live
+/// hears `shutdownGoodbye` and is hung up. `endNow()` (a second signal) skips what is left of that.
+public final class CallService: Service, HealthReporting, Sendable {
     /// Everything the service talks to.
     public struct Dependencies: Sendable {
         public var telephony: any Telephony
@@ -51,6 +55,10 @@ public final class CallService: Service, Sendable {
         /// A call arrived over media alone.
         case mediaCall(MediaOnlyCall)
         case shutdown
+        /// The drain's grace period is over: close the calls still live.
+        case graceOver
+        /// End every call now, without a goodbye.
+        case endNow
     }
 
     let dependencies: Dependencies
@@ -59,8 +67,12 @@ public final class CallService: Service, Sendable {
     let logger: Logger
     let calls = Mutex<[ChannelID: CallHandle]>([:])
     private let accepting = Mutex(true)
+    /// The run loop's input, once running (for `endNow`).
+    private let inputs = Mutex<AsyncStream<Input>.Continuation?>(nil)
     /// Ids of the calls this process has taken on (pruned by reconciliation).
     let takenOn = Mutex<Set<CallID>>([])
+    /// Live calls per tenant, for the tenants' `maxConcurrentCalls`.
+    let tenantCalls = Mutex<[TenantID: Int]>([:])
     /// Whether a reconciliation is running (they never overlap).
     let reconciling = Mutex(false)
 
@@ -79,10 +91,25 @@ public final class CallService: Service, Sendable {
         calls.withLock { $0.values.first { $0.callID == id } }?.log.snapshot
     }
 
-    /// Takes calls until graceful shutdown; then refuses new calls, ends the live ones and returns once
-    /// all of them have been cleaned up.
+    public var dependencyName: String { "calls" }
+
+    /// `ok` while taking calls, `draining` from the start of a graceful shutdown (not ready).
+    public func dependencyState() async -> DependencyState {
+        accepting.withLock { $0 } ? .ok : .draining
+    }
+
+    /// Ends every live call at once, without the goodbye line (a second SIGTERM during the drain).
+    public func endNow() {
+        accepting.withLock { $0 = false }
+        _ = inputs.withLock { $0 }?.yield(.endNow)
+    }
+
+    /// Takes calls until graceful shutdown; then drains (see the type's comment) and returns once every
+    /// call has been cleaned up.
     public func run() async throws {
         let (inputs, input) = AsyncStream.makeStream(of: Input.self, bufferingPolicy: .unbounded)
+        self.inputs.withLock { $0 = input }
+        defer { self.inputs.withLock { $0 = nil } }
         let events = dependencies.telephony.events()
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
@@ -114,9 +141,24 @@ public final class CallService: Service, Sendable {
                     case .mediaCall(let call):
                         take(call, group: &group, input: input)
                     case .shutdown:
+                        guard !shuttingDown else { break }
+                        shuttingDown = true
+                        let live = calls.withLock { $0.count }
+                        let grace = configuration.shutdownGrace
+                        logger.notice("draining: new calls go back to the dialplan", metadata: [
+                            "calls": "\(live)", "grace_ms": "\(grace.milliseconds)"])
+                        group.addTask {
+                            try? await clock.sleep(for: grace)
+                            input.yield(.graceOver)
+                        }
+                    case .graceOver:
+                        let live = calls.withLock { Array($0.values) }
+                        if !live.isEmpty { logger.notice("drain deadline: closing live calls", metadata: ["calls": "\(live.count)"]) }
+                        for handle in live { handle.send(.closing(goodbye: configuration.shutdownGoodbye)) }
+                    case .endNow:
                         shuttingDown = true
                         let live = calls.withLock { Array($0.values) }
-                        logger.info("shutting down: ending live calls", metadata: ["calls": "\(live.count)"])
+                        logger.notice("ending live calls now", metadata: ["calls": "\(live.count)"])
                         for handle in live { handle.send(.shutdown) }
                     }
                     if shuttingDown && calls.withLock({ $0.isEmpty }) { break }
@@ -133,10 +175,7 @@ public final class CallService: Service, Sendable {
         switch event {
         case .channelEntered(let channel):
             if let refusal = refusal() {
-                metrics.callRejected(reason: refusal)
-                logger.warning("call refused", metadata: ["channel.id": "\(channel.id)", "reason": "\(refusal)"])
-                let telephony = dependencies.telephony
-                group.addTask { try? await telephony.hangup(channel.id, cause: .congestion) }
+                group.addTask { await self.refuse(channel.id, reason: refusal, logger: self.logger) }
                 return
             }
             let callID = CallID.random()

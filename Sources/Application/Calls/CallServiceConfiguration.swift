@@ -6,7 +6,7 @@ public struct CallServiceConfiguration: Sendable, Hashable {
     public var instanceID: InstanceID
     /// Media transport when the tenant does not choose one.
     public var defaultTransport: MediaTransportKind = .rtp
-    /// Calls beyond this many are refused with congestion; nil for no limit.
+    /// Calls beyond this many are sent back to the dialplan (`VOICEGW_REFUSED=capacity`); nil for no limit.
     public var maxConcurrentCalls: Int?
     /// After a restart, pick up calls whose channel is still in the application (false: hang them up).
     public var reattach = true
@@ -17,6 +17,10 @@ public struct CallServiceConfiguration: Sendable, Hashable {
     /// The number media-only calls (dialplan AudioSocket) are looked up under in the tenant directory
     /// ("" picks the default tenant).
     public var mediaOnlyCallNumber = ""
+    /// How long live calls may go on after a graceful shutdown starts (`shutdown.grace_ms`).
+    public var shutdownGrace: Duration = .seconds(10)
+    /// Said to each call still live when the grace period ends, before it is hung up ("" says nothing).
+    public var shutdownGoodbye = "Sorry, this line is closing now. Goodbye."
     /// Turn-taking settings.
     public var conversation = ConversationConfiguration()
 

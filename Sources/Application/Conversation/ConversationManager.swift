@@ -16,6 +16,8 @@ public struct ConversationManager: Sendable {
         case mediaEnded
         /// The task was cancelled.
         case cancelled
+        /// The daemon closed the conversation (drain deadline at shutdown) after its closing line.
+        case closed
     }
 
     let media: any MediaSession
@@ -48,7 +50,11 @@ public struct ConversationManager: Sendable {
 
     /// Runs the conversation; `digits` carries the caller's DTMF as it arrives. `resuming` starts with
     /// the resume line instead of the agent's opening (a call picked up again after a restart).
-    public func run(digits: AsyncStream<String>, resuming: Bool = false) async -> Ending {
+    /// A line on `closing` interrupts whatever is playing, is spoken (an empty line is not), and ends the
+    /// conversation with `.closed`: how a draining daemon says goodbye.
+    public func run(
+        digits: AsyncStream<String>, closing: AsyncStream<String> = AsyncStream { $0.finish() }, resuming: Bool = false
+    ) async -> Ending {
         let (signals, signal) = AsyncStream.makeStream(of: ConversationSignal.self, bufferingPolicy: .unbounded)
         let listener = UtteranceListener(
             stt: stt,
@@ -62,18 +68,24 @@ public struct ConversationManager: Sendable {
         // where that is: the listener is woken once per frame without a thread hop, the reply is converted
         // next to its pacing tick.
         return await withTaskExecutorPreference(media.preferredExecutor) {
-            await converse(listener: listener, responder: responder, signals: signals, signal: signal, digits: digits, resuming: resuming)
+            await converse(
+                listener: listener, responder: responder, signals: signals, signal: signal, digits: digits, closing: closing,
+                resuming: resuming)
         }
     }
 
     private func converse(
         listener: UtteranceListener, responder: Responder, signals: AsyncStream<ConversationSignal>,
-        signal: AsyncStream<ConversationSignal>.Continuation, digits: AsyncStream<String>, resuming: Bool
+        signal: AsyncStream<ConversationSignal>.Continuation, digits: AsyncStream<String>, closing: AsyncStream<String>,
+        resuming: Bool
     ) async -> Ending {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await listener.run(inbound: media.inbound, signals: signal) }
             group.addTask {
                 for await digit in digits { signal.yield(.digits(digit)) }
+            }
+            group.addTask {
+                for await line in closing { signal.yield(.closing(line)) }
             }
             group.addTask {
                 while !Task.isCancelled {
@@ -127,6 +139,13 @@ private struct Driver {
                 actions = id == responseID ? machine.handle(.responseFinished(ending, now: now)) : []
             case .tick: actions = machine.handle(.tick(now: now))
             case .mediaEnded: return .mediaEnded
+            case .closing(let line):
+                responseID += 1
+                response?.cancel()
+                await media.flush()
+                response = nil
+                if !line.isEmpty { _ = await responder.run(.line(line, thenHangUp: true), speechEndedAt: nil) {} }
+                return .closed
             }
             if let ending = await perform(actions, media: media, recorder: recorder, log: log, metrics: metrics, clock: clock) {
                 return ending

@@ -13,4 +13,6 @@ enum ConversationSignal: Sendable {
     case tick
     /// The caller's audio stopped for good (media closed).
     case mediaEnded
+    /// The daemon is closing the call (drain deadline): say this line (none when empty), then end.
+    case closing(String)
 }

@@ -1,8 +1,10 @@
 /// The state of a dependency, as `/ready` reports it.
 public enum DependencyState: String, Sendable, Hashable, Codable {
     case connected, disconnected, degraded, ok
+    /// Shutting down: live calls go on, new ones are refused.
+    case draining
     /// Whether the daemon can take calls with the dependency in this state.
-    public var isReady: Bool { self != .disconnected }
+    public var isReady: Bool { self != .disconnected && self != .draining }
 }
 
 /// Something whose health `/ready` reports (ARI, Redis, Kafka...).

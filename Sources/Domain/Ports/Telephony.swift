@@ -102,10 +102,13 @@ public protocol Telephony: Sendable {
     /// Hangs up a channel. Hanging up a channel that is already gone succeeds.
     func hangup(_ channel: ChannelID, cause: HangupCause) async throws(ProviderError)
 
-    /// Connects the call's audio to a media session: creates the external media channel described by
-    /// `offer`, waits until it is in the application, and bridges it with `channel`.
-    /// Cleans up what it created if any step fails.
-    func startMedia(for channel: ChannelID, offer: MediaOffer) async throws(ProviderError) -> MediaAttachment
+    /// Connects the call's audio to `session`, in the order a real Asterisk needs: creates the external
+    /// media channel described by `session.offer`, connects the session to it (`session.connect`), waits
+    /// until that channel is in the application, and bridges it with `channel`. (A chan_websocket channel
+    /// enters the application only once its media WebSocket is connected, and bridging a channel before it
+    /// is in the application fails, so no other order works for every transport.)
+    /// Cleans up what it created if any step fails; the session itself is left to the caller to close.
+    func startMedia(for channel: ChannelID, session: any MediaSession) async throws(ProviderError) -> MediaAttachment
 
     /// Deletes the external media channel and the bridge of `attachment`. Never throws: what is already
     /// gone counts as deleted; other failures are logged and counted.
@@ -119,6 +122,11 @@ public protocol Telephony: Sendable {
 
     /// Hands the channel to the dialplan towards `target` (the call leaves the application).
     func transfer(_ channel: ChannelID, to target: TransferTarget) async throws(ProviderError)
+
+    /// Refuses a call without hanging up: sets the channel variable `VOICEGW_REFUSED` to `reason` and
+    /// lets the channel leave the application to continue in the dialplan at the next priority, so the
+    /// PBX can route it elsewhere (a draining or full daemon). A channel already gone succeeds.
+    func returnToDialplan(_ channel: ChannelID, reason: String) async throws(ProviderError)
 
     /// Places an outbound call; it enters the application (as `channelEntered`) when answered.
     func originate(_ request: OriginateRequest) async throws(ProviderError) -> ChannelID

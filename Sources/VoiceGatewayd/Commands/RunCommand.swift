@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import UnixSignals
 
 /// `voicegatewayd run`: runs the daemon (the default subcommand) until SIGTERM or SIGINT.
 struct RunCommand: AsyncParsableCommand {
@@ -9,7 +10,10 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run the daemon (default).",
         discussion: """
             Connects to ARI, takes the calls of the Stasis application, and serves the management API
-            (/health, /ready, /metrics). SIGTERM or SIGINT ends live calls cleanly, flushes the events and exits.
+            (/health, /ready, /metrics). SIGTERM or SIGINT drains: /ready turns 503 at once, new calls go
+            back to the dialplan (VOICEGW_REFUSED=shutting_down), live calls go on for shutdown.grace_ms,
+            then each hears shutdown.goodbye and is hung up; the events are flushed and the exit code is 0.
+            A second SIGTERM or SIGINT hangs up the calls still live at once.
             """)
 
     @OptionGroup var options: ConfigOptions
@@ -19,8 +23,10 @@ struct RunCommand: AsyncParsableCommand {
         let logger = LogBootstrap.configure(level: config.logLevel, json: config.jsonLogs)
         for warning in warnings { logger.warning("\(warning)") }
         let daemon: Daemon
+        var hooks = DaemonHooks()
+        hooks.shutdownSignals = []  // handled below: the first signal drains, the second ends the calls
         do {
-            daemon = try await buildServiceGroup(config: config, logger: logger)
+            daemon = try await buildServiceGroup(config: config, logger: logger, hooks: hooks)
         } catch let error as ConfigError {
             FileHandle.standardError.write(Data("voicegatewayd: \(error.description)\n".utf8))
             throw ExitCode(78)
@@ -28,6 +34,21 @@ struct RunCommand: AsyncParsableCommand {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(70)
         }
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let watcher = Task {
+            var received = 0
+            for await signal in signals {
+                received += 1
+                if received == 1 {
+                    logger.notice("\(signal): draining (a second signal ends the calls at once)")
+                    await daemon.group.triggerGracefulShutdown()
+                } else {
+                    logger.notice("\(signal) again: ending every call now")
+                    daemon.callService.endNow()
+                }
+            }
+        }
+        defer { watcher.cancel() }
         try await daemon.group.run()
         logger.info("voicegatewayd stopped")
     }

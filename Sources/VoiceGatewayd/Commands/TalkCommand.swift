@@ -61,6 +61,11 @@ struct TalkCommand: AsyncParsableCommand {
         let media = FileMediaSession(input: wav, outputPath: output, options: mediaOptions)
         let ending = try await Talk.run(media: media, speech: speech, agent: agent, config: config, logger: logger)
         print("ended: \(ending)")
+        await media.close()  // idempotent: makes sure the output was written
+        if let problem = media.writeError {
+            FileHandle.standardError.write(Data("voicegatewayd: cannot write --out \(output): \(problem)\n".utf8))
+            throw ExitCode(73)  // EX_CANTCREAT
+        }
         print("wrote \(output)")
     }
 }

@@ -35,7 +35,7 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     let media = transports.engine
     let speech = try await SpeechProviders.make(config: config, metrics: metrics, clock: clock, logger: logger)
     let agent = try AgentLoader.scripted(path: config.agentScript)
-    let storage = try StateAndEvents.make(config: config, clock: clock, logger: logger)
+    let storage = try StateAndEvents.make(config: config, clock: clock, metrics: metrics, logger: logger)
     let repository = storage.repository
     let publisher = storage.publisher
 
@@ -47,6 +47,8 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     callConfig.reconcileInterval = config.reconcileInterval
     callConfig.orphanGrace = config.orphanGrace
     callConfig.mediaOnlyCallNumber = config.media.dialplanNumber
+    callConfig.shutdownGrace = config.shutdownGrace
+    callConfig.shutdownGoodbye = config.shutdownGoodbye
     var dependencies = CallService.Dependencies(
         telephony: telephony, media: media, stt: speech.stt, tts: speech.tts, agent: agent, repository: repository,
         publisher: publisher, directory: directory, clock: clock)
@@ -58,7 +60,7 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
         configuration: callConfig, metrics: VoiceMetrics(factory: metrics), logger: logger)
 
     let http = ManagementAPI.makeServer(
-        configuration: .init(host: config.httpHost, port: config.httpPort), dependencies: [telephony] + storage.health,
+        configuration: .init(host: config.httpHost, port: config.httpPort), dependencies: [callService, telephony] + storage.health,
         registry: registry, logger: logger, onRunning: hooks.onHTTPRunning)
 
     // Reverse order on shutdown: calls end first (using telephony and the publisher), then the API,

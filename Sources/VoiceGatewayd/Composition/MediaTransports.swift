@@ -21,10 +21,8 @@ struct MediaTransports: Sendable {
         let rtp = RTPMediaEngine(
             configuration: .init(
                 host: config.rtp.host, portRange: config.rtp.portRange,
-                inboundFormat: RTPPayloadFormat(rawValue: config.rtp.codec) ?? .ulaw,
-                outboundFormat: RTPPayloadFormat(rawValue: config.rtp.outboundCodec) ?? .ulaw,
-                jitterDepth: config.media.jitterDepth,
-                socketMode: RTPMediaEngine.SocketMode(rawValue: config.rtp.socket) ?? .shared),
+                inboundFormat: config.rtp.codec, outboundFormat: config.rtp.outboundCodec,
+                jitterDepth: config.media.jitterDepth, socketMode: config.rtp.socket),
             group: group, metricsFactory: metrics, logger: logger)
         let webSocket = WebSocketMediaEngine(
             configuration: .init(baseURL: config.media.webSocketURL, startTimeout: config.media.webSocketStartTimeout),

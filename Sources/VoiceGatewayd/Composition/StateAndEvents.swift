@@ -2,6 +2,7 @@ import CallState
 import Domain
 import Events
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// The call repository and the event publisher the configuration names, with the services that keep
@@ -13,7 +14,7 @@ struct StateAndEvents: Sendable {
     let services: [any Service]
     let health: [any HealthReporting]
 
-    static func make(config: DaemonConfiguration, clock: any Domain.Clock, logger: Logger) throws -> StateAndEvents {
+    static func make(config: DaemonConfiguration, clock: any Domain.Clock, metrics: any MetricsFactory, logger: Logger) throws -> StateAndEvents {
         let settings = config.stateAndEvents
         var services: [any Service] = []
         var health: [any HealthReporting] = []
@@ -35,7 +36,8 @@ struct StateAndEvents: Sendable {
         if let kafka = settings.kafka {
             let producer: KafkaEventPublisher
             do {
-                producer = try KafkaEventPublisher(configuration: kafka, spool: settings.spool, clock: clock, logger: logger)
+                producer = try KafkaEventPublisher(
+                    configuration: kafka, spool: settings.spool, clock: clock, metricsFactory: metrics, logger: logger)
             } catch {
                 throw ConfigError(key: "events.spool.dir", message: "cannot open the event spool: \(error)")
             }

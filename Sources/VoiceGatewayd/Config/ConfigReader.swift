@@ -1,11 +1,37 @@
 import Foundation
+import Synchronization
 
 /// Typed, validated reads from a `ConfigTree`; every failure names its key.
 struct ConfigReader {
     let tree: ConfigTree
+    /// Every key (and key prefix) read so far: a test checks that the configuration reads every key the
+    /// embedded default has, so no documented key is silently ignored.
+    let read = ReadKeys()
+
+    init(tree: ConfigTree) { self.tree = tree }
+
+    /// The raw value of `key`, recorded as read.
+    func value(_ key: String) -> String? {
+        read.insert(key)
+        return tree[key]
+    }
+
+    /// Every `key: value` below `prefix` (a map such as `events.kafka.properties.`), recorded as read.
+    func values(below prefix: String) -> [String: String] {
+        read.insert(prefix)
+        return tree.values(below: prefix)
+    }
 
     func string(_ key: String) throws(ConfigError) -> String {
-        guard let value = tree[key] else { throw ConfigError(key: key, message: "missing") }
+        guard let value = value(key) else { throw ConfigError(key: key, message: "missing") }
+        return value
+    }
+
+    /// One of the cases of `T`, by raw value.
+    func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ type: T.Type) throws(ConfigError) -> T where T.RawValue == String {
+        let allowed = T.allCases.map(\.rawValue)
+        let name = try oneOf(key, allowed)
+        guard let value = T(rawValue: name) else { throw ConfigError(key: key, message: "must be one of \(allowed.joined(separator: ", "))") }
         return value
     }
 
@@ -55,7 +81,7 @@ struct ConfigReader {
     /// A secret: the contents of `key_file` when that is set, else the value of `key`.
     func secret(_ key: String) throws(ConfigError) -> String {
         let fileKey = key + "_file"
-        if let path = tree[fileKey], !path.isEmpty {
+        if let path = value(fileKey), !path.isEmpty {
             do {
                 return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             } catch {
@@ -72,5 +98,17 @@ struct ConfigReader {
             throw ConfigError(key: key, message: "no readable file at \(path)")
         }
         return path
+    }
+}
+
+/// The keys a `ConfigReader` has read (keys, or map prefixes ending in `.`).
+final class ReadKeys: Sendable {
+    private let keys = Mutex<Set<String>>([])
+
+    func insert(_ key: String) { _ = keys.withLock { $0.insert(key) } }
+
+    /// Whether `key` was read, itself or as part of a map prefix.
+    func contains(_ key: String) -> Bool {
+        keys.withLock { keys in keys.contains(key) || keys.contains { $0.hasSuffix(".") && key.hasPrefix($0) } }
     }
 }

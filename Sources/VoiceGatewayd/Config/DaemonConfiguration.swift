@@ -2,6 +2,7 @@ import Application
 import Domain
 import Foundation
 import Logging
+import Media
 
 /// The whole validated configuration of the daemon. Read only here; adapters get their own structs.
 struct DaemonConfiguration: Sendable {
@@ -18,11 +19,11 @@ struct DaemonConfiguration: Sendable {
         var host: String
         var portRange: ClosedRange<Int>
         /// Caller audio format asked of Asterisk: ulaw | alaw | slin16 | opus.
-        var codec: String = "ulaw"
+        var codec: RTPPayloadFormat = .ulaw
         /// What the daemon sends back: ulaw | alaw.
-        var outboundCodec: String = "ulaw"
+        var outboundCodec: RTPPayloadFormat = .ulaw
         /// shared (one socket per event loop, calls told apart by source) | per_call.
-        var socket: String = "shared"
+        var socket: RTPMediaEngine.SocketMode = .shared
     }
 
     /// The media engines' settings besides RTP (`media.*`).
@@ -81,7 +82,10 @@ struct DaemonConfiguration: Sendable {
     var reconcileInterval: Duration
     /// `calls.orphan_grace_s`.
     var orphanGrace: Duration
+    /// `shutdown.grace_ms`: how long live calls go on after SIGTERM.
     var shutdownGrace: Duration
+    /// `shutdown.goodbye`: said to each call still live when the grace period ends ("" says nothing).
+    var shutdownGoodbye: String
 
     /// Loads the embedded default, overlaid by `file` (if any) and by `VOICEGW_*` variables.
     /// Returns the configuration and warnings (unknown variables).
@@ -109,8 +113,7 @@ struct DaemonConfiguration: Sendable {
             requestTimeout: try r.milliseconds("ari.request_timeout_ms", in: 100...120_000),
             transferContext: try r.nonEmpty("ari.transfer_context"))
 
-        let transportName = try r.oneOf("media.transport", MediaTransportKind.allCases.map(\.rawValue))
-        transport = MediaTransportKind(rawValue: transportName) ?? .rtp
+        transport = try r.choice("media.transport", MediaTransportKind.self)
         let portMin = try r.int("media.rtp.port_min", in: 1024...65534)
         let portMax = try r.int("media.rtp.port_max", in: 1024...65535)
         guard portMin <= portMax else {
@@ -118,9 +121,9 @@ struct DaemonConfiguration: Sendable {
         }
         rtp = RTP(
             host: try r.nonEmpty("media.rtp.host"), portRange: portMin...portMax,
-            codec: try r.oneOf("media.rtp.codec", ["ulaw", "alaw", "slin16", "opus"]),
-            outboundCodec: try r.oneOf("media.rtp.outbound_codec", ["ulaw", "alaw"]),
-            socket: try r.oneOf("media.rtp.socket", ["shared", "per_call"]))
+            codec: try r.choice("media.rtp.codec", RTPPayloadFormat.self),
+            outboundCodec: RTPPayloadFormat(rawValue: try r.oneOf("media.rtp.outbound_codec", ["ulaw", "alaw"])) ?? .ulaw,
+            socket: try r.choice("media.rtp.socket", RTPMediaEngine.SocketMode.self))
         let advertised = try r.string("media.audiosocket.advertised_host")
         var webSocketURL = try r.string("media.websocket.url")
         if webSocketURL.isEmpty, var components = URLComponents(url: ari.url, resolvingAgainstBaseURL: false) {
@@ -172,5 +175,6 @@ struct DaemonConfiguration: Sendable {
         reconcileInterval = .seconds(try r.int("calls.reconcile_interval_s", in: 1...3600))
         orphanGrace = .seconds(try r.int("calls.orphan_grace_s", in: 0...3600))
         shutdownGrace = try r.milliseconds("shutdown.grace_ms", in: 0...600_000)
+        shutdownGoodbye = try r.string("shutdown.goodbye")
     }
 }

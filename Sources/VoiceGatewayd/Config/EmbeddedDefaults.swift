@@ -196,6 +196,7 @@ calls:
   orphan_grace_s: 30       # unreferenced media channels/bridges younger than this may be mid-set-up
 
 shutdown:
-  grace_ms: 10000          # how long live calls get to end on SIGTERM
+  grace_ms: 10000          # on SIGTERM: /ready turns 503, new calls go back to the dialplan, live calls go on this long
+  goodbye: "Sorry, this line is closing now. Goodbye."   # then said to each call still live before it is hung up ("" for none)
 """#
 }

@@ -42,7 +42,7 @@ struct StateAndEventsConfiguration: Sendable {
             kafka = nil
         } else {
             let kafka = KafkaConfiguration(
-                brokers: brokers, topic: try r.nonEmpty("events.kafka.topic"), properties: r.tree.values(below: "events.kafka.properties."))
+                brokers: brokers, topic: try r.nonEmpty("events.kafka.topic"), properties: r.values(below: "events.kafka.properties."))
             do { try kafka.validate() } catch { throw ConfigError(key: error.key, message: error.reason) }
             self.kafka = kafka
         }

@@ -33,6 +33,7 @@ extension FakeAsterisk {
         case ("DELETE", 2, "channels"): return deleteChannel(route[1])
         case ("POST", 3, "channels") where route[2] == "dtmf": return exists(route[1]) ? .noContent : .message(404, "Channel not found")
         case ("POST", 3, "channels") where route[2] == "continue": return continueInDialplan(route[1], query)
+        case ("POST", 3, "channels") where route[2] == "variable": return setVariable(route[1], query)
         case ("POST", 3, "channels") where route[2] == "play": return play(route[1], query)
         case ("POST", 1, "bridges"): return createBridge(query)
         case ("POST", 3, "bridges") where route[2] == "addChannel": return addChannels(route[1], query)
@@ -74,7 +75,12 @@ extension FakeAsterisk {
             let connectionID = UUID().uuidString.lowercased()
             channel.name = "WebSocket/\(connectionID)/0x7f2c4c00\(state.withLock { $0.counter })"
             channel.variables = ["MEDIA_WEBSOCKET_CONNECTION_ID": connectionID]
-            let peer = FakeMediaWebSocketPeer(connectionID: connectionID, channelName: channel.name)
+            // Created Down; it enters Stasis only once the app has connected its media WebSocket
+            // (measured on 22.10.1: no StasisStart within 6 s without a connection).
+            channel.state = "Down"
+            let peer = FakeMediaWebSocketPeer(connectionID: connectionID, channelName: channel.name) { [weak self] in
+                self?.enterStasis(id, after: .zero)
+            }
             state.withLock {
                 $0.webSocketPeers[id] = peer
                 $0.webSocketConnections[connectionID] = peer
@@ -101,21 +107,28 @@ extension FakeAsterisk {
             state.withLock { $0.rtpPeers[id] = peer }
         }
         state.withLock { $0.channels[id] = channel }
-        // The channel enters Stasis a few ms after the response (the 422 race of a real Asterisk).
-        let delay = mediaStasisDelay
-        Task {
-            try? await Task.sleep(for: delay)
-            let entered = self.state.withLock { state -> FakeChannel? in
-                guard state.channels[id] != nil else { return nil }
-                state.channels[id]?.inStasis = true
-                return state.channels[id]
-            }
-            if let entered { self.broadcast("StasisStart", ["channel": FakeAsteriskEvents.channel(entered), "args": [String]()]) }
-        }
+        // RTP and AudioSocket channels enter Stasis a few ms after the response (the 422 race of a real
+        // Asterisk); a chan_websocket channel waits for its media connection (above).
+        if channel.name.hasPrefix("WebSocket/") == false { enterStasis(id, after: mediaStasisDelay) }
         if externalMediaResponseDelay > .zero { try? await Task.sleep(for: externalMediaResponseDelay) }
         var body = FakeAsteriskEvents.channel(channel)
         body["channelvars"] = channel.variables
         return .json(200, body)
+    }
+
+    /// A media channel enters the application (`StasisStart`, state Up) after `delay`, unless it was
+    /// deleted meanwhile.
+    func enterStasis(_ id: String, after delay: Duration) {
+        Task {
+            if delay > .zero { try? await Task.sleep(for: delay) }
+            let entered = self.state.withLock { state -> FakeChannel? in
+                guard state.channels[id] != nil, state.channels[id]?.inStasis == false else { return nil }
+                state.channels[id]?.inStasis = true
+                state.channels[id]?.state = "Up"
+                return state.channels[id]
+            }
+            if let entered { self.broadcast("StasisStart", ["channel": FakeAsteriskEvents.channel(entered), "args": [String]()]) }
+        }
     }
 
     private static func hostPort(_ text: String?) -> (String, Int)? {
@@ -145,7 +158,10 @@ extension FakeAsterisk {
 
     private func continueInDialplan(_ id: String, _ query: [String: String]) -> FakeResponse {
         guard let channel = state.withLock({ $0.channels.removeValue(forKey: id) }) else { return .message(404, "Channel not found") }
-        state.withLock { $0.transfers.append((id, query["context"] ?? "", query["extension"] ?? "")) }
+        state.withLock {
+            $0.transfers.append((id, query["context"] ?? "", query["extension"] ?? ""))
+            $0.continued[id] = channel.variables
+        }
         if let bridge = channel.bridge {
             let members = state.withLock { state -> [String] in
                 state.bridges[bridge]?.removeAll { $0 == id }
@@ -155,6 +171,16 @@ extension FakeAsterisk {
         }
         broadcast("StasisEnd", ["channel": FakeAsteriskEvents.channel(channel)])
         return .noContent
+    }
+
+    private func setVariable(_ id: String, _ query: [String: String]) -> FakeResponse {
+        guard let name = query["variable"], !name.isEmpty else { return .message(400, "Variable name is required") }
+        let found = state.withLock { state -> Bool in
+            guard state.channels[id] != nil else { return false }
+            state.channels[id]?.variables[name] = query["value"] ?? ""
+            return true
+        }
+        return found ? .noContent : .message(404, "Channel not found")
     }
 
     private func play(_ id: String, _ query: [String: String]) -> FakeResponse {

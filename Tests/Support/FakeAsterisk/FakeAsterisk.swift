@@ -108,6 +108,8 @@ public final class FakeAsterisk: @unchecked Sendable {
     /// Live channels: id -> name.
     public var channels: [String: String] { state.withLock { $0.channels.mapValues(\.name) } }
     public var bridges: [String: [String]] { state.withLock { $0.bridges } }
+    /// The variables of each channel that went back to the dialplan through `continue`, by channel id.
+    public var continuedChannels: [String: [String: String]] { state.withLock { $0.continued } }
     /// Transfers done through `continue`.
     public var transfers: [(channel: String, context: String, extension: String)] { state.withLock { $0.transfers } }
 

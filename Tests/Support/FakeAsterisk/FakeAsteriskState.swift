@@ -39,6 +39,8 @@ struct FakeAsteriskState {
     var webSocketPeers: [String: FakeMediaWebSocketPeer] = [:]
     var webSocketConnections: [String: FakeMediaWebSocketPeer] = [:]
     var transfers: [(channel: String, context: String, extension: String)] = []
+    /// Channels that left through `continue`, with their variables at that moment.
+    var continued: [String: [String: String]] = [:]
     var counter = 0
 
     mutating func nextID() -> String {

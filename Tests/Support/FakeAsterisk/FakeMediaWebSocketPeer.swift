@@ -22,9 +22,13 @@ public final class FakeMediaWebSocketPeer: @unchecked Sendable {
     private let connection = Mutex<(any Channel)?>(nil)
     private let closedFlag = Mutex(false)
 
-    init(connectionID: String, channelName: String) {
+    /// Runs once the daemon has connected (the channel then enters Stasis).
+    private let onConnected: @Sendable () -> Void
+
+    init(connectionID: String, channelName: String, onConnected: @escaping @Sendable () -> Void) {
         self.connectionID = connectionID
         self.channelName = channelName
+        self.onConnected = onConnected
     }
 
     /// Whether the daemon is connected.
@@ -75,6 +79,7 @@ public final class FakeMediaWebSocketPeer: @unchecked Sendable {
 
     func connected(_ channel: any Channel) {
         connection.withLock { $0 = channel }
+        onConnected()
         sendText("MEDIA_START connection_id:\(connectionID) channel:\(channelName) channel_id:\(connectionID) format:slin16 optimal_frame_size:640 ptime:20")
     }
 

@@ -46,6 +46,17 @@ extension ARITelephony {
         ])
     }
 
+    /// `POST /channels/{id}/variable` then `POST /channels/{id}/continue` with no target: Asterisk
+    /// resumes the dialplan at the priority after `Stasis()`.
+    public func returnToDialplan(_ channel: ChannelID, reason: String) async throws(ProviderError) {
+        let variable = try await rest.send(.POST, "channels/\(channel)/variable", query: [("variable", "VOICEGW_REFUSED"), ("value", reason)])
+        if variable.status == 404 { return }
+        try ARIRESTClient.check(variable, "POST channels/\(channel)/variable")
+        let response = try await rest.send(.POST, "channels/\(channel)/continue")
+        if response.status == 404 { return }
+        try ARIRESTClient.check(response, "POST channels/\(channel)/continue")
+    }
+
     public func originate(_ request: OriginateRequest) async throws(ProviderError) -> ChannelID {
         var query: [(String, String)] = [
             ("endpoint", request.endpoint), ("app", configuration.app), ("channelId", request.channelID.rawValue),

@@ -2,9 +2,15 @@ import Domain
 import Foundation
 
 extension ARITelephony {
-    /// Creates the ExternalMedia channel, waits for its own StasisStart (bridging earlier fails with 422
-    /// on a real Asterisk), then bridges it with the call. Undoes what it created on failure.
-    public func startMedia(for channel: ChannelID, offer: MediaOffer) async throws(ProviderError) -> MediaAttachment {
+    /// Creates the ExternalMedia channel, connects `session` to it, waits for the channel's own
+    /// StasisStart, then bridges it with the call. Undoes what it created on failure.
+    ///
+    /// The order is Asterisk's, measured on 22.10.1 (docs/asterisk.md): a chan_websocket channel stays
+    /// `Down` and out of the application until its media WebSocket is connected, so waiting for its
+    /// StasisStart before connecting never completes; and `addChannel` before a channel's StasisStart is
+    /// a 422. RTP and AudioSocket channels enter on their own, so connecting first costs them nothing.
+    public func startMedia(for channel: ChannelID, session: any MediaSession) async throws(ProviderError) -> MediaAttachment {
+        let offer = session.offer
         let mediaID = DaemonResourceIDs.mediaChannelPrefix + UUIDv4.random()
         // Known before the POST: its StasisStart may arrive before the response.
         state.withLock { _ = $0.mediaChannels.insert(mediaID) }
@@ -35,7 +41,10 @@ extension ARITelephony {
             throw error
         }
         let bridgeID = DaemonResourceIDs.bridgePrefix + UUIDv4.random()
+        let attachment = MediaAttachment(
+            callChannel: channel, mediaChannel: ChannelID(created.id), bridge: BridgeID(bridgeID), variables: created.channelvars ?? [:])
         do throws(ProviderError) {
+            try await session.connect(attachment)
             try await waitForMediaStart(mediaID)
             try await rest.expectSuccess(.POST, "bridges", query: [("type", "mixing"), ("bridgeId", bridgeID), ("name", "voicegw")])
             try await rest.expectSuccess(.POST, "bridges/\(bridgeID)/addChannel", query: [("channel", "\(channel),\(mediaID)")])
@@ -46,8 +55,7 @@ extension ARITelephony {
             await Task { await self.stopMedia(created) }.value
             throw error
         }
-        return MediaAttachment(
-            callChannel: channel, mediaChannel: ChannelID(created.id), bridge: BridgeID(bridgeID), variables: created.channelvars ?? [:])
+        return attachment
     }
 
     public func stopMedia(_ attachment: MediaAttachment) async {

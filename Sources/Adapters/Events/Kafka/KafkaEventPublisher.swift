@@ -44,7 +44,11 @@ public final class KafkaEventPublisher: EventPublisher, HealthReporting, Service
 
     /// Opens the spool (replaying what a previous run left unacknowledged once `run()` starts).
     /// Throws `SpoolError` when the spool cannot be opened, `KafkaConfiguration.Invalid` on bad settings.
-    public init(configuration: KafkaConfiguration, spool spoolConfiguration: SpoolConfiguration, clock: any Domain.Clock, logger: Logger) throws {
+    /// Metrics go to `metricsFactory` (the daemon's Prometheus registry).
+    public init(
+        configuration: KafkaConfiguration, spool spoolConfiguration: SpoolConfiguration, clock: any Domain.Clock,
+        metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger
+    ) throws {
         try configuration.validate()
         self.configuration = configuration
         self.spool = try EventSpool(configuration: spoolConfiguration, clock: clock)
@@ -54,7 +58,7 @@ public final class KafkaEventPublisher: EventPublisher, HealthReporting, Service
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         self.encoder = encoder
-        self.metrics = SpoolMetrics()
+        self.metrics = SpoolMetrics(factory: metricsFactory)
         io.start()
         if spool.truncatedBytes > 0 {
             logger.warning("event spool had a torn tail; truncated", metadata: ["spool.truncated_bytes": "\(spool.truncatedBytes)"])
@@ -163,11 +167,19 @@ public final class KafkaEventPublisher: EventPublisher, HealthReporting, Service
 
 /// The spool's metrics, created once.
 struct SpoolMetrics: Sendable {
-    let fill = Gauge(label: "voicegw_event_spool_fill_ratio")
-    let bytes = Gauge(label: "voicegw_event_spool_bytes")
-    let rejected = Counter(label: "voicegw_event_spool_rejected_total")
-    let delivered = Counter(label: "voicegw_events_delivered_total")
-    let failures = Counter(label: "voicegw_events_delivery_failures_total")
+    let fill: Gauge
+    let bytes: Gauge
+    let rejected: Counter
+    let delivered: Counter
+    let failures: Counter
+
+    init(factory: any MetricsFactory) {
+        fill = Gauge(label: "voicegw_event_spool_fill_ratio", factory: factory)
+        bytes = Gauge(label: "voicegw_event_spool_bytes", factory: factory)
+        rejected = Counter(label: "voicegw_event_spool_rejected_total", factory: factory)
+        delivered = Counter(label: "voicegw_events_delivered_total", factory: factory)
+        failures = Counter(label: "voicegw_events_delivery_failures_total", factory: factory)
+    }
 
     func update(_ spool: EventSpool) {
         fill.record(spool.fillRatio)

@@ -32,6 +32,7 @@ public final class FileMediaSession: MediaSession, @unchecked Sendable {
         var playing = 0
         var feeder: Task<Void, Never>?
         var closed = false
+        var writeError: String?
     }
     private let state = Mutex(State())
 
@@ -42,6 +43,9 @@ public final class FileMediaSession: MediaSession, @unchecked Sendable {
         self.options = options
         (inbound, feed) = AsyncStream.makeStream(of: AudioFrame.self, bufferingPolicy: .unbounded)
     }
+
+    /// Why the output file could not be written at `close()`; nil when it was (or before `close()`).
+    public var writeError: String? { state.withLock { $0.writeError } }
 
     /// What was played so far (16 kHz).
     public var played: [Int16] { state.withLock { $0.output } }
@@ -90,7 +94,9 @@ public final class FileMediaSession: MediaSession, @unchecked Sendable {
         guard !wasClosed else { return }
         feeder?.cancel()
         feed.finish()
-        try? WAVFile(sampleRate: 16_000, samples: output).write(path: outputPath)
+        do { try WAVFile(sampleRate: 16_000, samples: output).write(path: outputPath) } catch {
+            state.withLock { $0.writeError = "\(error)" }
+        }
     }
 
     private func startFeeder() {
