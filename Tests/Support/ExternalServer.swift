@@ -17,6 +17,7 @@ public final class ExternalServer: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        ChildReaper.reap(process)
     }
 
     public var isRunning: Bool { process.isRunning }

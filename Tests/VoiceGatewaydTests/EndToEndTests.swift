@@ -22,15 +22,12 @@ struct EndToEndTests {
         #expect(await eventually { peer = fake.rtpPeer(bridgedWith: callID); return peer != nil }, "media never bridged")
         guard let peer else { try await harness.stop(); return }
 
-        // The greeting: non-silent ulaw, paced at 20 ms, then silence on the wire.
-        #expect(await eventually {
-            let spurts = CallerAudio.spurts(peer.received)
-            return spurts.count == 1 && ContinuousClock.now - spurts[0].last!.at > .milliseconds(400)
-        }, "no complete greeting")
-        let greeting = CallerAudio.spurts(peer.received)[0]
+        // The greeting: non-silent ulaw, every frame of it, in sequence.
+        #expect(await eventually { !CallerAudio.playbacks(peer.received, events: harness.events()).isEmpty }, "no complete greeting")
+        let greeting = Array(CallerAudio.playbacks(peer.received, events: harness.events())[0])
         let answerToGreeting = greeting[0].at - placed
         #expect(greeting.count > 40, "greeting of \(greeting.count) packets")
-        checkPacing(greeting)
+        checkSequence(greeting)
         #expect(greeting.map { CallerAudio.rms(ulaw: $0.bytes.dropFirst(12)) }.max() ?? 0 > 1000, "greeting is silent")
         #expect(greeting.allSatisfy { $0.bytes.count == 172 && $0.bytes[1] & 0x7F == 0 }, "not 160-byte ulaw PT 0")
         #expect(greeting[0].bytes[1] & 0x80 != 0, "no marker on the first packet of the talk spurt")
@@ -41,13 +38,11 @@ struct EndToEndTests {
         // End of speech: the end of the last voiced payload (espeak-ng adds its own trailing silence).
         let lastVoiced = speech.lastIndex { CallerAudio.rms(ulaw: $0) > 300 } ?? speech.count - 1
         let speechEnded = sendStart + .milliseconds(20 * (lastVoiced + 1))
-        #expect(await eventually(timeout: .seconds(15)) {
-            let spurts = CallerAudio.spurts(peer.received)
-            return spurts.count >= 2 && ContinuousClock.now - spurts[1].last!.at > .milliseconds(400)
-        }, "no reply audio")
-        let reply = CallerAudio.spurts(peer.received)[1]
+        #expect(await eventually(timeout: .seconds(30)) { CallerAudio.playbacks(peer.received, events: harness.events()).count >= 2 },
+                "no reply audio")
+        let reply = Array(CallerAudio.playbacks(peer.received, events: harness.events())[1])
         let speechToReply = reply[0].at - speechEnded
-        checkPacing(reply)
+        checkSequence(reply)
         #expect(reply.map { CallerAudio.rms(ulaw: $0.bytes.dropFirst(12)) }.max() ?? 0 > 1000, "reply is silent")
 
         // The caller hangs up: StasisEnd ends the call; media channel and bridge are deleted.
@@ -120,15 +115,9 @@ struct EndToEndTests {
         #expect(harness.fake.bridges.isEmpty)
     }
 
-    /// One frame per 20 ms and no bursts. (A loaded test machine may skip a tick, which the pacer
-    /// answers with one late frame, never with a burst: so the median is checked, not the span.)
-    private func checkPacing(_ packets: [FakeRTPPeer.Received], sourceLocation: SourceLocation = #_sourceLocation) {
-        guard packets.count > 10 else { return }
-        let gaps = zip(packets.dropFirst(), packets).map { ($0.at - $1.at).millisecondsDouble }
-        let median = gaps.sorted()[gaps.count / 2]
-        #expect(abs(median - 20) < 2, "median spacing \(median) ms", sourceLocation: sourceLocation)
-        let bursts = gaps.filter { $0 < 5 }.count
-        #expect(bursts <= packets.count / 10, "\(bursts) packets < 5 ms apart", sourceLocation: sourceLocation)
+    /// Consecutive sequence numbers (nothing lost or reordered). The spacing on the wire is the pacer's,
+    /// tested on an injected clock and measured by `make bench-media`, never asserted here.
+    private func checkSequence(_ packets: [FakeRTPPeer.Received], sourceLocation: SourceLocation = #_sourceLocation) {
         let sequences = packets.map { UInt16($0.bytes[2]) << 8 | UInt16($0.bytes[3]) }
         #expect(zip(sequences.dropFirst(), sequences).allSatisfy { $0 == $1 &+ 1 }, "sequence gaps", sourceLocation: sourceLocation)
     }

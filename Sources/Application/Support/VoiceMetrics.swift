@@ -13,12 +13,45 @@ public struct VoiceMetrics: Sendable {
         self.activeCalls = Gauge(label: "voicegw_active_calls", factory: factory)
         activeCalls.record(0)
         // Created up front so that scrapes show zeros before the first call.
+        for reason in Self.rejectionReasons {
+            _ = Counter(label: "voicegw_calls_rejected_total", dimensions: [("reason", reason)], factory: factory)
+        }
+        for action in Self.reconciliationActions {
+            _ = Counter(label: "voicegw_reconciliation_actions_total", dimensions: [("action", action)], factory: factory)
+        }
+        for stage in PipelineStage.allCases {
+            _ = Metrics.Timer(label: "voicegw_stage_latency_seconds", dimensions: [("stage", stage.rawValue)], factory: factory)
+        }
+        _ = Counter(label: "voicegw_barge_ins_total", factory: factory)
         for direction in [CallDirection.inbound, .outbound] {
             _ = Counter(label: "voicegw_calls_started_total", dimensions: [("direction", direction.rawValue)], factory: factory)
             for reason in EndReason.all {
                 _ = Counter(
                     label: "voicegw_calls_total", dimensions: [("direction", direction.rawValue), ("outcome", reason.rawValue)],
                     factory: factory)
+            }
+        }
+    }
+
+    /// Why calls are refused before they start (the `reason` label values).
+    public static let rejectionReasons = ["capacity", "tenant_capacity", "shutting_down", "unknown_number"]
+    /// What reconciliation does (the `action` label values).
+    public static let reconciliationActions = ["resumed", "ended", "missed_hangup", "media_deleted", "bridge_deleted"]
+
+    /// Creates the provider series of the configured providers up front, so that a scrape shows them
+    /// (at zero) before the first request: requests and latency per provider and kind, errors per kind.
+    public func registerProviders(stt: [String], tts: [String]) {
+        for (kind, names) in [("stt", stt), ("tts", tts)] {
+            for provider in names {
+                _ = Counter(
+                    label: "voicegw_provider_requests_total", dimensions: [("provider", provider), ("kind", kind), ("outcome", "success")],
+                    factory: factory)
+                _ = Metrics.Timer(label: "voicegw_provider_latency_seconds", dimensions: [("provider", provider), ("kind", kind)], factory: factory)
+                for error in ProviderError.Kind.all {
+                    _ = Counter(
+                        label: "voicegw_provider_errors_total", dimensions: [("kind", kind), ("provider", provider), ("error", error.description)],
+                        factory: factory)
+                }
             }
         }
     }

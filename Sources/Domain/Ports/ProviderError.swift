@@ -30,6 +30,8 @@ public struct ProviderError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let badRequest = Kind(.badRequest)
         /// The work was cancelled (hangup, barge-in).
         public static let cancelled = Kind(.cancelled)
+        /// Every kind (for metric label sets created up front).
+        public static let all: [Kind] = [timeout, auth, rateLimited, server, badResponse, network, unavailable, badRequest, cancelled]
 
         /// Whether trying again may succeed.
         public var isRetryable: Bool {

@@ -55,9 +55,9 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     dependencies.speech = speech.router
     dependencies.registry = storage.registry
     dependencies.mediaCalls = transports.mediaCalls
-    let callService = CallService(
-        dependencies: dependencies,
-        configuration: callConfig, metrics: VoiceMetrics(factory: metrics), logger: logger)
+    let voiceMetrics = VoiceMetrics(factory: metrics)
+    voiceMetrics.registerProviders(stt: config.speech.sttProviders, tts: config.speech.ttsProviders)
+    let callService = CallService(dependencies: dependencies, configuration: callConfig, metrics: voiceMetrics, logger: logger)
 
     let http = ManagementAPI.makeServer(
         configuration: .init(host: config.httpHost, port: config.httpPort), dependencies: [callService, telephony] + storage.health,

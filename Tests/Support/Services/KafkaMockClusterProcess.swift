@@ -23,6 +23,7 @@ public final class KafkaMockClusterProcess: @unchecked Sendable {
         process.standardOutput = stdoutPipe
         process.standardError = FileHandle.nullDevice
         try process.run()
+        ChildReaper.reap(process)
         self.process = process
         self.input = stdinPipe.fileHandleForWriting
         self.output = stdoutPipe.fileHandleForReading

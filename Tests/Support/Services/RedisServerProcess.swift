@@ -46,6 +46,7 @@ public final class RedisServerProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        ChildReaper.reap(process)
         lock.withLock { self.process = process }
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {

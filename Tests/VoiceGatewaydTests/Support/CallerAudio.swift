@@ -27,22 +27,26 @@ enum CallerAudio {
         AudioFrame(samples: payload.map(G711.ulawDecode), sampleRate: 8_000).rms
     }
 
-    /// Splits what arrived into talk spurts: runs separated by more than `gap` of silence on the wire.
-    static func spurts<Item>(_ items: [Item], at time: (Item) -> ContinuousClock.Instant, gap: Duration = .milliseconds(250)) -> [[Item]] {
-        var result: [[Item]] = []
-        for item in items {
-            if let last = result.last?.last, time(item) - time(last) <= gap {
-                result[result.count - 1].append(item)
-            } else {
-                result.append([item])
-            }
+    /// The frames of each playback the daemon announced (`tts.generated` events, in order): its
+    /// `audio_ms` / 20 frames at least (the last partial frame may be padded, one more). Frames are
+    /// assigned by count, not by timing, so a loaded machine that stalls mid-prompt cannot split or merge
+    /// playbacks. A playback appears once all its frames have arrived.
+    static func playbacks<Frame>(_ frames: [Frame], events: [[String: Any]]) -> [ArraySlice<Frame>] {
+        var result: [ArraySlice<Frame>] = []
+        var start = 0
+        for expected in expectedFrames(events) {
+            guard start + expected <= frames.count else { break }
+            result.append(frames[start..<(start + expected)])
+            start += expected
         }
         return result
     }
 
-    /// Talk spurts of received RTP packets.
-    static func spurts(_ packets: [FakeRTPPeer.Received]) -> [[FakeRTPPeer.Received]] {
-        spurts(packets, at: \.at)
+    /// Frames per playback announced in `tts.generated` events.
+    static func expectedFrames(_ events: [[String: Any]]) -> [Int] {
+        events.filter { $0["type"] as? String == "tts.generated" }.compactMap { event in
+            ((event["data"] as? [String: Any])?["audio_ms"] as? Int).map { max(1, $0 / 20) }
+        }
     }
 }
 

@@ -44,6 +44,8 @@ final class DaemonHarness: Sendable {
             "VOICEGW_AGENT_SCRIPT": root.appendingPathComponent("etc/agent.yaml").path,
             "VOICEGW_MEDIA_RTP_PORT_MIN": "\(portBase)", "VOICEGW_MEDIA_RTP_PORT_MAX": "\(portBase + 199)",
             "VOICEGW_LOG_LEVEL": "notice",
+            // `stop()` ends live calls at once, with no goodbye (tests of the drain set their own).
+            "VOICEGW_SHUTDOWN_GRACE_MS": "0", "VOICEGW_SHUTDOWN_GOODBYE": "",
         ]
         environment.merge(extra) { $1 }
         let (config, _) = try DaemonConfiguration.load(file: nil, environment: environment)

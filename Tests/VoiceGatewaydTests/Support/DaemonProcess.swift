@@ -41,6 +41,7 @@ final class DaemonProcess: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
+        ChildReaper.reap(process)
         self.process = process
         let ready = await eventually(timeout: timeout) { (try? await self.get("/ready").status) == 200 }
         guard ready else { throw HarnessError("the daemon did not become ready; log:\n\(self.log.suffix(3000))") }
@@ -60,6 +61,21 @@ final class DaemonProcess: @unchecked Sendable {
         process.terminate()
         process.waitUntilExit()
         self.process = nil
+    }
+
+    /// Sends `signal` (SIGTERM, SIGINT) without waiting.
+    func send(_ signal: Int32) {
+        guard let process else { return }
+        Glibc.kill(process.processIdentifier, signal)
+    }
+
+    /// Waits up to `timeout` for the process to exit; its exit status, or nil if it is still running.
+    func waitForExit(timeout: Duration) async -> Int32? {
+        guard let process else { return nil }
+        guard await eventually(timeout: timeout, { !process.isRunning }) else { return nil }
+        process.waitUntilExit()
+        self.process = nil
+        return process.terminationReason == .exit ? process.terminationStatus : -process.terminationStatus
     }
 
     /// GET on the management API.

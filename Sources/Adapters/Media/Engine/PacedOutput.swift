@@ -105,6 +105,9 @@ final class PacedOutput: Sendable {
     /// Frames waiting to be sent.
     var queuedFrames: Int { queue.withLock { $0.queuedCount } }
 
+    /// Whether the producer is held back by the high-water mark (waiting for the ticks to take frames).
+    var producerIsWaiting: Bool { queue.withLock { $0.spaceWaiter != nil } }
+
     /// Drops queued audio; the current playback returns `.interrupted`.
     func flush() {
         let (stopped, space) = queue.withLock { queue in
