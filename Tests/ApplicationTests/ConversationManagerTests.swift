@@ -60,13 +60,13 @@ struct ConversationManagerTests {
     }
 
     @Test func callerSpeechDuringGreetingBargesIn() async throws {
-        let media = FakeMediaSession()
+        let media = FakeMediaSession(holding: 1)  // the greeting plays until it is interrupted
         let stt = FakeSpeechToText(answers: ["bye"])
         let publisher = CollectingPublisher()
         let (manager, recorder) = makeManager(media: media, stt: stt, publisher: publisher)
         let (digits, _) = AsyncStream.makeStream(of: String.self)
         async let delivered: Void = recorder.run()
-        // Speech arrives while the greeting (260 ms at 10x) is playing.
+        // Speech arrives while the greeting is playing.
         media.push(Frames.voiced(20) + Frames.silence(35))
         let result = await manager.run(digits: digits)
         recorder.finish()

@@ -6,14 +6,22 @@ import TestSupport
 import Testing
 
 /// Media that the test drives: it pushes caller frames and sees what was played.
+///
+/// Playback takes no time, except that the first `holding` playbacks are held until `flush()` (a
+/// barge-in) or `close()`: a test of interruption then never races a prompt that ended on its own.
 final class FakeMediaSession: MediaSession {
     let offer = MediaOffer(transport: .rtp, externalHost: "127.0.0.1:1", format: "ulaw")
     let inbound: AsyncStream<AudioFrame>
     private let feed: AsyncStream<AudioFrame>.Continuation
     private let played = Mutex<[Int]>([])
     private let flushes = Mutex(0)
+    private let holding: Mutex<Int>
+    private let held = Mutex<[CheckedContinuation<Void, Never>]>([])
 
-    init() { (inbound, feed) = AsyncStream.makeStream(of: AudioFrame.self) }
+    init(holding: Int = 0) {
+        self.holding = Mutex(holding)
+        (inbound, feed) = AsyncStream.makeStream(of: AudioFrame.self)
+    }
 
     func push(_ frames: [AudioFrame]) { for frame in frames { feed.yield(frame) } }
     func end() { feed.finish() }
@@ -22,7 +30,6 @@ final class FakeMediaSession: MediaSession {
 
     func connect(_ attachment: MediaAttachment) async throws(ProviderError) {}
 
-    /// Plays at 10x real time, so that barge-in has something to interrupt.
     func play(_ audio: AudioStream, onFirstFrame: @escaping @Sendable () -> Void) async throws(ProviderError) -> PlaybackOutcome {
         var samples = 0
         var first = true
@@ -31,18 +38,40 @@ final class FakeMediaSession: MediaSession {
             for try await chunk in audio {
                 if first { onFirstFrame(); first = false }
                 samples += chunk.samples.count
-                try? await Task.sleep(for: chunk.duration / 10)
-                if flushes.withLock({ $0 }) != generation {
-                    return .interrupted(sent: .zero)
-                }
             }
         } catch { throw ProviderError(.badResponse, provider: "fake", "\(error)") }
+        let hold = holding.withLock { count -> Bool in
+            guard count > 0 else { return false }
+            count -= 1
+            return true
+        }
+        if hold {
+            await withCheckedContinuation { waiter in
+                let release = flushes.withLock { current -> Bool in
+                    if current != generation { return true }
+                    held.withLock { $0.append(waiter) }
+                    return false
+                }
+                if release { waiter.resume() }
+            }
+        }
+        if flushes.withLock({ $0 }) != generation { return .interrupted(sent: .zero) }
         played.withLock { $0.append(samples) }
         return .completed(sent: .milliseconds(Int64(samples) / 16))
     }
 
-    func flush() async { flushes.withLock { $0 += 1 } }
-    func close() async { feed.finish() }
+    func flush() async {
+        let waiters = flushes.withLock { count -> [CheckedContinuation<Void, Never>] in
+            count += 1
+            return held.withLock { waiting in defer { waiting = [] }; return waiting }
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func close() async {
+        feed.finish()
+        await flush()
+    }
 }
 
 /// STT that answers each utterance with the next scripted text and checks it received audio.
