@@ -70,6 +70,9 @@ struct ScriptedAgentTests {
         ("greeting: hi\nintents: [{name: x, match: [a], action: transfer, target: 'external:123'}]", "intents[0].target"),
         ("greeting: hi\nintents: [{name: x, match: [a]}]", "intents[0].reply"),
         ("greeting: [unclosed", "(yaml)"),
+        ("greeting: hi\nintents: [{name: x, match: [a], reply: r, confirm: 'sure?'}]", "intents[0].confirm"),
+        ("greeting: hi\nconfirm_below: 2\nintents: [{name: x, match: [a], reply: r}]", "confirm_below"),
+        ("greeting: hi\nconfirm_yes: []\nintents: [{name: x, match: [a], reply: r}]", "confirm_yes"),
     ])
     func badScriptsNameTheKey(yaml: String, key: String) {
         do {
@@ -78,5 +81,61 @@ struct ScriptedAgentTests {
         } catch {
             #expect(error.key == key)
         }
+    }
+
+    static let confirming = """
+        greeting: "Hello, how can I help you?"
+        confirm_below: 0.8
+        intents:
+          - name: balance
+            match: ["balance"]
+            reply: "Your balance is ten dollars."
+          - name: goodbye
+            match: ["goodbye", "bye"]
+            reply: "Goodbye."
+            action: hangup
+            confirm: "Do you want to end the call?"
+        fallback: "Sorry, I did not catch that."
+        """
+
+    func confirmingConversation() async throws -> any AgentConversation {
+        let agent = ScriptedAgent(script: try AgentScript.parse(yaml: Self.confirming))
+        return try await agent.startConversation(AgentContext(callID: "c", conversationID: "v", tenantID: "t"))
+    }
+
+    func say(_ input: AgentInput, to conversation: any AgentConversation) async throws -> [AgentAction] {
+        var out: [AgentAction] = []
+        for try await action in conversation.respond(to: input) { out.append(action) }
+        return out
+    }
+
+    @Test func anUnsureHangupIsConfirmedFirst() async throws {
+        let c = try await confirmingConversation()
+        #expect(c.expectedPhrases.contains("yes") && c.expectedPhrases.contains("no"), "yes and no are recognised")
+        #expect(try await say(.utterance("bye", confidence: 0.5), to: c) == [.say("Do you want to end the call?")])
+        #expect(try await say(.utterance("yes", confidence: 0.4), to: c) == [.say("Goodbye."), .hangup])
+    }
+
+    @Test func aNoKeepsTheCallerOnTheLine() async throws {
+        let c = try await confirmingConversation()
+        #expect(try await say(.utterance("goodbye", confidence: 0.3), to: c) == [.say("Do you want to end the call?")])
+        #expect(try await say(.utterance("no", confidence: 0.9), to: c) == [.say("All right. What else can I do for you?")])
+        // The question has lapsed: a later yes is no longer a yes to it.
+        #expect(try await say(.utterance("yes", confidence: 0.9), to: c) == [.say("Sorry, I did not catch that.")])
+    }
+
+    @Test func somethingElseInsteadOfAnAnswerIsANewTurn() async throws {
+        let c = try await confirmingConversation()
+        _ = try await say(.utterance("bye", confidence: 0.5), to: c)
+        #expect(try await say(.utterance("my balance", confidence: 0.9), to: c) == [.say("Your balance is ten dollars.")])
+    }
+
+    @Test func aSureOrUnratedHangupIsDoneAtOnce() async throws {
+        let c = try await confirmingConversation()
+        #expect(try await say(.utterance("bye", confidence: 0.95), to: c) == [.say("Goodbye."), .hangup])
+        let d = try await confirmingConversation()
+        #expect(try await say(.utterance("bye"), to: d) == [.say("Goodbye."), .hangup], "no confidence: taken as sure")
+        let e = try await confirmingConversation()
+        #expect(try await say(.digits("9"), to: e) == [.say("Sorry, I did not catch that.")], "no key for goodbye here")
     }
 }

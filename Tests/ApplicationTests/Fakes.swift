@@ -125,8 +125,8 @@ struct FakeAgentConversation: AgentConversation {
     func respond(to input: AgentInput) -> AsyncThrowingStream<AgentAction, any Error> {
         let actions: [AgentAction]
         switch input {
-        case .utterance(let text) where text.contains("bye"): actions = [.say("Goodbye."), .hangup]
-        case .utterance(let text) where text.contains("balance"): actions = [.say("Your balance is ten dollars.")]
+        case .utterance(let text, _) where text.contains("bye"): actions = [.say("Goodbye."), .hangup]
+        case .utterance(let text, _) where text.contains("balance"): actions = [.say("Your balance is ten dollars.")]
         case .digits("0"): actions = [.say("Transferring."), .transfer(.queue("support"))]
         default: actions = [.say("Sorry?")]
         }

@@ -26,6 +26,9 @@ public struct AgentScript: Sendable, Hashable {
         public var dtmf: String?
         public var reply: String?
         public var action: Action?
+        /// Asked before the action when the caller was heard with a confidence below the script's
+        /// `confirmBelow` ("Do you want to end the call? Please say yes or no."); nil: never asked.
+        public var confirm: String?
     }
 
     /// What an intent does after its reply.
@@ -37,6 +40,14 @@ public struct AgentScript: Sendable, Hashable {
     public var greeting: String
     public var intents: [Intent]
     public var fallback: String
+    /// An intent with a `confirm` line heard with a confidence below this (0...1) is confirmed first.
+    /// A transcript without a confidence (most cloud engines) is taken as sure.
+    public var confirmBelow: Double = 0
+    /// Words that confirm, and words that decline, the pending action.
+    public var yesWords: [String] = ["yes", "yeah", "yep", "correct", "sure"]
+    public var noWords: [String] = ["no", "nope"]
+    /// Said when the caller declines the pending action.
+    public var declined = "All right. What else can I do for you?"
 
     public init(greeting: String, intents: [Intent], fallback: String) {
         self.greeting = greeting
@@ -74,7 +85,23 @@ public struct AgentScript: Sendable, Hashable {
         for (index, raw) in rawIntents.enumerated() {
             intents.append(try parseIntent(raw, key: "intents[\(index)]"))
         }
-        return AgentScript(greeting: greeting, intents: intents, fallback: fallback)
+        var script = AgentScript(greeting: greeting, intents: intents, fallback: fallback)
+        if let below = root["confirm_below"] {
+            guard let value = (below as? Double) ?? (below as? Int).map(Double.init), (0...1).contains(value) else {
+                throw Invalid(key: "confirm_below", message: "a number between 0 and 1")
+            }
+            script.confirmBelow = value
+        }
+        if let declined = root["confirm_declined"] {
+            guard let line = declined as? String, !line.isEmpty else { throw Invalid(key: "confirm_declined", message: "a non-empty string") }
+            script.declined = line
+        }
+        for (key, path) in [("confirm_yes", \AgentScript.yesWords), ("confirm_no", \AgentScript.noWords)] {
+            guard let raw = root[key] else { continue }
+            guard let words = raw as? [String], !words.isEmpty else { throw Invalid(key: key, message: "a non-empty list of words") }
+            script[keyPath: path] = words.map { $0.lowercased() }
+        }
+        return script
     }
 
     private static func parseIntent(_ raw: Any, key: String) throws(Invalid) -> Intent {
@@ -104,7 +131,10 @@ public struct AgentScript: Sendable, Hashable {
         }
         let reply = map["reply"] as? String
         if reply == nil && action == nil { throw Invalid(key: "\(key).reply", message: "an intent needs a reply or an action") }
-        return Intent(name: name, match: match.map { $0.lowercased() }, dtmf: dtmf, reply: reply, action: action)
+        let confirm = map["confirm"] as? String
+        if map["confirm"] != nil && (confirm ?? "").isEmpty { throw Invalid(key: "\(key).confirm", message: "a non-empty string") }
+        if confirm != nil && action == nil { throw Invalid(key: "\(key).confirm", message: "only an intent with an action is confirmed") }
+        return Intent(name: name, match: match.map { $0.lowercased() }, dtmf: dtmf, reply: reply, action: action, confirm: confirm)
     }
 
     static func parseTarget(_ text: String, key: String) throws(Invalid) -> TransferTarget {

@@ -1,7 +1,12 @@
 import Domain
+import Synchronization
 
 /// The built-in agent: greets, matches keyword intents in what the caller said (or keyed), replies,
 /// and hangs up or transfers when an intent says so. Enough for an IVR and for every test.
+///
+/// An intent with a `confirm` line whose words were heard with a confidence below the script's
+/// `confirmBelow` is not acted on at once: the agent asks, and acts only on a yes. A recogniser that is
+/// unsure never hangs up on a caller, or transfers one, by itself.
 public struct ScriptedAgent: Agent {
     public let name: String
     public let script: AgentScript
@@ -16,13 +21,18 @@ public struct ScriptedAgent: Agent {
     }
 }
 
-/// One call's scripted conversation. Stateless beyond the script.
-struct ScriptedConversation: AgentConversation {
+/// One call's scripted conversation; its only state is an action waiting for the caller's yes or no.
+final class ScriptedConversation: AgentConversation {
     let script: AgentScript
+    private let pending = Mutex<AgentScript.Intent?>(nil)
+
+    init(script: AgentScript) { self.script = script }
 
     var expectedPhrases: [String] {
         var seen = Set<String>()
-        return script.intents.flatMap(\.match).filter { seen.insert($0).inserted }
+        let confirming = script.intents.contains { $0.confirm != nil }
+        let words = script.intents.flatMap(\.match) + (confirming ? script.yesWords + script.noWords : [])
+        return words.filter { seen.insert($0).inserted }
     }
 
     func opening() async throws(ProviderError) -> [AgentAction] {
@@ -41,7 +51,23 @@ struct ScriptedConversation: AgentConversation {
 
     /// The actions for a caller turn.
     func decide(_ input: AgentInput) -> [AgentAction] {
+        if let waiting = pending.withLock({ state in defer { state = nil }; return state }) {
+            if case .utterance(let text, _) = input {
+                let words = Self.words(text)
+                if script.yesWords.contains(where: { Self.contains(words, Self.words($0)) }) { return perform(waiting) }
+                if script.noWords.contains(where: { Self.contains(words, Self.words($0)) }) { return [.say(script.declined)] }
+            }
+            // Anything else is a new turn: the question lapses.
+        }
         guard let intent = intent(for: input) else { return [.say(script.fallback)] }
+        if let question = intent.confirm, case .utterance(_, let confidence?) = input, confidence < script.confirmBelow {
+            pending.withLock { $0 = intent }
+            return [.say(question)]
+        }
+        return perform(intent)
+    }
+
+    private func perform(_ intent: AgentScript.Intent) -> [AgentAction] {
         var actions: [AgentAction] = []
         if let reply = intent.reply { actions.append(.say(reply)) }
         switch intent.action {
@@ -55,7 +81,7 @@ struct ScriptedConversation: AgentConversation {
     /// The first intent whose words appear in the utterance (whole words), or whose key was pressed.
     func intent(for input: AgentInput) -> AgentScript.Intent? {
         switch input {
-        case .utterance(let text):
+        case .utterance(let text, _):
             let words = Self.words(text)
             return script.intents.first { intent in
                 intent.match.contains { phrase in Self.contains(words, Self.words(phrase)) }

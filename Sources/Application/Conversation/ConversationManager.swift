@@ -129,7 +129,7 @@ private struct Driver {
             case .speechStarted: actions = machine.handle(.speechStarted(now: now))
             case .utterance(let transcript, let endedAt):
                 lastSpeechEnd = endedAt
-                actions = machine.handle(.utterance(transcript.text, now: now))
+                actions = machine.handle(.utterance(transcript.text, confidence: transcript.confidence, now: now))
             case .transcriptionFailed: actions = machine.handle(.transcriptionFailed(now: now))
             case .digits(let digits): actions = machine.handle(.digits(digits, now: now))
             case .responseSpeaking(let id):

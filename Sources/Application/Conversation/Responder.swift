@@ -38,7 +38,7 @@ struct Responder: Sendable {
                 }
             }
         case .agent(let input):
-            if case .utterance(let text) = input {
+            if case .utterance(let text, _) = input {
                 transcript.append(Turn(speaker: .caller, text: text, startedAt: clock.now()))
             } else if case .digits(let digits) = input {
                 transcript.append(Turn(speaker: .caller, text: "", startedAt: clock.now(), dtmf: digits))

@@ -33,7 +33,7 @@ public struct TurnTakingMachine: Sendable {
         /// The conversation continues after a daemon restart: the resume line instead of the opening.
         case resume(now: Duration)
         case speechStarted(now: Duration)
-        case utterance(String, now: Duration)
+        case utterance(String, confidence: Double? = nil, now: Duration)
         case transcriptionFailed(now: Duration)
         case digits(String, now: Duration)
         case responseFinished(ResponseEnding, now: Duration)
@@ -78,14 +78,14 @@ public struct TurnTakingMachine: Sendable {
             }
             return []
 
-        case .utterance(let text, let now):
+        case .utterance(let text, let confidence, let now):
             guard phase == .listening else { return [] }
             if text.isEmpty {
                 return noInput(now: now, reprompt: configuration.repromptLine)
             }
             noInputStrikes = 0
             phase = .thinking
-            return [.respond(.agent(.utterance(text)))]
+            return [.respond(.agent(.utterance(text, confidence: confidence)))]
 
         case .transcriptionFailed(let now):
             guard phase == .listening else { return [] }

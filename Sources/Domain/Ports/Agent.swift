@@ -25,8 +25,9 @@ public struct AgentContext: Sendable, Hashable {
 
 /// A caller turn handed to the agent.
 public enum AgentInput: Sendable, Hashable {
-    /// What the caller said (final transcript, redacted).
-    case utterance(String)
+    /// What the caller said (final transcript, redacted), with the recogniser's confidence (0...1) when it
+    /// gives one: an agent may confirm before a hangup or transfer heard with low confidence.
+    case utterance(String, confidence: Double? = nil)
     /// Digits the caller keyed.
     case digits(String)
     /// The caller said nothing for the no-input timeout.
