@@ -214,7 +214,14 @@ let package = Package(
             path: "Tests/Support", swiftSettings: swiftSettings
         ),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ApplicationTests", dependencies: ["Application", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ApplicationTests",
+            dependencies: [
+                "Application", "TestSupport", "AsteriskARI", "Media", "CallState",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AsteriskARITests",
             dependencies: ["AsteriskARI", "Application", "TestSupport", .product(name: "Metrics", package: "swift-metrics")],

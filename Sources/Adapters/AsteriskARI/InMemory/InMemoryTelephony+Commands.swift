@@ -1,0 +1,72 @@
+import Domain
+
+extension InMemoryTelephony {
+    /// Answers a channel (`Up`); answering an answered channel succeeds. Throws `badRequest` for an
+    /// unknown channel (ARI: 404).
+    public func answer(_ channel: ChannelID) async throws(ProviderError) {
+        guard channels[channel] != nil else { throw Self.notFound("POST channels/\(channel)/answer") }
+        answered.append(channel)
+        channels[channel]?.state = "Up"
+    }
+
+    /// Hangs up: a call channel ends with a soft hangup (`hangupRequested(cause: 32, soft: true)`, then
+    /// `channelLeft`), a media channel goes silently, a pending originate is cancelled. A channel
+    /// already gone succeeds.
+    public func hangup(_ channel: ChannelID, cause: HangupCause) async throws(ProviderError) {
+        if pendingOriginates.removeValue(forKey: channel) != nil { return }
+        guard let existing = channels[channel] else { return }
+        if !existing.isMedia { hungUp[channel] = cause }
+        // With `soft`, Asterisk reports a soft-hangup bitmask (32 = explicit), not the Q.850 cause.
+        endChannel(channel, cause: 32, soft: true)
+    }
+
+    /// Records the sound and returns at once (the server plays it). Throws `badRequest` for an
+    /// unknown channel.
+    public func play(_ media: String, on channel: ChannelID) async throws(ProviderError) {
+        guard channels[channel] != nil else { throw Self.notFound("POST channels/\(channel)/play") }
+        playedSounds.append((media, channel))
+    }
+
+    /// Records the digits. Throws `badRequest` for anything but DTMF digits or an unknown channel.
+    public func sendDTMF(_ digits: String, to channel: ChannelID) async throws(ProviderError) {
+        guard !digits.isEmpty, digits.allSatisfy({ "0123456789*#ABCDabcd".contains($0) }) else {
+            throw ProviderError(.badRequest, provider: "ari", "not DTMF digits: \(digits)")
+        }
+        guard channels[channel] != nil else { throw Self.notFound("POST channels/\(channel)/dtmf") }
+        sentDTMF.append(SentDTMF(channel: channel, digits: digits))
+    }
+
+    /// The channel continues in `transferContext` at the target's extension and leaves the application
+    /// (`channelLeft`). Throws `badRequest` for an unknown channel.
+    public func transfer(_ channel: ChannelID, to target: TransferTarget) async throws(ProviderError) {
+        guard channels[channel] != nil else { throw Self.notFound("POST channels/\(channel)/continue") }
+        let extensionName: String
+        switch target {
+        case .queue(let name): extensionName = name
+        case .extension(let ext): extensionName = ext
+        case .external(let number): extensionName = number.e164
+        }
+        transfers.append(Transfer(channel: channel, target: target, context: transferContext, extensionName: extensionName))
+        leave(channel)
+    }
+
+    /// Sets `VOICEGW_REFUSED` to `reason` and lets the channel continue in the dialplan (`channelLeft`).
+    /// A channel already gone succeeds.
+    public func returnToDialplan(_ channel: ChannelID, reason: String) async throws(ProviderError) {
+        guard channels[channel] != nil else { return }
+        channels[channel]?.variables["VOICEGW_REFUSED"] = reason
+        returnedToDialplan[channel] = reason
+        leave(channel)
+    }
+
+    /// Creates the outbound channel (`Down`, not yet in the application); it enters when the test calls
+    /// `answerOriginated`. Throws `badRequest` when the id is in use (ARI: 409).
+    public func originate(_ request: OriginateRequest) async throws(ProviderError) -> ChannelID {
+        guard channels[request.channelID] == nil, pendingOriginates[request.channelID] == nil else {
+            throw ProviderError(.badRequest, provider: "ari", "POST channels: 409 Channel with id \(request.channelID) already exists")
+        }
+        originated.append(request)
+        pendingOriginates[request.channelID] = request
+        return request.channelID
+    }
+}
