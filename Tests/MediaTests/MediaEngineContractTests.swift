@@ -72,14 +72,10 @@ struct MediaEngineContractTests {
         #expect(flushedReply >= 5 && flushedReply < 250, "\(adapter): \(flushedReply) frames of the flushed reply went out")
         let firstLoud = received.firstIndex(where: isLoud) ?? received.count
         #expect(received[firstLoud...].allSatisfy { !isQuiet($0) }, "\(adapter): flushed audio went out after the next reply")
-        // `.interrupted(sent:)` says how much of the reply left the daemon.
-        if adapter == .inMemory {
-            #expect(sent == .milliseconds(20 * flushedReply))
-        } else {
-            withKnownIssue("PacedOutput reports .interrupted(sent: .zero) when flushed while its producer is ahead", isIntermittent: true) {
-                #expect(sent == .milliseconds(20 * flushedReply), "\(adapter): sent \(sent) for \(flushedReply) frames")
-            }
-        }
+        // `.interrupted(sent:)` says how much of the reply left the daemon (to a frame: the first one of a
+        // tone can be quieter than the rest after the codec's filters).
+        let heard = Duration.milliseconds(20 * flushedReply)
+        #expect(sent >= heard && sent <= heard + .milliseconds(20), "\(adapter): sent \(sent) for \(flushedReply) frames")
         await session.close()
     }
 
@@ -103,6 +99,9 @@ struct MediaEngineContractTests {
         guard case .interrupted = try await value(of: playing) else { Issue.record("\(adapter): playback not interrupted by close"); return }
         #expect(await eventually { ended.withLock { $0 } }, "\(adapter): inbound did not finish on close")
         await reader.value
+        // A playback asked of a closed session ends at once: nothing will ever send it.
+        let late = Task { try await session.play(audioStream([AudioFrame(samples: tone(440, rate: 16_000, seconds: 1), sampleRate: 16_000)])) {} }
+        #expect(try await value(of: late) == .interrupted(sent: .zero), "\(adapter): play after close")
     }
 }
 

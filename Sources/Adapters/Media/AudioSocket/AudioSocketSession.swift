@@ -164,7 +164,7 @@ public final class AudioSocketSession: MediaSession, PacingTicker.Client, @unche
         }
         guard !wasClosed else { return }
         releaseConnectWaiters(connected: false)
-        output.flush()
+        output.close()
         ticker?.remove(self)
         feed.finish()
         digitFeed.finish()

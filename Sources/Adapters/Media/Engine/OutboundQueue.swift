@@ -19,6 +19,11 @@ struct OutboundQueue {
     private var head = 0
     private(set) var playback: Playback?
     private var nextID = 0
+    /// The last playback interrupted before anyone waited for it, and how many frames it had sent, so
+    /// that its late `wait` still learns how much was heard.
+    private var interruptedUnwaited: (id: Int, sentFrames: Int)?
+    /// Set by `close()`: every playback from then on ends at once as interrupted.
+    private(set) var closed = false
     /// A producer waiting for the queue to drain (back-pressure on a TTS faster than real time).
     var spaceWaiter: CheckedContinuation<Void, Never>?
 
@@ -83,20 +88,30 @@ struct OutboundQueue {
         head = 0
         guard let current = playback else { return nil }
         playback = nil
+        if current.waiter == nil { interruptedUnwaited = (current.id, current.sentFrames) }
         return current
+    }
+
+    /// Ends the current playback (returned, to resume its waiter) and refuses every later one.
+    mutating func close() -> Playback? {
+        closed = true
+        return takeInterrupted()
     }
 
     /// What `wait` found.
     enum WaitResult {
         case registered
         case finished(PlaybackOutcome)
-        /// Interrupted before anyone waited.
-        case gone
+        /// Interrupted before anyone waited, after sending this much.
+        case gone(sent: Duration)
     }
 
     /// Registers the waiter of playback `id`, or returns its outcome if it already ended.
     mutating func wait(_ id: Int, _ waiter: CheckedContinuation<PlaybackOutcome, Never>) -> WaitResult {
-        guard let current = playback, current.id == id else { return .gone }
+        guard let current = playback, current.id == id else {
+            let frames = interruptedUnwaited.map { $0.id == id ? $0.sentFrames : 0 } ?? 0
+            return .gone(sent: .milliseconds(20 * frames))
+        }
         if let outcome = current.outcome {
             playback = nil
             return .finished(outcome)

@@ -36,12 +36,13 @@ final class PacedOutput: Sendable {
 
     /// Plays `audio`; see `MediaSession.play`.
     func play(_ audio: AudioStream, onFirstFrame: @escaping @Sendable () -> Void) async throws(ProviderError) -> PlaybackOutcome {
-        let (id, previous, space) = queue.withLock { queue in
+        guard let (id, previous, space) = queue.withLock({ queue -> (Int, OutboundQueue.Playback?, CheckedContinuation<Void, Never>?)? in
+            guard !queue.closed else { return nil }
             let space = queue.spaceWaiter
             queue.spaceWaiter = nil
             let (id, previous) = queue.begin(onFirstFrame: onFirstFrame)
             return (id, previous, space)
-        }
+        }) else { return .interrupted(sent: .zero) }  // closed: nothing will ever be sent
         space?.resume()
         resume(previous, interrupted: true)
         var converter = OutboundConverter(wireRate: wireRate)
@@ -80,7 +81,7 @@ final class PacedOutput: Sendable {
                 switch queue.withLock({ $0.wait(id, waiter) }) {
                 case .registered: break
                 case .finished(let outcome): waiter.resume(returning: outcome)
-                case .gone: waiter.resume(returning: .interrupted(sent: .zero))
+                case .gone(let sent): waiter.resume(returning: .interrupted(sent: sent))
                 }
             }
         } onCancel: {
@@ -107,6 +108,18 @@ final class PacedOutput: Sendable {
 
     /// Whether the producer is held back by the high-water mark (waiting for the ticks to take frames).
     var producerIsWaiting: Bool { queue.withLock { $0.spaceWaiter != nil } }
+
+    /// Drops queued audio and ends the current playback as `.interrupted`; every later `play` returns
+    /// `.interrupted(sent: .zero)` at once (the session is closed: no tick will ever take a frame).
+    func close() {
+        let (stopped, space) = queue.withLock { queue in
+            let space = queue.spaceWaiter
+            queue.spaceWaiter = nil
+            return (queue.close(), space)
+        }
+        space?.resume()
+        resume(stopped, interrupted: true)
+    }
 
     /// Drops queued audio; the current playback returns `.interrupted`.
     func flush() {

@@ -154,7 +154,7 @@ public final class RTPMediaSession: MediaSession, PacingTicker.Client, @unchecke
             return was
         }
         guard !wasClosed else { return }
-        output.flush()
+        output.close()
         ticker.remove(self)
         feed.finish()
         await socket.detach(self)

@@ -191,7 +191,7 @@ public final class WebSocketMediaSession: MediaSession, PacingTicker.Client, @un
             return (state.task, was)
         }
         guard !wasClosed else { return }
-        output.flush()
+        output.close()
         ticker.remove(self)
         finishStart(false)
         send.finish()
