@@ -272,8 +272,7 @@ struct ARITelephonyDriver: TelephonyDriver {
     func placeCall(caller: String, extension exten: String) async -> ChannelID { ChannelID(fake.placeCall(callerNumber: caller, extension: exten)) }
     func hangUpCaller(_ channel: ChannelID) async { fake.hangupCaller(channel.rawValue) }
     func pressDigit(_ digit: String, on channel: ChannelID) async { fake.sendDTMF(digit, on: channel.rawValue) }
-    /// The fake Asterisk has no far end to answer an originate.
-    func answerOriginated(_ channel: ChannelID) async -> Bool { false }
+    func answerOriginated(_ channel: ChannelID) async -> Bool { fake.answerOriginated(channel.rawValue) }
     func channels() async -> Set<ChannelID> { Set(fake.channels.keys.map { ChannelID($0) }) }
     func bridges() async -> [BridgeID: [ChannelID]] {
         Dictionary(uniqueKeysWithValues: fake.bridges.map { (BridgeID($0.key), $0.value.map { ChannelID($0) }) })

@@ -228,7 +228,13 @@ public final class CallService: Service, HealthReporting, Sendable {
         takenOn.withLock { _ = $0.insert(handle.callID) }
         calls.withLock { $0[handle.channelID] = handle }
         group.addTask {
-            await body()
+            // The call runs outside the service's graceful-shutdown context: the drain decides when a call
+            // ends, and a connection of the call that watches for graceful shutdown itself (swift-websocket
+            // closes every WebSocket when it starts: the chan_websocket media, streaming STT) would
+            // otherwise cut the call at the first SIGTERM (seen on a real Asterisk 22.10.1). Cancelling
+            // the service still cancels the call.
+            let call = Task.detached { await body() }
+            await withTaskCancellationHandler { await call.value } onCancel: { call.cancel() }
             handle.close()
             input.yield(.callFinished(handle.channelID))
         }

@@ -66,21 +66,21 @@ extension FakeAsterisk {
         guard query["app"] == app else { return .message(400, "app is required") }
         guard let format = query["format"] else { return .message(400, "format is required") }
         let id = query["channelId"] ?? state.withLock { $0.nextID() }
+        // Real 22.10.1 answers with the channel `Down` for every transport; it is `Up` by its StasisStart.
         var channel = FakeChannel(
-            id: id, name: "", state: "Up", callerNumber: "", exten: "s", context: "default", appData: app, isMedia: true, inStasis: false)
+            id: id, name: "", state: "Down", callerNumber: "", exten: "s", context: "default", appData: app, isMedia: true, inStasis: false)
         switch (query["transport"] ?? "udp", query["encapsulation"] ?? "rtp") {
         case ("websocket", "none"):
             // chan_websocket, connection_type=server: the app connects to /media/<connection id>.
             guard query["connection_type"] == "server" else { return .message(400, "only connection_type=server is faked") }
             let connectionID = UUID().uuidString.lowercased()
-            channel.name = "WebSocket/\(connectionID)/0x7f2c4c00\(state.withLock { $0.counter })"
+            channel.name = "WebSocket/INCOMING/0x7f2c4c00\(state.withLock { $0.counter })"
             channel.variables = ["MEDIA_WEBSOCKET_CONNECTION_ID": connectionID]
             // Created Down; it enters Stasis only once the app has connected its media WebSocket
             // (measured on 22.10.1: no StasisStart within 6 s without a connection).
-            channel.state = "Down"
-            let peer = FakeMediaWebSocketPeer(connectionID: connectionID, channelName: channel.name) { [weak self] in
-                self?.enterStasis(id, after: .zero)
-            }
+            let peer = FakeMediaWebSocketPeer(
+                connectionID: connectionID, channelName: channel.name, onConnected: { [weak self] in self?.enterStasis(id, after: .zero) },
+                onDisconnected: { [weak self] in self?.mediaConnectionEnded(id) })
             state.withLock {
                 $0.webSocketPeers[id] = peer
                 $0.webSocketConnections[connectionID] = peer
@@ -95,6 +95,7 @@ extension FakeAsterisk {
                 return .message(500, "Failed to connect to AudioSocket server")
             }
             channel.name = "AudioSocket/\(host):\(port)-\(uuid)"
+            peer.onClosed { [weak self] in self?.mediaConnectionEnded(id) }
             state.withLock { $0.audioSocketPeers[id] = peer }
         default:
             guard let (host, port) = Self.hostPort(query["external_host"]), let remote = try? SocketAddress(ipAddress: host, port: port) else {
@@ -139,9 +140,10 @@ extension FakeAsterisk {
     private func originate(_ query: [String: String]) -> FakeResponse {
         guard let endpoint = query["endpoint"], query["app"] == app else { return .message(400, "endpoint and app are required") }
         let id = query["channelId"] ?? state.withLock { $0.nextID() }
-        let channel = FakeChannel(
+        var channel = FakeChannel(
             id: id, name: "\(endpoint)-00000001", state: "Down", callerNumber: query["callerId"] ?? "", exten: "s", context: "default",
             appData: app, isMedia: false, inStasis: false)
+        channel.variables["__appArgs"] = query["appArgs"] ?? ""  // handed back in StasisStart when answered
         state.withLock { $0.channels[id] = channel }
         return .json(200, FakeAsteriskEvents.channel(channel))
     }
@@ -149,7 +151,7 @@ extension FakeAsterisk {
     private func deleteChannel(_ id: String) -> FakeResponse {
         guard let channel = state.withLock({ $0.channels[id] }) else { return .message(404, "Channel not found") }
         if channel.isMedia {
-            endChannel(id, hangupFields: ["cause": 16], destroyed: true)
+            endChannel(id, hangupFields: ["cause": 32, "soft": true], destroyed: true)
         } else {
             endChannel(id, hangupFields: ["cause": 32, "soft": true], destroyed: false)
         }
@@ -157,6 +159,8 @@ extension FakeAsterisk {
     }
 
     private func continueInDialplan(_ id: String, _ query: [String: String]) -> FakeResponse {
+        guard let known = state.withLock({ $0.channels[id] }) else { return .message(404, "Channel not found") }
+        guard known.inStasis else { return .message(409, "Channel not in Stasis application") }
         guard let channel = state.withLock({ $0.channels.removeValue(forKey: id) }) else { return .message(404, "Channel not found") }
         state.withLock {
             $0.transfers.append((id, query["context"] ?? "", query["extension"] ?? ""))
@@ -173,14 +177,23 @@ extension FakeAsterisk {
         return .noContent
     }
 
+    /// Real 22.10.1: 400 without a name, 404 for an unknown channel, 409 for one not in Stasis, else 204
+    /// and a `ChannelVarset` event.
     private func setVariable(_ id: String, _ query: [String: String]) -> FakeResponse {
         guard let name = query["variable"], !name.isEmpty else { return .message(400, "Variable name is required") }
-        let found = state.withLock { state -> Bool in
-            guard state.channels[id] != nil else { return false }
-            state.channels[id]?.variables[name] = query["value"] ?? ""
-            return true
+        let value = query["value"] ?? ""
+        let result = state.withLock { state -> Result<FakeChannel, FakeResponseError> in
+            guard let channel = state.channels[id] else { return .failure(.init(.message(404, "Channel not found"))) }
+            guard channel.inStasis else { return .failure(.init(.message(409, "Channel not in Stasis application"))) }
+            state.channels[id]?.variables[name] = value
+            return .success(channel)
         }
-        return found ? .noContent : .message(404, "Channel not found")
+        switch result {
+        case .failure(let error): return error.response
+        case .success(let channel):
+            broadcast("ChannelVarset", ["channel": FakeAsteriskEvents.channel(channel), "variable": name, "value": value])
+            return .noContent
+        }
     }
 
     private func play(_ id: String, _ query: [String: String]) -> FakeResponse {
@@ -240,8 +253,25 @@ extension FakeAsterisk {
     private func deleteBridge(_ id: String) -> FakeResponse {
         guard let members = state.withLock({ $0.bridges.removeValue(forKey: id) }) else { return .message(404, "Bridge not found") }
         state.withLock { _ = $0.bridgeCreated.removeValue(forKey: id) }
-        state.withLock { state in for member in members { state.channels[member]?.bridge = nil } }
+        // Channels still in it leave first (ChannelLeftBridge each), then the bridge goes.
+        var left = members
+        for member in members {
+            left.removeAll { $0 == member }
+            let channel = state.withLock { state -> FakeChannel? in
+                state.channels[member]?.bridge = nil
+                return state.channels[member]
+            }
+            if let channel {
+                broadcast("ChannelLeftBridge", ["channel": FakeAsteriskEvents.channel(channel), "bridge": FakeAsteriskEvents.bridge(id, channels: left)])
+            }
+        }
         broadcast("BridgeDestroyed", ["bridge": FakeAsteriskEvents.bridge(id, channels: [])])
         return .noContent
     }
+}
+
+/// A REST failure carried out of a lock.
+struct FakeResponseError: Error {
+    let response: FakeResponse
+    init(_ response: FakeResponse) { self.response = response }
 }

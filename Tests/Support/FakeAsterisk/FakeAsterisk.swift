@@ -78,6 +78,23 @@ public final class FakeAsterisk: @unchecked Sendable {
         return (channel.id, "voicegw-b-\(suffix)")
     }
 
+    /// The far end of an originated channel answers: it enters the app `Up` with the originate's `appArgs`.
+    /// Returns false for an unknown channel or one already in the app.
+    @discardableResult
+    public func answerOriginated(_ id: String) -> Bool {
+        let entered = state.withLock { state -> (FakeChannel, [String])? in
+            guard var channel = state.channels[id], !channel.inStasis, !channel.isMedia else { return nil }
+            channel.state = "Up"
+            channel.inStasis = true
+            state.channels[id] = channel
+            let args = (channel.variables["__appArgs"] ?? "").split(separator: ",").map(String.init)
+            return (channel, args)
+        }
+        guard let (channel, args) = entered else { return false }
+        broadcast("StasisStart", ["channel": FakeAsteriskEvents.channel(channel), "args": args])
+        return true
+    }
+
     /// The caller hangs up: HangupRequest (cause 16), LeftBridge, StasisEnd; no ChannelDestroyed.
     public func hangupCaller(_ id: String) {
         endChannel(id, hangupFields: ["cause": 16], destroyed: false)
@@ -152,7 +169,10 @@ public final class FakeAsterisk: @unchecked Sendable {
 
     func broadcast(_ type: String, _ fields: [String: Any]) {
         let text = FakeAsteriskEvents.event(type, app: app, fields)
-        let clients = state.withLock { Array($0.eventClients.values) }
+        let clients = state.withLock { state in
+            for key in state.pendingEventClients.keys { state.pendingEventClients[key]?.append(text) }
+            return Array(state.eventClients.values)
+        }
         for client in clients {
             client.eventLoop.execute {
                 let buffer = client.allocator.buffer(string: text)
@@ -161,12 +181,21 @@ public final class FakeAsterisk: @unchecked Sendable {
         }
     }
 
-    /// Ends a channel the way Asterisk does; `destroyed` adds ChannelDestroyed (non-Local channels).
-    func endChannel(_ id: String, hangupFields: [String: Any], destroyed: Bool) {
+    /// The media connection of an AudioSocket or chan_websocket channel closed: Asterisk ends the channel
+    /// itself (LeftBridge, StasisEnd, ChannelDestroyed, no HangupRequest; measured on 22.10.1), so a later
+    /// DELETE of it is a 404.
+    func mediaConnectionEnded(_ id: String) {
+        endChannel(id, hangupFields: nil, destroyed: true)
+    }
+
+    /// Ends a channel the way Asterisk does: `ChannelHangupRequest` with `hangupFields` (none when nil),
+    /// `destroyed` adds ChannelDestroyed (non-Local channels).
+    func endChannel(_ id: String, hangupFields: [String: Any]?, destroyed: Bool) {
         guard let channel = state.withLock({ $0.channels.removeValue(forKey: id) }) else { return }
-        var fields = hangupFields
-        fields["channel"] = FakeAsteriskEvents.channel(channel)
-        broadcast("ChannelHangupRequest", fields)
+        if var fields = hangupFields {
+            fields["channel"] = FakeAsteriskEvents.channel(channel)
+            broadcast("ChannelHangupRequest", fields)
+        }
         if let bridge = channel.bridge {
             let members = state.withLock { state -> [String] in
                 state.bridges[bridge]?.removeAll { $0 == id }

@@ -36,6 +36,7 @@ enum FakeAsteriskServer {
                         let query = Dictionary((components?.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
                         let allowed = path == "/ari/events" && query["app"] == fake.app
                             && query["api_key"] == "\(fake.username):\(fake.password)"
+                        if allowed { fake.state.withLock { $0.pendingEventClients[ObjectIdentifier(channel)] = [] } }
                         return channel.eventLoop.makeSucceededFuture(allowed ? HTTPHeaders() : nil)
                     },
                     upgradePipelineHandler: { channel, head in
@@ -114,12 +115,20 @@ enum FakeAsteriskServer {
 
         func handlerAdded(context: ChannelHandlerContext) {
             let channel = context.channel
-            fake.state.withLock { $0.eventClients[ObjectIdentifier(channel)] = channel }
+            let missed = fake.state.withLock { state -> [String] in
+                state.eventClients[ObjectIdentifier(channel)] = channel
+                return state.pendingEventClients.removeValue(forKey: ObjectIdentifier(channel)) ?? []
+            }
+            // Events broadcast between the upgrade response and now, in order, before any later one.
+            for text in missed { context.writeAndFlush(wrapOutboundOut(WebSocketFrameBox.text(channel.allocator.buffer(string: text))), promise: nil) }
         }
 
         func channelInactive(context: ChannelHandlerContext) {
             let channel = context.channel
-            _ = fake.state.withLock { $0.eventClients.removeValue(forKey: ObjectIdentifier(channel)) }
+            fake.state.withLock {
+                _ = $0.eventClients.removeValue(forKey: ObjectIdentifier(channel))
+                _ = $0.pendingEventClients.removeValue(forKey: ObjectIdentifier(channel))
+            }
             context.fireChannelInactive()
         }
 

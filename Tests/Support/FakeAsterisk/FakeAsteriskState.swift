@@ -32,6 +32,9 @@ struct FakeAsteriskState {
     var bridgeCreated: [String: Date] = [:]
     var requests: [FakeRequest] = []
     var eventClients: [ObjectIdentifier: any Channel] = [:]
+    /// Event connections accepted but not yet upgraded, with the events broadcast meanwhile: Asterisk
+    /// sends every event from the moment it answered the upgrade, so none may be lost in between.
+    var pendingEventClients: [ObjectIdentifier: [String]] = [:]
     var refuseUntil: ContinuousClock.Instant?
     var rtpPeers: [String: FakeRTPPeer] = [:]
     var audioSocketPeers: [String: FakeAudioSocketPeer] = [:]

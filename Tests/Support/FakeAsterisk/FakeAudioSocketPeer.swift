@@ -21,6 +21,11 @@ public final class FakeAudioSocketPeer: @unchecked Sendable {
     private let channel: any Channel
     private let log = Mutex<[Received]>([])
     private let closedFlag = Mutex(false)
+    private let closedHook = Mutex<(@Sendable () -> Void)?>(nil)
+
+    /// Runs once when the connection closes, whichever side closed it (the fake Asterisk ends the
+    /// channel then, as a real one does when the daemon drops its media connection).
+    func onClosed(_ hook: @escaping @Sendable () -> Void) { closedHook.withLock { $0 = hook } }
 
     /// Connects to `host:port` and sends the UUID frame.
     public init(host: String, port: Int, uuid: String, audioKind: UInt8 = 0x12) async throws {
@@ -102,6 +107,8 @@ public final class FakeAudioSocketPeer: @unchecked Sendable {
 
         func channelInactive(context: ChannelHandlerContext) {
             peer?.closedFlag.withLock { $0 = true }
+            let hook = peer?.closedHook.withLock { hook in defer { hook = nil }; return hook }
+            hook?()
             context.fireChannelInactive()
         }
     }

@@ -24,11 +24,15 @@ public final class FakeMediaWebSocketPeer: @unchecked Sendable {
 
     /// Runs once the daemon has connected (the channel then enters Stasis).
     private let onConnected: @Sendable () -> Void
+    /// Runs once the connection is gone (the channel then ends, as on a real Asterisk).
+    private let onDisconnected: @Sendable () -> Void
 
-    init(connectionID: String, channelName: String, onConnected: @escaping @Sendable () -> Void) {
+    init(connectionID: String, channelName: String, onConnected: @escaping @Sendable () -> Void,
+         onDisconnected: @escaping @Sendable () -> Void = {}) {
         self.connectionID = connectionID
         self.channelName = channelName
         self.onConnected = onConnected
+        self.onDisconnected = onDisconnected
     }
 
     /// Whether the daemon is connected.
@@ -96,6 +100,7 @@ public final class FakeMediaWebSocketPeer: @unchecked Sendable {
     func disconnected() {
         closedFlag.withLock { $0 = true }
         connection.withLock { $0 = nil }
+        onDisconnected()
     }
 
     /// The handler of the upgraded media WebSocket.

@@ -107,6 +107,9 @@ public final class WebSocketMediaSession: MediaSession, PacingTicker.Client, @un
                             case .text(let text): try await outbound.write(.text(text))
                             }
                         }
+                        // Closed by the daemon: a close frame, so Asterisk ends the channel normally (a bare
+                        // TCP close is "Web socket closed abruptly" and hangup cause 38 there).
+                        try await outbound.close(.normalClosure, reason: nil)
                     }
                     for try await message in inbound.messages(maxSize: 1 << 16) {
                         self.handle(message)
@@ -195,8 +198,19 @@ public final class WebSocketMediaSession: MediaSession, PacingTicker.Client, @un
         ticker.remove(self)
         finishStart(false)
         send.finish()
-        task?.cancel()
-        await task?.value
+        // The close handshake normally takes a round trip; a peer that never answers it is cut after 2 s.
+        if let task {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await task.value }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(2))
+                    task.cancel()
+                }
+                await group.next()
+                group.cancelAll()
+            }
+            await task.value
+        }
         feed.finish()
         digitFeed.finish()
     }
