@@ -8,13 +8,14 @@ APT_PACKAGES = libespeak-ng-dev espeak-ng-data libpocketsphinx-dev pocketsphinx-
 APT_TEST_PACKAGES = espeak-ng redis-server kcat
 APT = DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120
 
-.PHONY: all deps test-deps build release run check-config test embed clean help bench-state-events fuzz bench-media bench-speech
+.PHONY: all deps test-deps build release run check-config test test-stability embed clean help bench-state-events fuzz bench-media bench-speech
 
 all: build
 
 help:
 	@echo "make run           build and run the daemon on its embedded default configuration"
 	@echo "make test          install test dependencies and run every test"
+	@echo "make test-stability  the whole suite RUNS=5 times in a row, LOAD=2 busy loops beside it; fails on a leftover process"
 	@echo "make release       optimised build (.build/release/voicegatewayd)"
 	@echo "make check-config  validate the configuration (CONFIG=path to overlay a file)"
 	@echo "make embed         regenerate the embedded default from etc/voicegatewayd.yaml"
@@ -57,6 +58,11 @@ check-config: build
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+RUNS ?= 5
+LOAD ?= 0
+test-stability: test-deps
+	RUNS=$(RUNS) LOAD=$(LOAD) ./scripts/stability.sh
 
 # Spool throughput per fsync policy, Redis round trip per call-state update, events across a Kafka outage.
 bench-state-events: test-deps
