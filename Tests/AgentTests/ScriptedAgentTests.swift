@@ -70,7 +70,8 @@ struct ScriptedAgentTests {
         ("greeting: hi\nintents: [{name: x, match: [a], action: transfer, target: 'external:123'}]", "intents[0].target"),
         ("greeting: hi\nintents: [{name: x, match: [a]}]", "intents[0].reply"),
         ("greeting: [unclosed", "(yaml)"),
-        ("greeting: hi\nintents: [{name: x, match: [a], reply: r, confirm: 'sure?'}]", "intents[0].confirm"),
+        ("greeting: hi\nintents: [{name: x, match: [a], reply: r, confirm: ''}]", "intents[0].confirm"),
+        ("greeting: hi\nintents: [{name: x, match: [a], reply: r, examples: ['b c']}]", "intents[0].examples"),
         ("greeting: hi\nconfirm_below: 2\nintents: [{name: x, match: [a], reply: r}]", "confirm_below"),
         ("greeting: hi\nconfirm_yes: []\nintents: [{name: x, match: [a], reply: r}]", "confirm_yes"),
     ])

@@ -62,8 +62,11 @@ func transcribe(_ samples16k: [Int16], phrases: [String], mode: PocketSphinxSpee
 
 @Suite("Embedded speech engines", .serialized)
 struct EmbeddedSpeechTests {
-    /// The intent words of the shipped `etc/agent.yaml`.
-    static let phrases = ["balance", "agent", "operator", "human", "goodbye", "bye"]
+    /// Sentences and intent words like those of the shipped `etc/agent.yaml` (the grammar is built from them).
+    static let phrases = [
+        "i want to check my balance", "what is my balance", "my balance please", "check my balance", "balance",
+        "i want to talk to an agent", "agent please", "agent", "operator", "human", "goodbye", "bye", "yes", "no",
+    ]
 
     @Test func espeakSynthesizesAudibleSpeech() async throws {
         let (samples, rate) = try await synthesize("Hello, how can I help you?")

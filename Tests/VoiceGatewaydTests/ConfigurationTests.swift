@@ -69,6 +69,9 @@ struct ConfigurationTests {
         ("VOICEGW_MEDIA_THREADS_NICE", "-30", "media.threads.nice"),
         ("VOICEGW_MEDIA_THREADS_COUNT", "many", "media.threads.count"),
         ("VOICEGW_MEDIA_THREADS_REALTIME_PRIORITY", "100", "media.threads.realtime_priority"),
+        ("VOICEGW_STT_POCKETSPHINX_MIN_CONFIDENCE", "1.5", "stt.pocketsphinx.min_confidence"),
+        ("VOICEGW_STT_POCKETSPHINX_MIN_CONFIDENCE", "high", "stt.pocketsphinx.min_confidence"),
+        ("VOICEGW_STT_POCKETSPHINX_NOISE_FLOOR", "-1", "stt.pocketsphinx.noise_floor"),
     ])
     func badValuesNameTheKey(variable: String, value: String, key: String) {
         do {

@@ -19,6 +19,11 @@ struct SpeechConfigurationTests {
         #expect(config.speech.policy.ttsTimeout == .seconds(5))
         #expect(config.speech.settings.openAISTT == nil)
         #expect(config.sttProvider == "pocketsphinx")
+        #expect(config.speech.settings.pocketsphinx.minConfidence == 0.1)
+        #expect(config.speech.settings.pocketsphinx.noiseFloor == 300)
+        let tuned = try load(["VOICEGW_STT_POCKETSPHINX_MIN_CONFIDENCE": "0.3", "VOICEGW_STT_POCKETSPHINX_NOISE_FLOOR": "0"])
+        #expect(tuned.speech.settings.pocketsphinx.minConfidence == 0.3)
+        #expect(tuned.speech.settings.pocketsphinx.noiseFloor == 0)
     }
 
     @Test func chainNamingAVendorNeedsItsKeys() throws {

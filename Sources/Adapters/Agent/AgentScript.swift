@@ -23,6 +23,10 @@ public struct AgentScript: Sendable, Hashable {
         public var name: String
         /// Lower-cased words or phrases; any of them in the utterance triggers the intent.
         public var match: [String]
+        /// Whole sentences a caller says for this intent ("I want to check my balance"): hints for the
+        /// recogniser (the embedded one recognises exactly these and `match`). Each must contain a `match`
+        /// phrase, so that hearing it triggers the intent.
+        public var examples: [String] = []
         public var dtmf: String?
         public var reply: String?
         public var action: Action?
@@ -133,8 +137,17 @@ public struct AgentScript: Sendable, Hashable {
         if reply == nil && action == nil { throw Invalid(key: "\(key).reply", message: "an intent needs a reply or an action") }
         let confirm = map["confirm"] as? String
         if map["confirm"] != nil && (confirm ?? "").isEmpty { throw Invalid(key: "\(key).confirm", message: "a non-empty string") }
-        if confirm != nil && action == nil { throw Invalid(key: "\(key).confirm", message: "only an intent with an action is confirmed") }
-        return Intent(name: name, match: match.map { $0.lowercased() }, dtmf: dtmf, reply: reply, action: action, confirm: confirm)
+        var examples: [String] = []
+        if let raw = map["examples"] {
+            guard let list = raw as? [String] else { throw Invalid(key: "\(key).examples", message: "a list of sentences") }
+            examples = list.map { $0.lowercased() }
+        }
+        let intent = Intent(
+            name: name, match: match.map { $0.lowercased() }, examples: examples, dtmf: dtmf, reply: reply, action: action, confirm: confirm)
+        for example in examples where !intent.match.contains(where: { ScriptedConversation.contains(ScriptedConversation.words(example), ScriptedConversation.words($0)) }) {
+            throw Invalid(key: "\(key).examples", message: "'\(example)' contains none of the intent's match phrases")
+        }
+        return intent
     }
 
     static func parseTarget(_ text: String, key: String) throws(Invalid) -> TransferTarget {

@@ -31,7 +31,7 @@ final class ScriptedConversation: AgentConversation {
     var expectedPhrases: [String] {
         var seen = Set<String>()
         let confirming = script.intents.contains { $0.confirm != nil }
-        let words = script.intents.flatMap(\.match) + (confirming ? script.yesWords + script.noWords : [])
+        let words = script.intents.flatMap { $0.examples + $0.match } + (confirming ? script.yesWords + script.noWords : [])
         return words.filter { seen.insert($0).inserted }
     }
 

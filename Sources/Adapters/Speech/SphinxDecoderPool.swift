@@ -6,40 +6,33 @@ import Synchronization
 final class SphinxDecoderPool: Sendable {
     private let modelDirectory: String
     private let maxIdle: Int
-    private let idle = Mutex<[Bool: [SphinxDecoder]]>([:])
-    private static let work = DispatchQueue(label: "voicegw.pocketsphinx", attributes: .concurrent)
+    private let idle = Mutex<[SphinxDecoder.Kind: [SphinxDecoder]]>([:])
+    private let workers: DecodeWorkers
 
-    init(modelDirectory: String, maxIdle: Int) {
+    init(modelDirectory: String, maxIdle: Int, workers: DecodeWorkers = .shared) {
         self.modelDirectory = modelDirectory
         self.maxIdle = maxIdle
+        self.workers = workers
     }
 
-    /// Runs `body` with a decoder (with or without the n-gram model) off the cooperative thread pool.
-    func withDecoder<T: Sendable>(languageModel: Bool, _ body: @escaping @Sendable (SphinxDecoder) throws -> T) async throws -> T {
+    /// Runs `body` with a decoder of `kind` on the decode workers (off the cooperative thread pool).
+    func withDecoder<T: Sendable>(_ kind: SphinxDecoder.Kind, _ body: @escaping @Sendable (SphinxDecoder) throws -> T) async throws -> T {
         let directory = modelDirectory
-        let decoder = idle.withLock { $0[languageModel]?.popLast() }
-        return try await withCheckedThrowingContinuation { continuation in
-            Self.work.async {
-                do {
-                    let lent = try decoder ?? SphinxDecoder(modelDirectory: directory, languageModel: languageModel)
-                    let result = Result { try body(lent) }
-                    self.giveBack(lent, languageModel: languageModel)
-                    continuation.resume(with: result)
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
+        return try await workers.run {
+            let lent = try self.idle.withLock { $0[kind]?.popLast() } ?? SphinxDecoder(modelDirectory: directory, kind: kind)
+            defer { self.giveBack(lent, kind: kind) }
+            return try body(lent)
         }
     }
 
     /// Loads a decoder ahead of the first call, so the first caller does not wait for it.
-    func warmUp(languageModel: Bool) async throws {
-        _ = try await withDecoder(languageModel: languageModel) { _ in true }
+    func warmUp(_ kinds: [SphinxDecoder.Kind]) async throws {
+        for kind in kinds { _ = try await withDecoder(kind) { _ in true } }
     }
 
-    private func giveBack(_ decoder: SphinxDecoder, languageModel: Bool) {
+    private func giveBack(_ decoder: SphinxDecoder, kind: SphinxDecoder.Kind) {
         idle.withLock { pool in
-            if pool[languageModel, default: []].count < maxIdle { pool[languageModel, default: []].append(decoder) }
+            if pool[kind, default: []].count < maxIdle { pool[kind, default: []].append(decoder) }
         }
     }
 }

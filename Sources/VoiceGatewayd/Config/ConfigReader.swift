@@ -50,6 +50,16 @@ struct ConfigReader {
         return value
     }
 
+    /// A decimal number in `range`.
+    func number(_ key: String, in range: ClosedRange<Double>) throws(ConfigError) -> Double {
+        let text = try string(key).trimmingCharacters(in: .whitespaces)
+        guard let value = Double(text), value.isFinite else { throw ConfigError(key: key, message: "must be a number (got '\(text)')") }
+        guard range.contains(value) else {
+            throw ConfigError(key: key, message: "must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
+        }
+        return value
+    }
+
     func milliseconds(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Duration {
         .milliseconds(try int(key, in: range))
     }

@@ -88,7 +88,9 @@ stt:
   providers: [pocketsphinx]  # ordered chain: pocketsphinx | openai | google | azure | transcribe | deepgram
   pocketsphinx:
     model_dir: /usr/share/pocketsphinx/model/en-us
-    mode: auto             # auto (phrases from the agent when it has any) | keyphrase | grammar | open
+    mode: auto             # auto (grammar of the agent's phrases when it has any, else open) | grammar | keyphrase | open
+    min_confidence: 0.1    # grammar results rated lower (0..1) come back empty: the caller is asked again
+    noise_floor: 300       # RMS of the faint noise mixed in before decoding (0: none); helps quiet G.711 speech
   openai:                  # any OpenAI-compatible server (OpenAI, Groq, faster-whisper-server, whisper.cpp)
     base_url: https://api.openai.com
     api_key: ""            # or api_key_file, or VOICEGW_STT_OPENAI_API_KEY

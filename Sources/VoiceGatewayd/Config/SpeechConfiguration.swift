@@ -21,6 +21,8 @@ struct SpeechConfiguration: Sendable {
         s.pocketsphinx.modelDirectory = try r.nonEmpty("stt.pocketsphinx.model_dir")
         s.pocketsphinx.mode = PocketSphinxSpeechToText.Mode(
             rawValue: try r.oneOf("stt.pocketsphinx.mode", PocketSphinxSpeechToText.Mode.allCases.map(\.rawValue))) ?? .auto
+        s.pocketsphinx.minConfidence = try r.number("stt.pocketsphinx.min_confidence", in: 0...1)
+        s.pocketsphinx.noiseFloor = try r.number("stt.pocketsphinx.noise_floor", in: 0...3000)
         s.espeak = .init(voice: try r.nonEmpty("tts.espeak.voice"), rate: try r.int("tts.espeak.rate", in: 80...450))
         let stt = Set(sttProviders)
         let tts = Set(ttsProviders)

@@ -19,7 +19,8 @@ public final class FakeRTPPeer: @unchecked Sendable {
     private let sequence = Mutex<(seq: UInt16, timestamp: UInt32)>((UInt16.random(in: 0...UInt16.max), UInt32.random(in: 0...UInt32.max)))
     private let ssrc = UInt32.random(in: 1...UInt32.max)
 
-    init(remote: SocketAddress) async throws {
+    /// A peer bound to a free loopback port that sends to `remote`.
+    public init(remote: SocketAddress) async throws {
         let box = ReceiveBox()
         channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
@@ -58,7 +59,8 @@ public final class FakeRTPPeer: @unchecked Sendable {
         try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: channel.allocator.buffer(bytes: bytes)))
     }
 
-    func close() {
+    /// Closes the socket.
+    public func close() {
         channel.close(promise: nil)
     }
 
