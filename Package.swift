@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "AsteriskARI",
             dependencies: [
-                "Domain",
+                "Domain", "AdapterSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -101,9 +101,21 @@ let package = Package(
             path: "Sources/Adapters/Media", swiftSettings: swiftSettings
         ),
         .target(
+            name: "AdapterSupport",
+            dependencies: [
+                "Domain",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Sources/Adapters/Support", swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Speech",
             dependencies: [
-                "Domain", "CEspeakNG", "CPocketSphinx",
+                "Domain", "AdapterSupport", "CEspeakNG", "CPocketSphinx",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "WSClient", package: "swift-websocket"),
@@ -117,8 +129,10 @@ let package = Package(
         .target(
             name: "Agent",
             dependencies: [
-                "Domain",
+                "Domain", "AdapterSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Sources/Adapters/Agent", swiftSettings: swiftSettings
@@ -167,7 +181,7 @@ let package = Package(
         .executableTarget(
             name: "VoiceGatewayd",
             dependencies: [
-                "Domain", "Application", "AsteriskARI", "Media", "Speech", "Agent", "Directory",
+                "Domain", "Application", "AdapterSupport", "AsteriskARI", "Media", "Speech", "Agent", "Directory",
                 "CallState", "Events", "ManagementAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -196,7 +210,7 @@ let package = Package(
         // MARK: Benchmarks (release builds: `make bench-speech`)
         .executableTarget(
             name: "bench-speech",
-            dependencies: ["Domain", "Speech", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Domain", "AdapterSupport", "Speech", "TestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SpeechOverhead", swiftSettings: swiftSettings
         ),
 
@@ -245,7 +259,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "AdapterSupport", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AdapterSupportTests", dependencies: ["AdapterSupport", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CallStateTests", dependencies: ["CallState", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EventsTests", dependencies: ["Events", "TestSupport", "CRdKafka"], swiftSettings: swiftSettings),

@@ -3,6 +3,7 @@
 // the consumer of the `AudioStream` (what media gets). Each adapter talks to the fake vendor on loopback
 // (real sockets, real HTTP), so only our own work is between the two timestamps.
 // Prints a table, then one JSON object as the last line: per provider p50/p99 in microseconds.
+import AdapterSupport
 import Domain
 import Foundation
 import Logging

@@ -36,7 +36,7 @@ final class EventReader: Sendable {
     deinit { drain.cancel() }
 
     /// The next event matching `predicate` (earlier ones are skipped), or nil after `timeout`.
-    func next(timeout: Duration = .seconds(3), where predicate: (TelephonyEvent) -> Bool) async -> TelephonyEvent? {
+    func next(timeout: Duration = .seconds(30), where predicate: (TelephonyEvent) -> Bool) async -> TelephonyEvent? {
         let deadline = ContinuousClock.now + timeout
         repeat {
             if let event = box.take(where: predicate) { return event }
@@ -102,7 +102,7 @@ struct ARITelephonyTests {
     @Test func theRaceIsRealInTheFake() async throws {
         // Guard against a fake that would hide the race: bridging before StasisStart must be refused.
         let fake = FakeAsterisk()
-        fake.mediaStasisDelay = .milliseconds(300)
+        fake.holdMediaStasis = true
         try await fake.start()
         defer { Task { await fake.stop() } }
         let ari = makeTelephony(fake)
@@ -119,7 +119,7 @@ struct ARITelephonyTests {
 
     @Test func startMediaWaitsForASlowStasisStart() async throws {
         let fake = FakeAsterisk()
-        fake.mediaStasisDelay = .milliseconds(150)
+        fake.holdMediaStasis = true
         try await fake.start()
         defer { Task { await fake.stop() } }
         let ari = makeTelephony(fake)
@@ -127,7 +127,11 @@ struct ARITelephonyTests {
         defer { run.cancel() }
         #expect(await eventually { await ari.connectionState() == .connected })
         let callID = fake.placeCall()
-        let attachment = try await ari.startMedia(for: ChannelID(callID), session: OfferOnlyMediaSession(rtpTo: "127.0.0.1:40004"))
+        let media = Task { try await ari.startMedia(for: ChannelID(callID), session: OfferOnlyMediaSession(rtpTo: "127.0.0.1:40004")) }
+        #expect(await eventually { fake.requests.contains { $0.path.hasSuffix("/channels/externalMedia") } }, "no externalMedia request")
+        #expect(!fake.requests.contains { $0.path.hasSuffix("/addChannel") }, "bridged before the media channel's StasisStart")
+        fake.releaseHeldStasis()
+        let attachment = try await media.value
         #expect(fake.bridges[attachment.bridge!.rawValue]?.count == 2)
     }
 
@@ -146,12 +150,11 @@ struct ARITelephonyTests {
         #expect(await reader.next { $0 == .connection(.disconnected) } != nil)
         #expect(await ari.connectionState() == .disconnected)
         #expect(await ari.dependencyState() == .disconnected)
-        #expect(await reader.next(timeout: .seconds(5)) { $0 == .connection(.connected) } != nil)
+        #expect(await reader.next(timeout: .seconds(30)) { $0 == .connection(.connected) } != nil)
         let back = ContinuousClock.now - dropped
-        // Refused for 0.5 s; back soon after being accepted again (3.5 s seen once in a loaded CI run).
-        // 1 s after the refusal ends when the machine is quiet (measured ~0.6 s); the schedule itself (first retry
-        // <= 250 ms, cap 30 s) is checked without sleeping in the backoff tests. Loose here: CI runs tests in parallel.
-        #expect(back < .seconds(5), "reconnected after \(back)")
+        // Refused for 0.5 s, then back (about 0.6 s on a quiet machine); the schedule itself (first retry
+        // <= 250 ms, cap 30 s) is checked without sleeping in the backoff tests, so no wall-clock bound here.
+        print("ARI reconnected \(back) after the drop")
         #expect(await ari.connectionState() == .connected)
         #expect(fake.eventClientCount == 1)
         // The app is registered again: calls arrive.

@@ -45,7 +45,7 @@ extension TelephonyDriver {
     func events(until match: (TelephonyEvent) -> Bool) async throws -> [TelephonyEvent] {
         var seen: [TelephonyEvent] = []
         while true {
-            let next = try #require(await reader.next(timeout: .seconds(10)) { _ in true }, "no event after \(seen)")
+            let next = try #require(await reader.next(timeout: .seconds(30)) { _ in true }, "no event after \(seen)")
             if case .connection = next { continue }
             seen.append(next)
             if match(next) { return seen }

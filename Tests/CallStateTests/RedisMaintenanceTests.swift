@@ -26,25 +26,37 @@ struct RedisMaintenanceTests {
         #expect(backoff.nextAttempt! - now == .milliseconds(100))
     }
 
-    /// A live call written by this instance outlives its TTL because `run()` keeps refreshing it.
+    /// A live call written by this instance outlives its TTL because `run()` keeps refreshing it: the key's
+    /// TTL is cut short behind the repository's back (as if time had passed), and one maintenance round on
+    /// the test clock sets it back to `liveTTL`.
     @Test(.enabled(if: redisInstalled)) func liveCallsOutliveTheirTTLWhileTheServiceRuns() async throws {
         let server = try #require(SharedRedis.server)
         let (_, database) = SharedRedis.freshRepositoryAndDatabase()
+        let clock = TestClock()
         let configuration = RedisConfiguration(
-            endpoint: RedisEndpoint(host: "127.0.0.1", port: server.port, database: database), liveTTL: .seconds(2),
-            maintenanceInterval: .milliseconds(100))
-        let repository = RedisCallRepository(configuration: configuration, clock: WallClock(), logger: Logger(label: "ttl"))
+            endpoint: RedisEndpoint(host: "127.0.0.1", port: server.port, database: database), liveTTL: .seconds(60),
+            maintenanceInterval: .seconds(5))
+        let repository = RedisCallRepository(configuration: configuration, clock: clock, logger: Logger(label: "ttl"))
         let call = Call(
             id: "ttl-1", tenantID: "t", channelID: "ch", conversationID: "v", direction: .inbound, callerNumber: "+15550000000",
             calleeNumber: "100", instanceID: "i1", createdAt: Timestamp(millisecondsSinceEpoch: 1))
         try await repository.save(call)
+        let raw = RedisConnection(configuration: configuration, clock: clock, logger: Logger(label: "raw"))
+        func ttl() async throws -> Int64 {
+            guard case .integer(let milliseconds) = try await raw.command(["PTTL", "voicegw:call:ttl-1"]) else { return -3 }
+            return milliseconds
+        }
+        #expect(try await ttl() > 50_000, "saved with liveTTL")
+        _ = try await raw.command(["PEXPIRE", "voicegw:call:ttl-1", "3000"])
+        #expect(try await ttl() <= 3000)
+
         let service = Task { try await repository.run() }
-        try await Task.sleep(for: .seconds(5))
-        let fresh = RedisCallRepository(configuration: configuration, clock: WallClock(), logger: Logger(label: "fresh"))
-        #expect(try await fresh.get("ttl-1") != nil)
+        #expect(await clock.waitForSleepers(1))
+        clock.advance(by: .seconds(25))  // past a third of liveTTL: the next round refreshes
+        #expect(try await eventually { try await ttl() > 50_000 }, "the TTL was not refreshed")
         service.cancel()
         try await service.value
-        await fresh.close()
+        await raw.close()
     }
 }
 

@@ -18,7 +18,7 @@ struct MediaEngineContractTests {
         defer { Task { await driver.stop() } }
         let session = try await driver.open()
         // Trailing silence pushes the last steps through any jitter buffer.
-        async let collected = collect(session.inbound, count: Steps.frames + 2, timeout: .seconds(10))
+        async let collected = collect(session.inbound, count: Steps.frames + 2, timeout: .seconds(30))
         try await driver.sendCallerAudio(Steps.audio() + [Int16](repeating: 0, count: 10 * 320))
         let frames = await collected
         #expect(frames.count == Steps.frames + 2, "\(adapter): \(frames.count) frames")

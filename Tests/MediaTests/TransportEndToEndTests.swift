@@ -122,7 +122,7 @@ struct TransportEndToEndTests {
 
         // Caller audio reaches the session as 20 ms frames of 16 kHz.
         let caller = tone(700, rate: 16_000, seconds: 1, amplitude: 8000)
-        async let frames = collect(session.inbound, count: 45, timeout: .seconds(10))
+        async let frames = collect(session.inbound, count: 45, timeout: .seconds(30))
         try await harness.sendCallerAudio(caller, transport: transport, channel: channel)
         let received = await frames
         #expect(received.count == 45, "\(transport): \(received.count) frames")

@@ -1,3 +1,4 @@
+import AdapterSupport
 import AsyncHTTPClient
 import Domain
 import Foundation

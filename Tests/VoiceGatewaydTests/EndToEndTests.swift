@@ -88,9 +88,9 @@ struct EndToEndTests {
         // Like `core restart now`: the WebSocket drops without a close frame, connections refused for 0.5 s.
         harness.fake.dropEventConnections(refuseFor: .milliseconds(500))
         let dropped = ContinuousClock.now
-        #expect(try await eventually(timeout: .seconds(2)) { try await harness.get("/ready").status == 503 })
+        #expect(try await eventually { try await harness.get("/ready").status == 503 })
         #expect(try await harness.get("/ready").body.contains(#""ari":"disconnected""#))
-        #expect(try await eventually(timeout: .seconds(5)) { try await harness.get("/ready").status == 200 })
+        #expect(try await eventually { try await harness.get("/ready").status == 200 })
         let back = ContinuousClock.now - dropped
         // Loose bound: CI runs tests in parallel on 2 cores; the backoff schedule is unit-tested without sleeping.
         #expect(back < .seconds(5), "back after \(back) (refused for 500 ms)")

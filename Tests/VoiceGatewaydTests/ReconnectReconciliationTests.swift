@@ -16,9 +16,9 @@ struct ReconnectReconciliationTests {
         #expect(await eventually { fake.rtpPeer(bridgedWith: channel).map { $0.received.count > 5 } ?? false }, "no greeting")
 
         fake.dropEventConnections(refuseFor: .milliseconds(500))
-        #expect(try await eventually(timeout: .seconds(2)) { try await harness.get("/ready").status == 503 })
+        #expect(try await eventually { try await harness.get("/ready").status == 503 })
         fake.hangupCaller(channel)  // StasisEnd goes to nobody
-        #expect(try await eventually(timeout: .seconds(5)) { try await harness.get("/ready").status == 200 })
+        #expect(try await eventually { try await harness.get("/ready").status == 200 })
 
         #expect(await eventually { harness.events().contains { $0["type"] as? String == "call.ended" } }, "the call was never ended")
         let ended = harness.events().last { $0["type"] as? String == "call.ended" }

@@ -66,8 +66,9 @@ struct Responder: Sendable {
                         recorder.record(.llmResponded, ["text": .string(text), "latency_ms": .int(latency.milliseconds)])
                     }
                     transcript.append(Turn(speaker: .agent, text: text, startedAt: clock.now(), latencies: [.agent: latency]))
-                    let played = await say(text, speechEndedAt: speechEndedAt, onSpeaking: onSpeaking)
+                    let (played, audio) = await speak(text, speechEndedAt: speechEndedAt, onSpeaking: onSpeaking)
                     speechEndedAt = nil  // only the first sentence measures the caller-felt latency
+                    agent.heard(HeardText.prefix(of: text, played: played, audio: audio))
                     if case .interrupted = played { return .finished }
                 case .hangup:
                     ending = .hangUp
@@ -92,6 +93,14 @@ struct Responder: Sendable {
 
     /// Synthesizes `text` and plays it while it is being synthesized.
     func say(_ text: String, speechEndedAt: Duration?, onSpeaking: @escaping @Sendable () -> Void) async -> PlaybackOutcome? {
+        await speak(text, speechEndedAt: speechEndedAt, onSpeaking: onSpeaking).outcome
+    }
+
+    /// `say`, also returning how much audio was synthesized.
+    func speak(
+        _ text: String, speechEndedAt: Duration?, onSpeaking: @escaping @Sendable () -> Void
+    ) async -> (outcome: PlaybackOutcome?, audio: Duration) {
+        let synthesized = SynthesizedAudio()
         let started = clock.monotonic()
         let (audio, feed) = AsyncThrowingStream.makeStream(of: AudioFrame.self)
         let source = tts.synthesize(SynthesisRequest(text: text, voice: configuration.voice, language: configuration.language))
@@ -105,6 +114,7 @@ struct Responder: Sendable {
                         if firstChunk == nil { firstChunk = clock.monotonic() - started }
                         samples += chunk.samples.count
                         rate = chunk.sampleRate
+                        synthesized.add(chunk)
                         feed.yield(chunk)
                     }
                     feed.finish()
@@ -143,7 +153,7 @@ struct Responder: Sendable {
                     group.cancelAll()
                 }
             }
-            return outcome
+            return (outcome, synthesized.duration)
         }
     }
 }
@@ -177,6 +187,16 @@ struct AgentActionStream: Sendable {
         }
         self.stream = stream
     }
+}
+
+/// How much audio a synthesis produced so far.
+final class SynthesizedAudio: Sendable {
+    private let total = Mutex(Duration.zero)
+    func add(_ frame: AudioFrame) {
+        let length = Duration.nanoseconds(Int64(frame.samples.count) * 1_000_000_000 / Int64(max(frame.sampleRate, 1)))
+        total.withLock { $0 += length }
+    }
+    var duration: Duration { total.withLock { $0 } }
 }
 
 /// A flag set once, read from any task.

@@ -67,6 +67,16 @@ public protocol AgentConversation: Sendable {
     /// The stream throws `ProviderError`.
     func respond(to input: AgentInput) -> AsyncThrowingStream<AgentAction, any Error>
 
+    /// What the caller heard of a sentence the conversation asked to say: all of it, or the words played
+    /// before a barge-in cut it off (empty: nothing). An agent that keeps a history keeps this, not what
+    /// it generated.
+    func heard(_ text: String)
+
     /// The call is over; release what the conversation holds.
     func end() async
+}
+
+extension AgentConversation {
+    /// Agents without a history ignore it.
+    public func heard(_ text: String) {}
 }

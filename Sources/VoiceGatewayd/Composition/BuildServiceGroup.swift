@@ -34,7 +34,7 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     let transports = MediaTransports.make(config: config, used: used, metrics: metrics, logger: logger)
     let media = transports.engine
     let speech = try await SpeechProviders.make(config: config, metrics: metrics, clock: clock, logger: logger)
-    let agent = try AgentLoader.scripted(path: config.agentScript)
+    let agent = try AgentLoader.make(config.agent, logger: logger)
     let storage = try StateAndEvents.make(config: config, clock: clock, metrics: metrics, logger: logger)
     let repository = storage.repository
     let publisher = storage.publisher

@@ -2,9 +2,20 @@ import Agent
 import Directory
 import Domain
 import Foundation
+import Logging
 
-/// Loads the scripted agent of `agent.script`.
+/// Builds the agent of `agent.provider`.
 enum AgentLoader {
+    static func make(_ configuration: AgentConfiguration, logger: Logger) throws(ConfigError) -> any Agent {
+        switch configuration.provider {
+        case .scripted: return try scripted(path: configuration.script)
+        case .openai:
+            guard let settings = configuration.openAI else { throw ConfigError(key: "agent.openai", message: "missing") }
+            return OpenAIChatAgent(configuration: settings, logger: logger)
+        }
+    }
+
+    /// The scripted agent of `agent.script`.
     static func scripted(path: String) throws(ConfigError) -> ScriptedAgent {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {

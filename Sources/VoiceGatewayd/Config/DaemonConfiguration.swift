@@ -63,7 +63,8 @@ struct DaemonConfiguration: Sendable {
     var eventsFile: String { stateAndEvents.eventsFile }
     /// Call state (memory or Redis) and events (JSONL or Kafka with a spool).
     var stateAndEvents: StateAndEventsConfiguration
-    var agentScript: String
+    var agent: AgentConfiguration
+    var agentScript: String { agent.script }
     /// STT/TTS chains, vendor settings and chain policy (SpeechConfiguration.swift).
     var speech: SpeechConfiguration
     var sttProvider: String { speech.sttProviders[0] }
@@ -149,7 +150,7 @@ struct DaemonConfiguration: Sendable {
 
         httpHost = try r.nonEmpty("http.host")
         httpPort = try r.int("http.port", in: 0...65535)
-        agentScript = try r.existingFile("agent.script")
+        agent = try AgentConfiguration(r)
 
         speech = try SpeechConfiguration(r)
         stateAndEvents = try StateAndEventsConfiguration(r)

@@ -82,7 +82,19 @@ call_state:
   heartbeat_ttl_s: 15      # instance heartbeat; peers take over the calls of an instance silent this long
 
 agent:
+  provider: scripted       # scripted | openai (any OpenAI-compatible chat completions API)
   script: etc/agent.yaml   # the scripted agent
+  openai:                  # OpenAI, vLLM, llama.cpp server, Ollama, Groq: POST base_url/v1/chat/completions, streamed
+    base_url: https://api.openai.com
+    api_key: ""            # or api_key_file, or VOICEGW_AGENT_OPENAI_API_KEY; empty: no Authorization header
+    api_key_file: ""
+    model: gpt-4o-mini
+    system_prompt: "You are a friendly telephone assistant. Answer in one or two short spoken sentences, without lists or markup. Use the functions to transfer the caller, end the call or collect keypad digits."
+    greeting: "Hello, how can I help you?"   # said first, not generated (empty: wait for the caller)
+    temperature: 0.7
+    max_tokens: 300        # 0: the server's default
+    history_turns: 20      # caller turns kept in each request (with the agent's answers)
+    timeout_ms: 10000      # until the answer's head arrives
 
 stt:
   providers: [pocketsphinx]  # ordered chain: pocketsphinx | openai | google | azure | transcribe | deepgram

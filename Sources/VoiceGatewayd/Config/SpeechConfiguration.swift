@@ -1,3 +1,4 @@
+import AdapterSupport
 import Application
 import Domain
 import Speech
@@ -95,13 +96,13 @@ struct SpeechConfiguration: Sendable {
         return names
     }
 
-    private static func key(_ r: ConfigReader, _ key: String) throws(ConfigError) -> String {
+    static func key(_ r: ConfigReader, _ key: String) throws(ConfigError) -> String {
         let value = try r.secret(key)
         guard !value.isEmpty else { throw ConfigError(key: key, message: "must be set (or \(key)_file, or \(ConfigTree.environmentName(for: key)))") }
         return value
     }
 
-    private static func http(_ r: ConfigReader, _ section: String, keyRequired: Bool = false, timeout: Duration) throws(ConfigError) -> HTTPProviderSettings {
+    static func http(_ r: ConfigReader, _ section: String, keyRequired: Bool = false, timeout: Duration) throws(ConfigError) -> HTTPProviderSettings {
         let base = try r.url("\(section).base_url", schemes: ["http", "https"]).absoluteString
         let apiKey = keyRequired ? try key(r, "\(section).api_key") : try r.secret("\(section).api_key")
         return HTTPProviderSettings(baseURL: base, apiKey: apiKey, timeout: timeout)

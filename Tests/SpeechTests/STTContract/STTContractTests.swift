@@ -1,3 +1,4 @@
+import AdapterSupport
 import Domain
 import Foundation
 import Logging

@@ -110,7 +110,13 @@ extension FakeAsterisk {
         state.withLock { $0.channels[id] = channel }
         // RTP and AudioSocket channels enter Stasis a few ms after the response (the 422 race of a real
         // Asterisk); a chan_websocket channel waits for its media connection (above).
-        if channel.name.hasPrefix("WebSocket/") == false { enterStasis(id, after: mediaStasisDelay) }
+        if channel.name.hasPrefix("WebSocket/") == false {
+            let held = state.withLock { state in
+                if state.holdingStasis { state.heldStasis.append(id) }
+                return state.holdingStasis
+            }
+            if !held { enterStasis(id, after: mediaStasisDelay) }
+        }
         if externalMediaResponseDelay > .zero { try? await Task.sleep(for: externalMediaResponseDelay) }
         var body = FakeAsteriskEvents.channel(channel)
         body["channelvars"] = channel.variables

@@ -14,6 +14,12 @@ public final class FakeAsterisk: @unchecked Sendable {
     public let password: String
     /// Delay between an externalMedia response and that channel's StasisStart.
     public var mediaStasisDelay: Duration = .milliseconds(3)
+    /// Holds the StasisStart of every new RTP/AudioSocket media channel until `releaseHeldStasis()`
+    /// (to put a request deterministically inside the window before it).
+    public var holdMediaStasis: Bool {
+        get { state.withLock { $0.holdingStasis } }
+        set { state.withLock { $0.holdingStasis = newValue } }
+    }
     /// How long `POST /channels/externalMedia` takes to answer after creating the channel (a busy Asterisk).
     public var externalMediaResponseDelay: Duration = .zero
     let state = Mutex(FakeAsteriskState())
@@ -116,6 +122,16 @@ public final class FakeAsterisk: @unchecked Sendable {
             return clients
         }
         for client in clients { client.close(promise: nil) }
+    }
+
+    /// Sends the StasisStart of every media channel held by `holdMediaStasis` (and stops holding).
+    public func releaseHeldStasis() {
+        let held = state.withLock { state -> [String] in
+            state.holdingStasis = false
+            defer { state.heldStasis = [] }
+            return state.heldStasis
+        }
+        for id in held { enterStasis(id, after: .zero) }
     }
 
     // MARK: Inspection

@@ -27,6 +27,9 @@ public struct FakeRequest: Sendable, Hashable, CustomStringConvertible {
 
 /// Everything the fake knows, behind its lock.
 struct FakeAsteriskState {
+    /// Media channels whose StasisStart waits for `releaseHeldStasis()`.
+    var heldStasis: [String] = []
+    var holdingStasis = false
     var channels: [String: FakeChannel] = [:]
     var bridges: [String: [String]] = [:]
     var bridgeCreated: [String: Date] = [:]

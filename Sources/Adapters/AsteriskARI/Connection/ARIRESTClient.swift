@@ -1,3 +1,4 @@
+import AdapterSupport
 import AsyncHTTPClient
 import Domain
 import Foundation
@@ -44,12 +45,10 @@ struct ARIRESTClient: Sendable {
             let response = try await http.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)))
             let body = try await response.body.collect(upTo: 4 << 20)
             return Response(status: Int(response.status.code), body: Data(body.readableBytesView))
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            throw ProviderError(.timeout, provider: "ari", "\(method) \(path): no answer within \(timeout)")
-        } catch is CancellationError {
-            throw ProviderError(.cancelled, provider: "ari", "\(method) \(path) cancelled")
         } catch {
-            throw ProviderError(.network, provider: "ari", "\(method) \(path): \(error)")
+            let failure = HTTPFailure.classify(transport: error, provider: "ari")
+            let detail = failure.kind == .timeout ? "no answer within \(timeout)" : failure.message
+            throw ProviderError(failure.kind, provider: "ari", "\(method) \(path): \(detail)")
         }
     }
 
@@ -62,12 +61,9 @@ struct ARIRESTClient: Sendable {
     }
 
     static func check(_ response: Response, _ what: String) throws(ProviderError) {
-        switch response.status {
-        case 200..<300: return
-        case 401, 403: throw ProviderError(.auth, provider: "ari", "\(what): \(response.status) (check ari.username/ari.password)")
-        case 429: throw ProviderError(.rateLimited, provider: "ari", "\(what): 429")
-        case 500...: throw ProviderError(.server, provider: "ari", "\(what): \(response.status) \(response.message)")
-        default: throw ProviderError(.badRequest, provider: "ari", "\(what): \(response.status) \(response.message)")
-        }
+        guard !(200..<300).contains(response.status) else { return }
+        let failure = HTTPFailure.classify(status: UInt(max(0, response.status)), body: response.message, provider: "ari")
+        let hint = failure.kind == .auth ? " (check ari.username/ari.password)" : ""
+        throw ProviderError(failure.kind, provider: "ari", "\(what): \(failure.message)\(hint)")
     }
 }

@@ -3,6 +3,7 @@
 // with SigV4 (service `polly`); the answer is `audio/pcm`, signed 16-bit little-endian mono, streamed.
 // Reference: https://docs.aws.amazon.com/polly/latest/dg/API_SynthesizeSpeech.html ("pcm ... returns
 // raw audio in signed 16-bit, 1 channel (mono), little-endian format"; SampleRate "8000" or "16000" for pcm).
+import AdapterSupport
 import AsyncHTTPClient
 import Domain
 import Foundation

@@ -4,6 +4,7 @@
 // samplerate=16000`, `Accept: application/json`; answer `{"RecognitionStatus": "Success" | "NoMatch" |
 // "InitialSilenceTimeout" | "BabbleTimeout" | "Error", "DisplayText", "Offset", "Duration"}`.
 // Reference: https://learn.microsoft.com/azure/ai-services/speech-service/rest-speech-to-text-short
+import AdapterSupport
 import AsyncHTTPClient
 import Domain
 import Logging

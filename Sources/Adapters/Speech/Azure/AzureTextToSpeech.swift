@@ -4,6 +4,7 @@
 // xml:lang='en-US'><voice name='en-US-AvaMultilingualNeural'>text</voice></speak>`; the answer is the raw
 // PCM, streamed (chunked).
 // Reference: https://learn.microsoft.com/azure/ai-services/speech-service/rest-text-to-speech
+import AdapterSupport
 import AsyncHTTPClient
 import Domain
 import Logging

@@ -2,6 +2,7 @@
 // header `xi-api-key`, JSON `{"text", "model_id"}`; the answer streams raw PCM16 LE at 16 kHz.
 // Reference: https://elevenlabs.io/docs/api-reference/text-to-speech/stream (output_format is
 // codec_samplerate, `pcm_16000` = PCM 16 kHz).
+import AdapterSupport
 import AsyncHTTPClient
 import Domain
 import Foundation

@@ -6,6 +6,7 @@
 // Reference: https://cloud.google.com/speech-to-text/docs/reference/rest/v1/speech/recognize and
 // https://docs.cloud.google.com/speech-to-text/docs/reference/rest/v1/RecognitionAudio ("JSON
 // representations use base64"); LINEAR16 = "16-bit signed little-endian PCM samples".
+import AdapterSupport
 import AsyncHTTPClient
 import Domain
 import Foundation

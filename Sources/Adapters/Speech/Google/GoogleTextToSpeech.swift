@@ -5,6 +5,7 @@
 // header."), so the header is parsed and stripped.
 // Reference: https://cloud.google.com/text-to-speech/docs/reference/rest/v1/text/synthesize and
 // https://cloud.google.com/text-to-speech/docs/reference/rest/v1/AudioConfig#AudioEncoding
+import AdapterSupport
 import AsyncHTTPClient
 import Domain
 import Foundation

@@ -4,6 +4,7 @@
 // Reference: https://platform.openai.com/docs/api-reference/audio/createTranscription (checked against the
 // openai-node `TranscriptionCreateParams` and openai-protocol `TranscriptionRequest` definitions).
 // The same shape is served by Groq, faster-whisper-server and whisper.cpp's server.
+import AdapterSupport
 import AsyncHTTPClient
 import Domain
 import Logging

@@ -4,6 +4,7 @@
 // Reference: https://platform.openai.com/docs/api-reference/audio/createSpeech (response_format `pcm`:
 // "raw samples in 24kHz (16-bit signed, low-endian), without the header"; cf. xsai stream-speech, which
 // plays it as Int16 at 24000 Hz).
+import AdapterSupport
 import AsyncHTTPClient
 import Domain
 import Foundation

@@ -1,3 +1,4 @@
+import AdapterSupport
 import AsyncHTTPClient
 import Domain
 import Logging
@@ -30,7 +31,7 @@ enum StreamingSynthesis {
                         }
                     }
                 } catch {
-                    throw http.fail(VendorHTTP.classify(transport: error, provider: http.provider).truncated(), request: nil)
+                    throw http.fail(HTTPFailure.classify(transport: error, provider: http.provider).truncated(), request: nil)
                 }
                 do throws(ProviderError) { try decoder.finish(provider: http.provider) } catch { throw http.fail(error, request: nil) }
                 guard total > 0 else {

@@ -1,3 +1,4 @@
+import AdapterSupport
 import HTTPTypes
 import Domain
 import Logging

@@ -7,8 +7,9 @@ import NIOHTTP1
 /// vendors answer a refused handshake with a meaningful HTTP status (401 bad key, 429 too many streams,
 /// 5xx outage; Deepgram and AWS document this), so the handshake is repeated once as a plain HTTP request
 /// and the status it gets is classified like any REST answer.
-enum UpgradeRefusal {
-    static func classify(url: String, headers: HTTPFields, provider: String, timeout: Duration) async -> ProviderError {
+public enum UpgradeRefusal {
+    /// Probes `url` with the same handshake over plain HTTP and classifies the status it gets.
+    public static func classify(url: String, headers: HTTPFields, provider: String, timeout: Duration) async -> ProviderError {
         let refused = ProviderError(.badRequest, provider: provider, "WebSocket upgrade refused")
         var request = HTTPClientRequest(url: url.replacingPrefix("wss://", with: "https://").replacingPrefix("ws://", with: "http://"))
         request.method = .GET
@@ -23,13 +24,14 @@ enum UpgradeRefusal {
         }
         let body = (try? await response.body.collect(upTo: 16 << 10)).map { String(buffer: $0) } ?? ""
         guard response.status.code >= 400 else { return refused }
-        let error = VendorHTTP.classify(status: response.status.code, body: body, provider: provider)
+        let error = HTTPFailure.classify(status: response.status.code, body: body, provider: provider)
         return ProviderError(error.kind, provider: provider, "WebSocket upgrade refused: \(error.message)")
     }
 }
 
 extension String {
-    func replacingPrefix(_ prefix: String, with replacement: String) -> String {
+    /// `self` with `prefix` replaced, when it starts with it.
+    public func replacingPrefix(_ prefix: String, with replacement: String) -> String {
         hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
     }
 }

@@ -1,0 +1,50 @@
+import AdapterSupport
+import AsyncHTTPClient
+import Domain
+import Logging
+
+/// An agent backed by any OpenAI-compatible chat completions API (OpenAI, vLLM, llama.cpp server,
+/// Ollama, Groq, ...): the reply streams (`stream: true`, server-sent events) and is handed on sentence by
+/// sentence as tokens arrive; the model acts on the line through the functions of `TelephonyTools`.
+public struct OpenAIChatAgent: Agent {
+    /// Per agent (and tenant) settings.
+    public struct Configuration: Sendable, Hashable {
+        /// `base_url` (the API is at `base_url/v1/chat/completions`), bearer key, request deadline.
+        public var http: HTTPProviderSettings
+        public var model: String
+        public var systemPrompt: String
+        /// Said first, before the caller speaks (not generated: no model round trip before "hello").
+        public var greeting: String
+        public var temperature: Double?
+        public var maxTokens: Int?
+        /// Caller and agent turns kept in the history sent with each request (the system prompt always is).
+        public var historyTurns: Int
+
+        public init(
+            http: HTTPProviderSettings, model: String, systemPrompt: String = "", greeting: String = "Hello, how can I help you?",
+            temperature: Double? = nil, maxTokens: Int? = nil, historyTurns: Int = 20
+        ) {
+            self.http = http
+            self.model = model
+            self.systemPrompt = systemPrompt
+            self.greeting = greeting
+            self.temperature = temperature
+            self.maxTokens = maxTokens
+            self.historyTurns = historyTurns
+        }
+    }
+
+    public let name: String
+    private let configuration: Configuration
+    private let http: VendorHTTP
+
+    public init(name: String = "openai", configuration: Configuration, client: HTTPClient = .shared, logger: Logger) {
+        self.name = name
+        self.configuration = configuration
+        self.http = VendorHTTP(client: client, provider: name, timeout: configuration.http.timeout, logger: logger)
+    }
+
+    public func startConversation(_ context: AgentContext) async throws(ProviderError) -> any AgentConversation {
+        OpenAIChatConversation(configuration: configuration, http: http, context: context)
+    }
+}

@@ -1,0 +1,155 @@
+import AdapterSupport
+import AsyncHTTPClient
+import Domain
+import Foundation
+import Logging
+import NIOCore
+import Synchronization
+
+/// One call's chat: the history (bounded, redacted transcripts only) and the streaming of each answer.
+///
+/// The history keeps what the caller actually heard: the conversation hands each sentence on as it is
+/// complete, the daemon reports back what was played (`heard(_:)`), and only that becomes the assistant's
+/// message; sentences cut off by a barge-in are kept up to the words that were played.
+final class OpenAIChatConversation: AgentConversation {
+    private let configuration: OpenAIChatAgent.Configuration
+    private let http: VendorHTTP
+    private let context: AgentContext
+    private let state = Mutex(History())
+
+    struct History: Sendable {
+        var messages: [ChatWire.Message] = []
+        /// What was heard of the answer being spoken (becomes its assistant message).
+        var heard: [String] = []
+        /// Tool calls of the answer being spoken, with their results.
+        var toolCalls: [(call: ChatWire.ToolCall, result: String)] = []
+    }
+
+    init(configuration: OpenAIChatAgent.Configuration, http: VendorHTTP, context: AgentContext) {
+        self.configuration = configuration
+        self.http = http
+        self.context = context
+    }
+
+    var expectedPhrases: [String] { [] }
+
+    func opening() async throws(ProviderError) -> [AgentAction] {
+        configuration.greeting.isEmpty ? [] : [.say(configuration.greeting)]
+    }
+
+    func heard(_ text: String) {
+        state.withLock { $0.heard.append(text) }
+    }
+
+    func respond(to input: AgentInput) -> AsyncThrowingStream<AgentAction, any Error> {
+        let messages = state.withLock { history in
+            Self.closeAnswer(&history)
+            history.messages.append(.user(Self.text(of: input)))
+            Self.bound(&history.messages, turns: configuration.historyTurns)
+            return history.messages
+        }
+        let request = ChatWire.Request(
+            model: configuration.model, messages: (configuration.systemPrompt.isEmpty ? [] : [.system(configuration.systemPrompt)]) + messages,
+            temperature: configuration.temperature, maxTokens: configuration.maxTokens, tools: TelephonyTools.definitions)
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    let calls = try await self.stream(request) { continuation.yield($0) }
+                    for call in calls {
+                        let (actions, result) = TelephonyTools.actions(for: call)
+                        if actions.isEmpty { self.http.logger.warning("agent function call refused", metadata: ["function": "\(call.function.name)", "result": "\(result)"]) }
+                        self.state.withLock { $0.toolCalls.append((call, result)) }
+                        for action in actions { continuation.yield(action) }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    func end() async {}
+
+    /// Sends `request` and yields each complete sentence of the reply; returns the tool calls.
+    private func stream(_ request: ChatWire.Request, say: (AgentAction) -> Void) async throws(ProviderError) -> [ChatWire.ToolCall] {
+        let body: [UInt8]
+        do { body = Array(try JSONEncoder().encode(request)) } catch {
+            throw ProviderError(.badRequest, provider: http.provider, "cannot encode the request: \(error)")
+        }
+        var headers = [("Content-Type", "application/json"), ("Accept", "text/event-stream")]
+        if !configuration.http.apiKey.isEmpty { headers.append(("Authorization", "Bearer \(configuration.http.apiKey)")) }
+        let response = try await http.send(.make(configuration.http.baseURL + "/v1/chat/completions", method: .POST, headers: headers, body: body))
+        try http.expectContentType(response, ["text/event-stream", "application/json"])
+        var parser = ServerSentEventParser()
+        var sentences = SentenceSplitter()
+        var tools = ToolCallAssembler()
+        do {
+            var done = false
+            reading: for try await piece in response.body {
+                for event in try parser.feed(piece.readableBytesView) where try handle(event, sentences: &sentences, tools: &tools, say: say) {
+                    done = true
+                    break reading
+                }
+            }
+            // A server that ends without `[DONE]` (some do) may also leave the last event without its blank line.
+            if !done, let event = parser.finish() { _ = try handle(event, sentences: &sentences, tools: &tools, say: say) }
+        } catch let error as ProviderError {
+            throw http.fail(error, request: nil)
+        } catch {
+            throw http.fail(HTTPFailure.classify(transport: error, provider: http.provider), request: nil)
+        }
+        if let rest = sentences.finish() { say(.say(rest)) }
+        return tools.completed
+    }
+
+    /// One event of the stream; true at `[DONE]`.
+    private func handle(
+        _ event: ServerSentEvent, sentences: inout SentenceSplitter, tools: inout ToolCallAssembler, say: (AgentAction) -> Void
+    ) throws(ProviderError) -> Bool {
+        let data = event.data.trimmingCharacters(in: .whitespaces)
+        if data == "[DONE]" { return true }
+        let chunk: ChatWire.Chunk
+        do { chunk = try JSONDecoder().decode(ChatWire.Chunk.self, from: Data(data.utf8)) } catch {
+            throw ProviderError(.badResponse, provider: http.provider, "invalid stream chunk: \(data.prefix(120))")
+        }
+        if let error = chunk.error {
+            throw ProviderError(.server, provider: http.provider, "error in the stream: \(error.message ?? error.type ?? "unknown")")
+        }
+        for choice in chunk.choices ?? [] {
+            if let content = choice.delta?.content {
+                for sentence in sentences.add(content) { say(.say(sentence)) }
+            }
+            if let calls = choice.delta?.toolCalls { tools.add(calls) }
+        }
+        return false
+    }
+
+    /// Ends the previous answer in the history: what was heard of it, and its tool calls with results.
+    private static func closeAnswer(_ history: inout History) {
+        let text = history.heard.joined(separator: " ")
+        let calls = history.toolCalls
+        if !text.isEmpty || !calls.isEmpty {
+            history.messages.append(.assistant(text.isEmpty ? nil : text, toolCalls: calls.isEmpty ? nil : calls.map(\.call)))
+            for (call, result) in calls { history.messages.append(.tool(call.id, result)) }
+        }
+        history.heard = []
+        history.toolCalls = []
+    }
+
+    /// Drops the oldest turns beyond `turns` user messages, never splitting a tool call from its result.
+    static func bound(_ messages: inout [ChatWire.Message], turns: Int) {
+        let users = messages.indices.filter { messages[$0].role == "user" }
+        guard users.count > turns, turns > 0 else { return }
+        messages.removeFirst(users[users.count - turns])
+    }
+
+    static func text(of input: AgentInput) -> String {
+        switch input {
+        case .utterance(let text, _): text
+        case .digits(let digits): "(the caller keyed: \(digits))"
+        case .noInput: "(the caller said nothing)"
+        }
+    }
+}
