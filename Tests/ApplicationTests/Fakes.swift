@@ -27,6 +27,8 @@ final class FakeMediaSession: MediaSession {
     func end() { feed.finish() }
     var playedSampleCounts: [Int] { played.withLock { $0 } }
     var flushCount: Int { flushes.withLock { $0 } }
+    /// Playbacks waiting for a flush now.
+    var heldCount: Int { held.withLock { $0.count } }
 
     func connect(_ attachment: MediaAttachment) async throws(ProviderError) {}
 

@@ -31,7 +31,7 @@ struct DrainEndToEndTests {
                 "VOICEGW_SHUTDOWN_GRACE_MS": "\(graceMs)", "VOICEGW_SHUTDOWN_GOODBYE": goodbye,
                 "VOICEGW_INSTANCE_ID": "drain-test", "VOICEGW_LOG_LEVEL": "info", "VOICEGW_MEDIA_TRANSPORT": transport,
                 "VOICEGW_MEDIA_AUDIOSOCKET_PORT": "\(ExternalBinary.freePort())",
-            ]
+            ].merging(DaemonHarness.generousDeadlines) { $1 }
             let daemon = DaemonProcess(environment: environment, directory: directory)
             try await daemon.start()
             return World(fake: fake, directory: directory, daemon: daemon)
@@ -98,6 +98,8 @@ struct DrainEndToEndTests {
         // The caller's channel was hung up by the daemon, the media channel and bridge deleted.
         #expect(world.fake.requests.contains { $0.method == "DELETE" && $0.path.hasSuffix("channels/\(call.channel)") })
         #expect(world.fake.bridges.isEmpty && !world.fake.channels.keys.contains { $0.hasPrefix("voicegw-m-") }, "\(world.fake.channels)")
+        print("drain over \(transport): call ended (reason shutdown) \(String(format: "%.2f", endedAt.timeIntervalSince(signalled))) s after SIGTERM "
+            + "(grace \(graceMs) ms), goodbye of \(Self.goodbye.count) characters said, late call continued with VOICEGW_REFUSED=shutting_down, exit \(status.map(String.init) ?? "-")")
         await world.close()
     }
 

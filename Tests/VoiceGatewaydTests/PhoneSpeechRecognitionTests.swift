@@ -23,8 +23,8 @@ struct PhoneSpeechRecognitionTests {
     static let fixtures = ProcessInfo.processInfo.environment["VOICEGW_PHONE_FIXTURES"]
         ?? root.appendingPathComponent("Tests/Fixtures/speech/phone").path
 
-    /// Decode threads of its own: the hundreds of utterances queued here must not hold up the other
-    /// tests' calls, which decode on the process's shared threads.
+    /// Decode threads of its own, at nice 5: the hundreds of utterances queued here must not hold up the
+    /// other tests' calls, which decode on the process's shared threads.
     static let recogniser = PocketSphinxSpeechToText(workers: DecodeWorkers(count: 2, nice: 5), logger: Logger(label: "phone-stt"))
 
     struct Utterance: Sendable {
@@ -49,9 +49,7 @@ struct PhoneSpeechRecognitionTests {
         let utterances = try Self.load()
         let script = try AgentScript.parse(yaml: try String(contentsOf: Self.root.appendingPathComponent("etc/agent.yaml"), encoding: .utf8))
         let stt = Self.recogniser
-        let engine = RTPMediaEngine(
-            configuration: .init(host: "127.0.0.1", portRange: 43000...43999, inboundFormat: codec, socketMode: .perCall),
-            metricsFactory: NOOPMetricsHandler.instance, logger: Logger(label: "phone-rtp"))
+        let engine = Self.engine(codec, ports: 43000...43999)
         defer { Task { await engine.shutdown() } }
 
         // The calls run side by side (each in real time, as Asterisk sends), a batch at a time.
@@ -81,9 +79,7 @@ struct PhoneSpeechRecognitionTests {
         let answers = try Self.load().filter { ["yes", "no"].contains($0.text) }
         let script = try AgentScript.parse(yaml: try String(contentsOf: Self.root.appendingPathComponent("etc/agent.yaml"), encoding: .utf8))
         let stt = Self.recogniser
-        let engine = RTPMediaEngine(
-            configuration: .init(host: "127.0.0.1", portRange: 44000...44999, inboundFormat: codec, socketMode: .perCall),
-            metricsFactory: NOOPMetricsHandler.instance, logger: Logger(label: "phone-rtp"))
+        let engine = Self.engine(codec, ports: 44000...44999)
         defer { Task { await engine.shutdown() } }
         let heard = try await withThrowingTaskGroup(of: PhoneOutcome.self) { group in
             for answer in answers {
@@ -99,6 +95,13 @@ struct PhoneSpeechRecognitionTests {
         #expect(yes.count >= 5 && no.count >= 5, "the fixture set has yes and no answers")
         #expect(no.allSatisfy { $0.answer == .nothing }, "\(codec): a no was taken as a yes")
         #expect(Double(yesDone) >= 0.6 * Double(yes.count), "\(codec): \(yesDone)/\(yes.count) yes understood")
+    }
+
+    /// The daemon's RTP engine receiving `codec` on a socket per call.
+    static func engine(_ codec: RTPPayloadFormat, ports: ClosedRange<Int>) -> RTPMediaEngine {
+        RTPMediaEngine(
+            configuration: .init(host: "127.0.0.1", portRange: ports, inboundFormat: codec, socketMode: .perCall),
+            metricsFactory: NOOPMetricsHandler.instance, logger: Logger(label: "phone-rtp"))
     }
 
     /// One caller: RTP in through a real session, the utterance recognised, the agent's answer classified.

@@ -35,7 +35,7 @@ struct RestartEndToEndTests {
                 "VOICEGW_MEDIA_RTP_PORT_MIN": "\(portBase)", "VOICEGW_MEDIA_RTP_PORT_MAX": "\(portBase + 99)",
                 "VOICEGW_CALL_STATE_BACKEND": "redis", "VOICEGW_CALL_STATE_REDIS_URL": redis.url,
                 "VOICEGW_INSTANCE_ID": "restart-test", "VOICEGW_LOG_LEVEL": "info",
-            ]
+            ].merging(DaemonHarness.generousDeadlines) { $1 }
             environment.merge(extra) { $1 }
             return World(redis: redis, fake: fake, directory: directory, environment: environment)
         }

@@ -47,114 +47,169 @@ struct Responder: Sendable {
         }
     }
 
+    /// Plays the agent's answer. Each sentence's synthesis starts as soon as the agent has it, so sentence
+    /// n+1 is being synthesized while sentence n plays (no text-to-speech start-up at sentence boundaries);
+    /// playback keeps their order. A barge-in cancels the agent's stream and every synthesis not yet heard.
     private func runAgent(
         speechEndedAt: Duration?, onSpeaking: @escaping @Sendable () -> Void,
         _ makeStream: @Sendable (any AgentConversation) -> AsyncThrowingStream<AgentAction, any Error>
     ) async -> TurnTakingMachine.ResponseEnding {
         let requested = clock.monotonic()
         let actions = AgentActionStream(makeStream(agent), timeout: configuration.agentTimeout, clock: clock, provider: "agent")
-        var ending = TurnTakingMachine.ResponseEnding.finished
-        var speechEndedAt = speechEndedAt
-        do {
-            for try await action in actions.stream {
-                if Task.isCancelled { break }
-                switch action {
-                case .say(let text):
+        let (steps, feed) = AsyncStream.makeStream(of: AgentStep.self)
+        let prepared = PreparedSpeeches()
+        let (metrics, recorder, clock) = (metrics, recorder, clock)
+        let producer = Task {
+            var first = true
+            do {
+                for try await action in actions.stream {
+                    guard case .say(let text) = action else {
+                        feed.yield(.act(action))
+                        continue
+                    }
                     let latency = clock.monotonic() - requested
-                    if speechEndedAt != nil {
+                    // The answer's first sentence after the caller spoke: the agent's share of the response time.
+                    if first && speechEndedAt != nil {
                         metrics.stageLatency(.agent, latency)
                         recorder.record(.llmResponded, ["text": .string(text), "latency_ms": .int(latency.milliseconds)])
                     }
-                    transcript.append(Turn(speaker: .agent, text: text, startedAt: clock.now(), latencies: [.agent: latency]))
-                    let (played, audio) = await speak(text, speechEndedAt: speechEndedAt, onSpeaking: onSpeaking)
-                    speechEndedAt = nil  // only the first sentence measures the caller-felt latency
-                    agent.heard(HeardText.prefix(of: text, played: played, audio: audio))
-                    if case .interrupted = played { return .finished }
-                case .hangup:
-                    ending = .hangUp
-                case .transfer(let target):
-                    ending = .transfer(target)
-                case .collectDigits:
-                    logger.debug("agent asked for digits; DTMF is delivered as it arrives")
+                    first = false
+                    let speech = prepare(text)
+                    prepared.add(speech)
+                    feed.yield(.say(text, latency: latency, speech))
                 }
+            } catch {
+                feed.yield(.failed(error))
             }
-        } catch {
-            let failure = (error as? ProviderError) ?? ProviderError(.badResponse, provider: "agent", "\(error)")
-            logger.warning("agent failed", metadata: ["error": "\(failure)"])
-            if failure.kind == .timeout {
-                recorder.record(.llmTimeout, ["provider": .string(failure.provider), "timeout_ms": .int(configuration.agentTimeout.milliseconds)])
+            feed.finish()
+        }
+        defer {
+            producer.cancel()
+            prepared.cancelAll()
+        }
+        var ending = TurnTakingMachine.ResponseEnding.finished
+        var speechEndedAt = speechEndedAt
+        for await step in steps {
+            if Task.isCancelled { break }
+            switch step {
+            case .say(let text, let latency, let speech):
+                transcript.append(Turn(speaker: .agent, text: text, startedAt: clock.now(), latencies: [.agent: latency]))
+                let played = await play(speech, speechEndedAt: speechEndedAt, onSpeaking: onSpeaking)
+                speechEndedAt = nil  // only the first sentence measures the caller-felt latency
+                agent.heard(HeardText.prefix(of: text, played: played, audio: speech.synthesized.duration))
+                if case .interrupted = played { return .finished }
+            case .act(.hangup):
+                ending = .hangUp
+            case .act(.transfer(let target)):
+                ending = .transfer(target)
+            case .act(.collectDigits):
+                logger.debug("agent asked for digits; DTMF is delivered as it arrives")
+            case .act(.say):
+                break  // sent as .say steps
+            case .failed(let error):
+                let failure = (error as? ProviderError) ?? ProviderError(.badResponse, provider: "agent", "\(error)")
+                logger.warning("agent failed", metadata: ["error": "\(failure)"])
+                if failure.kind == .timeout {
+                    recorder.record(.llmTimeout, ["provider": .string(failure.provider), "timeout_ms": .int(configuration.agentTimeout.milliseconds)])
+                }
+                metrics.providerFailure(kind: "agent", error: failure)
+                _ = await say(configuration.agentFallbackLine, speechEndedAt: nil, onSpeaking: onSpeaking)
+                return .agentFailed
             }
-            metrics.providerFailure(kind: "agent", error: failure)
-            _ = await say(configuration.agentFallbackLine, speechEndedAt: nil, onSpeaking: onSpeaking)
-            return .agentFailed
         }
         return ending
     }
 
     /// Synthesizes `text` and plays it while it is being synthesized.
     func say(_ text: String, speechEndedAt: Duration?, onSpeaking: @escaping @Sendable () -> Void) async -> PlaybackOutcome? {
-        await speak(text, speechEndedAt: speechEndedAt, onSpeaking: onSpeaking).outcome
+        let speech = prepare(text)
+        defer { speech.cancel() }
+        return await play(speech, speechEndedAt: speechEndedAt, onSpeaking: onSpeaking)
     }
 
-    /// `say`, also returning how much audio was synthesized.
-    func speak(
-        _ text: String, speechEndedAt: Duration?, onSpeaking: @escaping @Sendable () -> Void
-    ) async -> (outcome: PlaybackOutcome?, audio: Duration) {
+    /// Starts synthesizing `text` now; the audio waits in the returned speech until it is played.
+    /// Records `tts.generated` when the synthesis ends, or `error.tts_failed`.
+    func prepare(_ text: String) -> PreparedSpeech {
         let synthesized = SynthesizedAudio()
         let started = clock.monotonic()
         let (audio, feed) = AsyncThrowingStream.makeStream(of: AudioFrame.self)
         let source = tts.synthesize(SynthesisRequest(text: text, voice: configuration.voice, language: configuration.language))
-        return await withTaskGroup(of: PlaybackOutcome?.self) { group in
-            group.addTask {
-                var firstChunk: Duration?
-                var samples = 0
-                var rate = 16_000
-                do {
-                    for try await chunk in source {
-                        if firstChunk == nil { firstChunk = clock.monotonic() - started }
-                        samples += chunk.samples.count
-                        rate = chunk.sampleRate
-                        synthesized.add(chunk)
-                        feed.yield(chunk)
-                    }
-                    feed.finish()
-                    let latency = firstChunk ?? (clock.monotonic() - started)
-                    metrics.stageLatency(.synthesis, latency)
-                    recorder.record(.ttsGenerated, [
-                        "provider": .string(tts.name), "characters": .int(Int64(text.count)),
-                        "audio_ms": .int(Int64(samples) * 1000 / Int64(max(rate, 1))), "latency_ms": .int(latency.milliseconds),
-                    ])
-                } catch {
-                    feed.finish(throwing: error)
-                    let failure = (error as? ProviderError) ?? ProviderError(.badResponse, provider: tts.name, "\(error)")
-                    if failure.kind != .cancelled && !Task.isCancelled {
-                        logger.warning("text-to-speech failed", metadata: ["error": "\(failure)"])
-                        recorder.record(.ttsFailed, ["provider": .string(failure.provider), "kind": .string(failure.kind.description), "message": .string(failure.message)])
-                        metrics.providerFailure(kind: "tts", error: failure)
-                    }
+        let (tts, recorder, metrics, clock, logger) = (tts, recorder, metrics, clock, logger)
+        let task = Task {
+            var firstChunk: Duration?
+            var samples = 0
+            var rate = 16_000
+            do {
+                for try await chunk in source {
+                    if firstChunk == nil { firstChunk = clock.monotonic() - started }
+                    samples += chunk.samples.count
+                    rate = chunk.sampleRate
+                    synthesized.add(chunk)
+                    feed.yield(chunk)
                 }
-                return nil
-            }
-            group.addTask {
-                do {
-                    return try await media.play(audio) {
-                        if let speechEndedAt { metrics.stageLatency(.response, clock.monotonic() - speechEndedAt) }
-                        onSpeaking()
-                    }
-                } catch {
-                    logger.warning("playback failed", metadata: ["error": "\(error)"])
-                    return nil
+                try Task.checkCancellation()
+                let latency = firstChunk ?? (clock.monotonic() - started)
+                metrics.stageLatency(.synthesis, latency)
+                recorder.record(.ttsGenerated, [
+                    "provider": .string(tts.name), "characters": .int(Int64(text.count)),
+                    "audio_ms": .int(Int64(samples) * 1000 / Int64(max(rate, 1))), "latency_ms": .int(latency.milliseconds),
+                ])
+                feed.finish()  // after the event: the player returns at the end of the audio, and may cancel us then
+            } catch {
+                feed.finish(throwing: error)
+                let failure = (error as? ProviderError) ?? ProviderError(.badResponse, provider: tts.name, "\(error)")
+                if failure.kind != .cancelled && !(error is CancellationError) && !Task.isCancelled {
+                    logger.warning("text-to-speech failed", metadata: ["error": "\(failure)"])
+                    recorder.record(.ttsFailed, ["provider": .string(failure.provider), "kind": .string(failure.kind.description), "message": .string(failure.message)])
+                    metrics.providerFailure(kind: "tts", error: failure)
                 }
             }
-            var outcome: PlaybackOutcome?
-            for await result in group {
-                if let result {
-                    outcome = result
-                    group.cancelAll()
-                }
-            }
-            return (outcome, synthesized.duration)
         }
+        return PreparedSpeech(audio: audio, synthesized: synthesized, task: task)
+    }
+
+    /// Plays `speech` (waiting for its synthesis where playback catches up with it).
+    func play(_ speech: PreparedSpeech, speechEndedAt: Duration?, onSpeaking: @escaping @Sendable () -> Void) async -> PlaybackOutcome? {
+        let (metrics, clock) = (metrics, clock)
+        do {
+            let outcome = try await media.play(speech.audio) {
+                if let speechEndedAt { metrics.stageLatency(.response, clock.monotonic() - speechEndedAt) }
+                onSpeaking()
+            }
+            if case .interrupted = outcome { speech.cancel() }
+            return outcome
+        } catch {
+            speech.cancel()
+            logger.warning("playback failed", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+}
+
+/// What the agent's stream brought, in order: a sentence already being synthesized, another action, or
+/// the failure that ended it.
+enum AgentStep: Sendable {
+    case say(String, latency: Duration, PreparedSpeech)
+    case act(AgentAction)
+    case failed(any Error)
+}
+
+/// A sentence whose synthesis has started: its audio (buffered until played) and how much there is so far.
+struct PreparedSpeech: Sendable {
+    let audio: AsyncThrowingStream<AudioFrame, any Error>
+    let synthesized: SynthesizedAudio
+    let task: Task<Void, Never>
+
+    /// Stops the synthesis (no-op once it has ended).
+    func cancel() { task.cancel() }
+}
+
+/// The syntheses one answer started, cancelled together when the answer ends or is interrupted.
+final class PreparedSpeeches: Sendable {
+    private let all = Mutex<[PreparedSpeech]>([])
+    func add(_ speech: PreparedSpeech) { all.withLock { $0.append(speech) } }
+    func cancelAll() {
+        for speech in all.withLock({ $0 }) { speech.cancel() }
     }
 }
 

@@ -12,6 +12,9 @@ enum AgentLoader {
         case .openai:
             guard let settings = configuration.openAI else { throw ConfigError(key: "agent.openai", message: "missing") }
             return OpenAIChatAgent(configuration: settings, logger: logger)
+        case .orchestrator:
+            guard let settings = configuration.orchestrator else { throw ConfigError(key: "agent.orchestrator", message: "missing") }
+            return OrchestratorAgent(configuration: settings, logger: logger)
         }
     }
 

@@ -8,16 +8,23 @@ struct AgentConfiguration {
         case scripted
         /// An OpenAI-compatible chat completions API (`agent.openai.*`).
         case openai
+        /// The platform's agent orchestrator (`agent.orchestrator.*`, docs/agent-orchestrator.md).
+        case orchestrator
     }
 
     var provider: Provider
     /// The scripted agent's file (read whatever the provider: `talk` and the tests use it).
     var script: String
     var openAI: OpenAIChatAgent.Configuration?
+    var orchestrator: OrchestratorAgent.Configuration?
 
     init(_ r: ConfigReader) throws(ConfigError) {
         provider = try r.choice("agent.provider", Provider.self)
         script = try r.existingFile("agent.script")
+        if provider == .orchestrator {
+            let timeout = try r.milliseconds("agent.orchestrator.timeout_ms", in: 100...120_000)
+            orchestrator = .init(http: try SpeechConfiguration.http(r, "agent.orchestrator", timeout: timeout))
+        }
         guard provider == .openai else { return }
         let section = "agent.openai"
         let timeout = try r.milliseconds("\(section).timeout_ms", in: 100...120_000)

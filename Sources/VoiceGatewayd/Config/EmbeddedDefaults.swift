@@ -82,7 +82,7 @@ call_state:
   heartbeat_ttl_s: 15      # instance heartbeat; peers take over the calls of an instance silent this long
 
 agent:
-  provider: scripted       # scripted | openai (any OpenAI-compatible chat completions API)
+  provider: scripted       # scripted | openai (any OpenAI-compatible chat completions API) | orchestrator
   script: etc/agent.yaml   # the scripted agent
   openai:                  # OpenAI, vLLM, llama.cpp server, Ollama, Groq: POST base_url/v1/chat/completions, streamed
     base_url: https://api.openai.com
@@ -95,6 +95,11 @@ agent:
     max_tokens: 300        # 0: the server's default
     history_turns: 20      # caller turns kept in each request (with the agent's answers)
     timeout_ms: 10000      # until the answer's head arrives
+  orchestrator:            # the platform's agent orchestrator: docs/agent-orchestrator.md
+    base_url: http://127.0.0.1:8090
+    api_key: ""            # bearer token, or api_key_file, or VOICEGW_AGENT_ORCHESTRATOR_API_KEY
+    api_key_file: ""
+    timeout_ms: 5000       # per request, until the answer's head arrives (idempotent requests are retried once)
 
 stt:
   providers: [pocketsphinx]  # ordered chain: pocketsphinx | openai | google | azure | transcribe | deepgram

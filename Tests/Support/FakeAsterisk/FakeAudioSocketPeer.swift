@@ -50,20 +50,20 @@ public final class FakeAudioSocketPeer: @unchecked Sendable {
     /// Whether the connection was closed (by either side).
     public var isClosed: Bool { closedFlag.withLock { $0 } }
 
-    /// Sends PCM16 audio in 20 ms frames of `audioKind`, paced like Asterisk (absolute 20 ms deadlines).
+    /// Sends PCM16 audio in 20 ms frames of `audioKind`, paced like Asterisk (absolute 20 ms deadlines on
+    /// the socket's event loop).
     public func sendAudio(_ samples: [Int16]) async throws {
         let perFrame = audioKind == 0x10 ? 160 : 320
-        let start = ContinuousClock.now
-        for (n, offset) in stride(from: 0, to: samples.count, by: perFrame).enumerated() {
-            try await Task.sleep(until: start + .milliseconds(20 * n), clock: .continuous)
+        let frames = stride(from: 0, to: samples.count, by: perFrame).map { offset -> ByteBuffer in
             let chunk = samples[offset..<min(offset + perFrame, samples.count)]
-            var payload: [UInt8] = []
+            var bytes: [UInt8] = [audioKind, UInt8((chunk.count * 2) >> 8), UInt8((chunk.count * 2) & 0xFF)]
             for s in chunk {
-                payload.append(UInt8(UInt16(bitPattern: s) & 0xFF))
-                payload.append(UInt8(UInt16(bitPattern: s) >> 8))
+                bytes.append(UInt8(UInt16(bitPattern: s) & 0xFF))
+                bytes.append(UInt8(UInt16(bitPattern: s) >> 8))
             }
-            try await sendFrame(kind: audioKind, payload: payload)
+            return channel.allocator.buffer(bytes: bytes)
         }
+        try await PacedSender.send(frames, interval: .milliseconds(20), on: channel)
     }
 
     /// Sends one DTMF frame (dialplan mode).

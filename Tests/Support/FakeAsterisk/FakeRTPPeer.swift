@@ -35,12 +35,11 @@ public final class FakeRTPPeer: @unchecked Sendable {
     /// Everything received so far.
     public var received: [Received] { log.withLock { $0 } }
 
-    /// Sends one RTP packet per payload, `interval` apart (absolute deadlines, like Asterisk's 20 ms
-    /// timing), with a constant SSRC, sequence +1, timestamp + payload samples, and no marker bit.
+    /// Sends one RTP packet per payload, `interval` apart (absolute deadlines on the socket's event loop,
+    /// like Asterisk's 20 ms timing), with a constant SSRC, sequence +1, timestamp + payload samples, and
+    /// no marker bit.
     public func sendRTP(payloads: [[UInt8]], payloadType: UInt8 = 0, samplesPerPacket: UInt32 = 160, interval: Duration = .milliseconds(20)) async throws {
-        let start = ContinuousClock.now
-        for (index, payload) in payloads.enumerated() {
-            try await Task.sleep(until: start + interval * index, clock: .continuous)
+        let packets = payloads.map { payload -> AddressedEnvelope<ByteBuffer> in
             let (seq, timestamp) = sequence.withLock { state in
                 state.seq &+= 1
                 state.timestamp &+= samplesPerPacket
@@ -50,8 +49,10 @@ public final class FakeRTPPeer: @unchecked Sendable {
             bytes += [UInt8(timestamp >> 24), UInt8((timestamp >> 16) & 0xFF), UInt8((timestamp >> 8) & 0xFF), UInt8(timestamp & 0xFF)]
             bytes += [UInt8(ssrc >> 24), UInt8((ssrc >> 16) & 0xFF), UInt8((ssrc >> 8) & 0xFF), UInt8(ssrc & 0xFF)]
             bytes += payload
-            try await sendRaw(bytes)
+            return AddressedEnvelope(remoteAddress: remote, data: channel.allocator.buffer(bytes: bytes))
         }
+        let step = TimeAmount.nanoseconds(interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000)
+        try await PacedSender.send(packets, interval: step, on: channel)
     }
 
     /// Sends arbitrary bytes (malformed-input tests).

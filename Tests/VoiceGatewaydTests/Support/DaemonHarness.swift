@@ -29,6 +29,14 @@ final class DaemonHarness: Sendable {
         self.running = running
     }
 
+    /// Provider and conversation deadlines long enough for a machine under full load (the suite runs its
+    /// tests side by side, and `make test-stability` adds busy loops): these tests are about calls, not
+    /// about deadlines, which have tests of their own on a test clock.
+    static let generousDeadlines = [
+        "VOICEGW_PROVIDERS_STT_TIMEOUT_MS": "30000", "VOICEGW_PROVIDERS_TTS_TIMEOUT_MS": "30000",
+        "VOICEGW_CONVERSATION_STT_TIMEOUT_MS": "30000", "VOICEGW_CONVERSATION_AGENT_TIMEOUT_MS": "30000",
+    ]
+
     /// Starts a fake Asterisk and the daemon; `environment` adds `VOICEGW_*` overrides.
     static func start(environment extra: [String: String] = [:], fake: FakeAsterisk? = nil) async throws -> DaemonHarness {
         let fake = fake ?? FakeAsterisk()
@@ -46,7 +54,7 @@ final class DaemonHarness: Sendable {
             "VOICEGW_LOG_LEVEL": "notice",
             // `stop()` ends live calls at once, with no goodbye (tests of the drain set their own).
             "VOICEGW_SHUTDOWN_GRACE_MS": "0", "VOICEGW_SHUTDOWN_GOODBYE": "",
-        ]
+        ].merging(Self.generousDeadlines) { $1 }
         environment.merge(extra) { $1 }
         let (config, _) = try DaemonConfiguration.load(file: nil, environment: environment)
         var logger = Logger(label: "e2e")
