@@ -48,7 +48,9 @@ final class EventReader: Sendable {
 
 func makeTelephony(_ fake: FakeAsterisk, password: String? = nil) -> ARITelephony {
     var config = ARITelephony.Configuration(url: URL(string: fake.url)!, username: fake.username, password: password ?? fake.password, app: fake.app)
-    config.requestTimeout = .seconds(2)
+    // Generous: tests run side by side on a loaded machine; deadlines have tests of their own.
+    config.requestTimeout = .seconds(30)
+    config.mediaStartTimeout = .seconds(30)
     return ARITelephony(configuration: config, clock: SystemClock(), metricsFactory: NOOPMetricsHandler.instance, logger: Logger(label: "ari-test"))
 }
 

@@ -45,7 +45,8 @@ struct TransportHarness {
         let fake = FakeAsterisk()
         try await fake.start()
         var config = ARITelephony.Configuration(url: URL(string: fake.url)!, username: fake.username, password: fake.password, app: fake.app)
-        config.requestTimeout = .seconds(5)
+        config.requestTimeout = .seconds(30)  // generous: a loaded machine; deadlines have tests of their own
+        config.mediaStartTimeout = .seconds(30)
         let logger = Logger(label: "transport-test")
         let ari = ARITelephony(configuration: config, clock: SystemClock(), metricsFactory: NOOPMetricsHandler.instance, logger: logger)
         let run = Task { try await ari.run() }

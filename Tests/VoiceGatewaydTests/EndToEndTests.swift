@@ -91,9 +91,8 @@ struct EndToEndTests {
         #expect(try await eventually { try await harness.get("/ready").status == 503 })
         #expect(try await harness.get("/ready").body.contains(#""ari":"disconnected""#))
         #expect(try await eventually { try await harness.get("/ready").status == 200 })
-        let back = ContinuousClock.now - dropped
-        // Loose bound: CI runs tests in parallel on 2 cores; the backoff schedule is unit-tested without sleeping.
-        #expect(back < .seconds(5), "back after \(back) (refused for 500 ms)")
+        // No wall-clock bound: the backoff schedule is unit-tested without sleeping.
+        print("ARI back \(ContinuousClock.now - dropped) after the drop (refused for 500 ms)")
         // The app is registered again: a call placed now is answered.
         let callID = harness.fake.placeCall()
         #expect(await eventually { harness.fake.requests.contains { $0.path == "/ari/channels/\(callID)/answer" } })
@@ -113,6 +112,44 @@ struct EndToEndTests {
         #expect(ended?["reason"] as? String == "shutdown")
         #expect(harness.fake.requests.contains { $0.method == "DELETE" && $0.path == "/ari/channels/\(callID)" }, "caller not hung up")
         #expect(harness.fake.bridges.isEmpty)
+    }
+
+    /// An OpenAI-compatible LLM as the agent, through the composition root: the caller keys a digit, the
+    /// model's streamed reply is spoken sentence by sentence, and its end_call function hangs up.
+    @Test func anOpenAICompatibleAgentAnswersAndEndsTheCall() async throws {
+        let llm = try await FakeVendorServer { _ in
+            let events = [
+                #"{"choices":[{"index":0,"delta":{"role":"assistant","content":null}}]}"#,
+                #"{"choices":[{"index":0,"delta":{"content":"Thanks for calling us today."}}]}"#,
+                #"{"choices":[{"index":0,"delta":{"content":" Goodbye for now!"}}]}"#,
+                #"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c1","type":"function","function":{"name":"end_call","arguments":"{}"}}]}}]}"#,
+                "[DONE]",
+            ]
+            return FakeVendorServer.Response(contentType: "text/event-stream", chunks: events.map { Array("data: \($0)\n\n".utf8) })
+        }
+        let harness = try await DaemonHarness.start(environment: [
+            "VOICEGW_AGENT_PROVIDER": "openai", "VOICEGW_AGENT_OPENAI_BASE_URL": llm.baseURL, "VOICEGW_AGENT_OPENAI_MODEL": "test-model",
+            "VOICEGW_AGENT_OPENAI_GREETING": "Hi, this is the assistant.",
+        ])
+        #expect(try await eventually { try await harness.get("/ready").status == 200 })
+        let callID = harness.fake.placeCall()
+        var peer: FakeRTPPeer?
+        #expect(await eventually { peer = harness.fake.rtpPeer(bridgedWith: callID); return peer != nil }, "media never bridged")
+        // The whole greeting has been played (a key pressed during it would cut it: the caller would not have heard it).
+        #expect(await eventually { !CallerAudio.playbacks(peer?.received ?? [], events: harness.events()).isEmpty }, "no complete greeting")
+        harness.fake.sendDTMF("5", on: callID)
+        #expect(await eventually { harness.events().contains { $0["type"] as? String == "call.ended" } }, "the model's end_call did not hang up")
+        let events = harness.events()
+        let replies = events.filter { $0["type"] as? String == "tts.generated" }.compactMap { ($0["data"] as? [String: Any])?["characters"] as? Int }
+        #expect(replies == ["Hi, this is the assistant.".count, "Thanks for calling us today.".count, "Goodbye for now!".count])
+        #expect((events.last?["data"] as? [String: Any])?["reason"] as? String == "gateway_hangup")
+        let request = try #require(llm.requests.first)
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])
+        #expect(body["model"] as? String == "test-model")
+        let messages = (body["messages"] as? [[String: Any]] ?? []).map { $0["content"] as? String ?? "" }
+        #expect(messages.suffix(2) == ["Hi, this is the assistant.", "(the caller keyed: 5)"], "\(messages)")
+        try await harness.stop()
+        await llm.close()
     }
 
     /// Consecutive sequence numbers (nothing lost or reordered). The spacing on the wire is the pacer's,

@@ -1,8 +1,8 @@
 import Domain
 
-/// What a caller heard of a sentence: all of it when it played to the end, else the words whose share of
-/// the text matches the share of the audio that was played before the barge-in (a word counts once its
-/// time has fully passed).
+/// What a caller heard of a sentence: all of it when it played to the end (or all but its last 5%, which
+/// is mostly the synthesizer's trailing silence), else the words whose share of the text matches the share
+/// of the audio played before the barge-in (a word counts once more than half of its time has passed).
 enum HeardText {
     static func prefix(of text: String, played: PlaybackOutcome?, audio: Duration) -> String {
         switch played {
@@ -12,7 +12,8 @@ enum HeardText {
             guard audio > .zero, sent > .zero else { return "" }
             let words = text.split(separator: " ")
             let share = min(1, sent / audio)
-            let count = Int((Double(words.count) * share).rounded(.down))
+            guard share < 0.95 else { return text }
+            let count = Int((Double(words.count) * share).rounded(.toNearestOrAwayFromZero))
             return words.prefix(count).joined(separator: " ")
         }
     }

@@ -42,18 +42,19 @@ public final class FakeMediaWebSocketPeer: @unchecked Sendable {
     /// Everything the daemon sent so far.
     public var received: [Received] { log.withLock { $0 } }
 
-    /// Sends PCM16 16 kHz audio as 640-byte binary frames, 20 ms apart.
+    /// Sends PCM16 16 kHz audio as 640-byte binary frames, 20 ms apart (absolute deadlines on the
+    /// connection's event loop).
     public func sendAudio(_ samples: [Int16]) async throws {
-        let start = ContinuousClock.now
-        for (n, offset) in stride(from: 0, to: samples.count, by: 320).enumerated() {
-            try await Task.sleep(until: start + .milliseconds(20 * n), clock: .continuous)
+        guard let channel = connection.withLock({ $0 }) else { return }
+        let frames = stride(from: 0, to: samples.count, by: 320).map { offset -> WebSocketFrame in
             var payload: [UInt8] = []
             for s in samples[offset..<min(offset + 320, samples.count)] {
                 payload.append(UInt8(UInt16(bitPattern: s) & 0xFF))
                 payload.append(UInt8(UInt16(bitPattern: s) >> 8))
             }
-            write(WebSocketFrame(fin: true, opcode: .binary, data: ByteBuffer(bytes: payload)))
+            return WebSocketFrame(fin: true, opcode: .binary, data: ByteBuffer(bytes: payload))
         }
+        try await PacedSender.send(frames, interval: .milliseconds(20), on: channel, stopWhenClosed: true)
     }
 
     /// Sends `DTMF_END digit:D` (the plain-text control format).

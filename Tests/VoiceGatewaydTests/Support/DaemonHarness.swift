@@ -35,6 +35,7 @@ final class DaemonHarness: Sendable {
     static let generousDeadlines = [
         "VOICEGW_PROVIDERS_STT_TIMEOUT_MS": "30000", "VOICEGW_PROVIDERS_TTS_TIMEOUT_MS": "30000",
         "VOICEGW_CONVERSATION_STT_TIMEOUT_MS": "30000", "VOICEGW_CONVERSATION_AGENT_TIMEOUT_MS": "30000",
+        "VOICEGW_ARI_REQUEST_TIMEOUT_MS": "30000", "VOICEGW_MEDIA_WEBSOCKET_START_TIMEOUT_MS": "30000",
     ]
 
     /// Starts a fake Asterisk and the daemon; `environment` adds `VOICEGW_*` overrides.
