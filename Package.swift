@@ -91,7 +91,7 @@ let package = Package(
         .target(
             name: "Media",
             dependencies: [
-                "Domain", "CSamplerate", "COpus", "CMediaIO",
+                "Domain", "AudioCodecs", "CSamplerate", "COpus", "CMediaIO",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -127,9 +127,14 @@ let package = Package(
             path: "Sources/Adapters/Speech", swiftSettings: swiftSettings
         ),
         .target(
+            name: "AudioCodecs", dependencies: ["CSamplerate"], path: "Sources/Adapters/AudioCodecs", swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Agent",
             dependencies: [
-                "Domain", "AdapterSupport",
+                "Domain", "AdapterSupport", "AudioCodecs",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import AudioCodecs
 import Domain
 
 /// Caller audio of any rate into the daemon's 20 ms frames of 16 kHz PCM16: 16 kHz as is, 8 kHz through

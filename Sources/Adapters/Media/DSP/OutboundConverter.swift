@@ -1,3 +1,4 @@
+import AudioCodecs
 import Domain
 
 /// Turns playback chunks of any rate into 20 ms frames at the wire rate (8 kHz for G.711, 16 kHz for

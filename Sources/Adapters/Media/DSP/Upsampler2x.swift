@@ -1,3 +1,4 @@
+import AudioCodecs
 /// 8 kHz -> 16 kHz, polyphase: of the zero-stuffed signal through the half-band filter (gain 2), every
 /// even output is the input delayed (all other taps of that phase are zero) and every odd output is the
 /// odd taps over the input: 24 multiplies per 8 kHz sample for 47 taps, nothing spent on the zeros.

@@ -1,3 +1,4 @@
+import AudioCodecs
 import Domain
 import Synchronization
 

@@ -1,3 +1,4 @@
+import AudioCodecs
 import Foundation
 
 /// A WAV file's audio as mono PCM16: reads PCM 8/16/24/32-bit, IEEE float, mu-law and A-law (mono or

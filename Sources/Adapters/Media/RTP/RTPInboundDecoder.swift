@@ -1,3 +1,4 @@
+import AudioCodecs
 import Domain
 
 /// Caller audio over RTP: jitter buffer, then decode to 20 ms frames of 16 kHz PCM16 (G.711 through the

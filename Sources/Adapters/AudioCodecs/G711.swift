@@ -4,18 +4,18 @@
 /// directions cost one load per sample on the hot path.
 public enum G711 {
     /// Decodes one mu-law byte.
-    @inline(__always) public static func ulawDecode(_ byte: UInt8) -> Int16 { ulawDecodeTable[Int(byte)] }
+    @inlinable public static func ulawDecode(_ byte: UInt8) -> Int16 { ulawDecodeTable[Int(byte)] }
     /// Encodes one sample to mu-law.
-    @inline(__always) public static func ulawEncode(_ sample: Int16) -> UInt8 { ulawEncodeTable[Int(UInt16(bitPattern: sample))] }
+    @inlinable public static func ulawEncode(_ sample: Int16) -> UInt8 { ulawEncodeTable[Int(UInt16(bitPattern: sample))] }
     /// Decodes one A-law byte.
-    @inline(__always) public static func alawDecode(_ byte: UInt8) -> Int16 { alawDecodeTable[Int(byte)] }
+    @inlinable public static func alawDecode(_ byte: UInt8) -> Int16 { alawDecodeTable[Int(byte)] }
     /// Encodes one sample to A-law.
-    @inline(__always) public static func alawEncode(_ sample: Int16) -> UInt8 { alawEncodeTable[Int(UInt16(bitPattern: sample))] }
+    @inlinable public static func alawEncode(_ sample: Int16) -> UInt8 { alawEncodeTable[Int(UInt16(bitPattern: sample))] }
 
-    static let ulawDecodeTable: [Int16] = (0...255).map { computeUlawDecode(UInt8($0)) }
-    static let alawDecodeTable: [Int16] = (0...255).map { computeAlawDecode(UInt8($0)) }
+    @usableFromInline static let ulawDecodeTable: [Int16] = (0...255).map { computeUlawDecode(UInt8($0)) }
+    @usableFromInline static let alawDecodeTable: [Int16] = (0...255).map { computeAlawDecode(UInt8($0)) }
     /// Encodes `samples` through `table` (`ulawEncodeTable` or `alawEncodeTable`) into one new array.
-    static func encode(_ samples: UnsafeBufferPointer<Int16>, table: [UInt8]) -> [UInt8] {
+    public static func encode(_ samples: UnsafeBufferPointer<Int16>, table: [UInt8]) -> [UInt8] {
         table.withUnsafeBufferPointer { t in
             [UInt8](unsafeUninitializedCapacity: samples.count) { out, initialised in
                 for i in 0..<samples.count { out[i] = t[Int(UInt16(bitPattern: samples[i]))] }
@@ -25,12 +25,12 @@ public enum G711 {
     }
 
     /// The decode tables as floats, for the upsampler's input (exact: every value fits a Float).
-    static let ulawDecodeFloatTable: [Float] = ulawDecodeTable.map(Float.init)
-    static let alawDecodeFloatTable: [Float] = alawDecodeTable.map(Float.init)
-    static let ulawEncodeTable: [UInt8] = (0...65535).map { computeUlawEncode(Int16(bitPattern: UInt16($0))) }
-    static let alawEncodeTable: [UInt8] = (0...65535).map { computeAlawEncode(Int16(bitPattern: UInt16($0))) }
+    public static let ulawDecodeFloatTable: [Float] = ulawDecodeTable.map(Float.init)
+    public static let alawDecodeFloatTable: [Float] = alawDecodeTable.map(Float.init)
+    public static let ulawEncodeTable: [UInt8] = (0...65535).map { computeUlawEncode(Int16(bitPattern: UInt16($0))) }
+    public static let alawEncodeTable: [UInt8] = (0...65535).map { computeAlawEncode(Int16(bitPattern: UInt16($0))) }
 
-    static func computeUlawDecode(_ byte: UInt8) -> Int16 {
+    @usableFromInline static func computeUlawDecode(_ byte: UInt8) -> Int16 {
         let u = ~byte
         let exponent = Int((u >> 4) & 0x07)
         let mantissa = Int(u & 0x0F)
@@ -39,7 +39,7 @@ public enum G711 {
         return Int16(u & 0x80 != 0 ? -value : value)
     }
 
-    static func computeUlawEncode(_ sample: Int16) -> UInt8 {
+    @usableFromInline static func computeUlawEncode(_ sample: Int16) -> UInt8 {
         let bias = 0x84
         let clip = 32635
         var value = Int(sample)
@@ -56,7 +56,7 @@ public enum G711 {
         return ~(sign | UInt8(exponent << 4) | UInt8(mantissa))
     }
 
-    static func computeAlawDecode(_ byte: UInt8) -> Int16 {
+    @usableFromInline static func computeAlawDecode(_ byte: UInt8) -> Int16 {
         let a = byte ^ 0x55
         let exponent = Int((a >> 4) & 0x07)
         let mantissa = Int(a & 0x0F)
@@ -65,7 +65,7 @@ public enum G711 {
         return Int16(a & 0x80 != 0 ? value : -value)
     }
 
-    static func computeAlawEncode(_ sample: Int16) -> UInt8 {
+    @usableFromInline static func computeAlawEncode(_ sample: Int16) -> UInt8 {
         var value = Int(sample)
         let sign: UInt8 = value >= 0 ? 0x80 : 0
         if value < 0 { value = -value - 1 }

@@ -47,6 +47,9 @@ public final class SampleRateConverter: @unchecked Sendable {
             produced += generated.1
             if generated.1 == 0 { break }
         } while consumed < input.count || (final && produced < output.count)
-        return output.prefix(produced).map { clamp($0 * 32768) }
+        return output.prefix(produced).map { value in
+            let scaled = value * 32768
+            return Int16(max(-32768, min(32767, scaled + (scaled >= 0 ? 0.5 : -0.5))))
+        }
     }
 }
