@@ -293,7 +293,7 @@ let package = Package(
         .testTarget(
             name: "VoiceGatewaydTests",
             dependencies: [
-                "VoiceGatewayd", "TestSupport", "Domain", "Media", "Speech",
+                "VoiceGatewayd", "TestSupport", "Domain", "Media", "Speech", "Agent", "Application", "Directory",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -19,7 +19,7 @@ struct ConfigKeysTests {
         "VOICEGW_STT_TRANSCRIBE_SECRET_ACCESS_KEY": "k", "VOICEGW_STT_DEEPGRAM_API_KEY": "k", "VOICEGW_TTS_OPENAI_API_KEY": "k",
         "VOICEGW_TTS_GOOGLE_API_KEY": "k", "VOICEGW_TTS_AZURE_REGION": "eastus", "VOICEGW_TTS_AZURE_API_KEY": "k",
         "VOICEGW_TTS_POLLY_REGION": "us-east-1", "VOICEGW_TTS_POLLY_ACCESS_KEY_ID": "k", "VOICEGW_TTS_POLLY_SECRET_ACCESS_KEY": "k",
-        "VOICEGW_TTS_ELEVENLABS_API_KEY": "k", "VOICEGW_TTS_ELEVENLABS_VOICE": "v", "VOICEGW_AGENT_PROVIDER": "openai",
+        "VOICEGW_TTS_ELEVENLABS_API_KEY": "k", "VOICEGW_TTS_ELEVENLABS_VOICE": "v", "VOICEGW_AGENT_KIND": "openai",
     ]
 
     /// The keys read by the configuration loaded from the embedded default with `environment` on top.
@@ -34,7 +34,7 @@ struct ConfigKeysTests {
     @Test func everyKeyOfTheEmbeddedDefaultIsRead() throws {
         let plain = try keysRead([:])
         let full = try keysRead(Self.everything)
-        let orchestrated = try keysRead(["VOICEGW_AGENT_PROVIDER": "orchestrator"])  // the other agent provider
+        let orchestrated = try keysRead(["VOICEGW_AGENT_KIND": "orchestrator"])  // the other agent kind
         let unread = plain.all.filter { !plain.read.contains($0) && !full.read.contains($0) && !orchestrated.read.contains($0) }.sorted()
         #expect(unread.isEmpty, "keys parsed from the file but never read: \(unread)")
     }

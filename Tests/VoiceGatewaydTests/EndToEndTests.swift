@@ -128,7 +128,7 @@ struct EndToEndTests {
             return FakeVendorServer.Response(contentType: "text/event-stream", chunks: events.map { Array("data: \($0)\n\n".utf8) })
         }
         let harness = try await DaemonHarness.start(environment: [
-            "VOICEGW_AGENT_PROVIDER": "openai", "VOICEGW_AGENT_OPENAI_BASE_URL": llm.baseURL, "VOICEGW_AGENT_OPENAI_MODEL": "test-model",
+            "VOICEGW_AGENT_KIND": "openai", "VOICEGW_AGENT_OPENAI_BASE_URL": llm.baseURL, "VOICEGW_AGENT_OPENAI_MODEL": "test-model",
             "VOICEGW_AGENT_OPENAI_GREETING": "Hi, this is the assistant.",
         ])
         #expect(try await eventually { try await harness.get("/ready").status == 200 })

@@ -1,3 +1,4 @@
+import Foundation
 import Domain
 import Yams
 
@@ -15,6 +16,14 @@ import Yams
 ///     transport: rtp
 ///     max_concurrent_calls: 100
 ///     dids: ["100", "+15551234567"]
+///     agent_id: support-bot          # the orchestrator's agent for this tenant
+///     agent:                         # optional: this tenant's own agent (else the daemon's agent.*)
+///       kind: openai                 # scripted | openai | orchestrator | realtime
+///       model: gpt-4o-mini           # overrides of agent.<kind>.*; unset keys keep the daemon's
+///       system_prompt: "..."
+///       greeting: "..."
+///       base_url: https://api.openai.com
+///       api_key_file: /etc/voicegatewayd/acme.key   # or api_key: used on this tenant's calls only
 /// ```
 public struct TenantTable: Sendable, Hashable {
     public var tenants: [TenantID: TenantSettings]
@@ -68,6 +77,9 @@ public struct TenantTable: Sendable, Hashable {
                 guard let value = limit as? Int, value > 0 else { throw Invalid(key: "\(key).max_concurrent_calls", message: "a positive integer") }
                 settings.maxConcurrentCalls = value
             }
+            if let agent = map["agent"] {
+                settings.agent = try Self.agent(agent, key: "\(key).agent")
+            }
             for did in (map["dids"] as? [Any]) ?? [] {
                 let number = "\(did)"
                 if let owner = dids[number] {
@@ -82,6 +94,40 @@ public struct TenantTable: Sendable, Hashable {
             throw Invalid(key: "default_tenant", message: "no tenant with id \(fallback)")
         }
         return TenantTable(tenants: tenants, dids: dids, defaultTenant: fallback)
+    }
+}
+
+extension TenantTable {
+    static let agentKinds = ["scripted", "openai", "orchestrator", "realtime"]
+    static let agentKeys: Set<String> = ["kind", "model", "system_prompt", "greeting", "base_url", "api_key", "api_key_file"]
+
+    /// A tenant's `agent:` mapping.
+    static func agent(_ raw: Any, key: String) throws(Invalid) -> TenantAgentSettings {
+        guard let map = raw as? [String: Any] else { throw Invalid(key: key, message: "must be a mapping") }
+        if let unknown = map.keys.sorted().first(where: { !agentKeys.contains($0) }) {
+            throw Invalid(key: "\(key).\(unknown)", message: "unknown key (one of \(agentKeys.sorted().joined(separator: ", ")))")
+        }
+        guard let kind = map["kind"] as? String, agentKinds.contains(kind) else {
+            throw Invalid(key: "\(key).kind", message: "one of \(agentKinds.joined(separator: ", "))")
+        }
+        func text(_ name: String) throws(Invalid) -> String? {
+            guard let value = map[name] else { return nil }
+            guard let string = value as? String else { throw Invalid(key: "\(key).\(name)", message: "must be a string") }
+            return string
+        }
+        var apiKey = try text("api_key")
+        if let path = try text("api_key_file"), !path.isEmpty {
+            guard let secret = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw Invalid(key: "\(key).api_key_file", message: "cannot read \(path)")
+            }
+            apiKey = secret.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if let base = try text("base_url"), !(base.hasPrefix("http://") || base.hasPrefix("https://") || base.hasPrefix("ws://") || base.hasPrefix("wss://")) {
+            throw Invalid(key: "\(key).base_url", message: "must be an http(s) or ws(s) URL")
+        }
+        return TenantAgentSettings(
+            kind: kind, model: try text("model"), systemPrompt: try text("system_prompt"), greeting: try text("greeting"),
+            baseURL: try text("base_url"), apiKey: apiKey)
     }
 }
 

@@ -140,22 +140,34 @@ extension CallService {
                     }
                     defer { inBand.cancel() }
 
-                    let conversation = try await deps.agent.startConversation(AgentContext(
+                    let context = AgentContext(
                         callID: call.id, conversationID: call.conversationID, tenantID: tenant.id, agentID: tenant.agentID,
-                        callerNumber: call.callerNumber, calleeNumber: call.calleeNumber, language: tenant.language))
-                    resources.agent = conversation
-                    if !resuming {
-                        await self.transition(call.id, nil, logger: logger, recorder: recorder) { try $0.activate(at: deps.clock.now()) }
-                    }
-
+                        callerNumber: call.callerNumber, calleeNumber: call.calleeNumber, language: tenant.language)
                     var settings = self.configuration.conversation
                     settings.language = tenant.language
                     if let voice = tenant.voice { settings.voice = voice }
                     let speech = self.speechProviders(for: tenant, settings: &settings, recorder: recorder)
-                    let manager = ConversationManager(
-                        media: media, stt: speech.stt, tts: speech.tts, agent: conversation, recorder: recorder, log: handle.log,
-                        metrics: self.metrics, configuration: settings, clock: deps.clock, logger: logger)
-                    return .conversation(await manager.run(digits: digits, closing: closing, resuming: resuming))
+                    switch (deps.agents ?? AgentRoster(fallback: .turns(deps.agent))).choice(for: tenant.id) {
+                    case .turns(let agent):
+                        let conversation = try await agent.startConversation(context)
+                        resources.agent = conversation
+                        if !resuming {
+                            await self.transition(call.id, nil, logger: logger, recorder: recorder) { try $0.activate(at: deps.clock.now()) }
+                        }
+                        let manager = ConversationManager(
+                            media: media, stt: speech.stt, tts: speech.tts, agent: conversation, recorder: recorder, log: handle.log,
+                            metrics: self.metrics, configuration: settings, clock: deps.clock, logger: logger)
+                        return .conversation(await manager.run(digits: digits, closing: closing, resuming: resuming))
+                    case .speech(let agent):
+                        let session = try await agent.connect(context, lineRate: media.offer.lineRate)
+                        if !resuming {
+                            await self.transition(call.id, nil, logger: logger, recorder: recorder) { try $0.activate(at: deps.clock.now()) }
+                        }
+                        let conversation = SpeechToSpeechConversation(
+                            media: media, session: session, tts: speech.tts, provider: agent.name, recorder: recorder, log: handle.log,
+                            metrics: self.metrics, configuration: settings, clock: deps.clock, logger: logger)
+                        return .conversation(await conversation.run(digits: digits, closing: closing))
+                    }
                 } catch {
                     if Task.isCancelled { return nil }
                     logger.error("call set-up failed", metadata: ["error": "\(error)"])

@@ -27,6 +27,8 @@ public final class CallService: Service, HealthReporting, Sendable {
         public var registry: (any InstanceRegistry)?
         /// Calls that arrive over media alone (dialplan AudioSocket); nil for none.
         public var mediaCalls: (any MediaCallSource)?
+        /// The agents tenants chose; nil: `agent` talks on every call.
+        public var agents: AgentRoster?
 
         public init(
             telephony: any Telephony, media: any MediaEngine, stt: any SpeechToText, tts: any TextToSpeech,

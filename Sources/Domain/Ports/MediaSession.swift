@@ -24,6 +24,19 @@ public struct MediaOffer: Sendable, Hashable {
         self.format = format
         self.data = data
     }
+
+    /// The sample rate of the line's codec: 8000 for G.711 and `slin`, 16000 for `slin16`, 48000 for Opus.
+    public var lineRate: Int {
+        switch format {
+        case "slin12": 12_000
+        case "slin16", "g722": 16_000
+        case "slin24": 24_000
+        case "slin32": 32_000
+        case "slin44": 44_100
+        case "slin48", "opus": 48_000
+        default: 8_000
+        }
+    }
 }
 
 /// What the telephony server created for a media session.

@@ -11,6 +11,7 @@
 /// | `interrupt(played:)`     | `response.cancel` + `conversation.item.truncate`       | nothing (the agent stops itself)| nothing (the server stops itself)    |
 /// | `complete(_:output:)`    | `function_call_output` item + `response.create`        | `FunctionCallResponse`          | `toolResponse`                       |
 /// | `.speechStarted`         | `input_audio_buffer.speech_started`                    | `UserStartedSpeaking`           | `serverContent.interrupted`          |
+/// | `.speechStopped`         | `input_audio_buffer.speech_stopped`                    | (not sent: `.callerSaid` stands in) | (not sent)                     |
 /// | `.callerSaid`            | `conversation.item.input_audio_transcription.completed`| `ConversationText` role user    | `serverContent.inputTranscription`   |
 /// | `.audio`                 | `response.output_audio.delta`                          | binary audio message            | `serverContent.modelTurn` audio part |
 /// | `.agentSaid`             | `response.output_audio_transcript.done`                | `ConversationText` role assistant | `serverContent.outputTranscription` |
@@ -54,6 +55,9 @@ public protocol SpeechToSpeechSession: Sendable {
 public enum SpeechToSpeechEvent: Sendable, Hashable {
     /// The model's voice activity detection heard the caller start speaking (a barge-in while it talks).
     case speechStarted
+    /// The model's voice activity detection heard the caller stop (the end of the turn, for latency).
+    /// Models that do not say so leave it out.
+    case speechStopped
     /// What the caller said, transcribed.
     case callerSaid(String)
     /// Audio of the agent's answer, to play as it arrives.

@@ -15,6 +15,8 @@ public struct TenantSettings: Sendable, Hashable {
     public var transport: MediaTransportKind?
     /// Maximum concurrent calls; nil for no limit.
     public var maxConcurrentCalls: Int?
+    /// The tenant's own agent; nil for the daemon's.
+    public var agent: TenantAgentSettings?
 
     public init(
         id: TenantID, language: String = "en-US", sttProviders: [String] = [], ttsProviders: [String] = [],
@@ -28,6 +30,31 @@ public struct TenantSettings: Sendable, Hashable {
         self.agentID = agentID
         self.transport = transport
         self.maxConcurrentCalls = maxConcurrentCalls
+    }
+}
+
+/// A tenant's own agent: its kind and what it overrides of the daemon's `agent.<kind>` settings (nil:
+/// the daemon's value). Credentials given here are used for this tenant's calls only.
+public struct TenantAgentSettings: Sendable, Hashable {
+    /// `scripted`, `openai`, `orchestrator` or `realtime`.
+    public var kind: String
+    public var model: String?
+    public var systemPrompt: String?
+    public var greeting: String?
+    public var baseURL: String?
+    /// The tenant's API key or token (never logged).
+    public var apiKey: String?
+
+    public init(
+        kind: String, model: String? = nil, systemPrompt: String? = nil, greeting: String? = nil, baseURL: String? = nil,
+        apiKey: String? = nil
+    ) {
+        self.kind = kind
+        self.model = model
+        self.systemPrompt = systemPrompt
+        self.greeting = greeting
+        self.baseURL = baseURL
+        self.apiKey = apiKey
     }
 }
 

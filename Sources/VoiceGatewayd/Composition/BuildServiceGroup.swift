@@ -34,7 +34,9 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     let transports = MediaTransports.make(config: config, used: used, metrics: metrics, logger: logger)
     let media = transports.engine
     let speech = try await SpeechProviders.make(config: config, metrics: metrics, clock: clock, logger: logger)
-    let agent = try AgentLoader.make(config.agent, logger: logger)
+    let agents = try AgentLoader.roster(config.agent, tenants: directory.table, logger: logger)
+    // The turn-based agent the call service falls back on (the roster decides per tenant).
+    let agent: any Agent = if case .turns(let fallback) = agents.fallback { fallback } else { try AgentLoader.scripted(path: config.agent.script) }
     let storage = try StateAndEvents.make(config: config, clock: clock, metrics: metrics, logger: logger)
     let repository = storage.repository
     let publisher = storage.publisher
@@ -55,6 +57,7 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     dependencies.speech = speech.router
     dependencies.registry = storage.registry
     dependencies.mediaCalls = transports.mediaCalls
+    dependencies.agents = agents
     let voiceMetrics = VoiceMetrics(factory: metrics)
     voiceMetrics.registerProviders(stt: config.speech.sttProviders, tts: config.speech.ttsProviders)
     let callService = CallService(dependencies: dependencies, configuration: callConfig, metrics: voiceMetrics, logger: logger)

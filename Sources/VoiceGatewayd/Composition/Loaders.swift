@@ -1,20 +1,46 @@
 import Agent
+import Application
 import Directory
 import Domain
 import Foundation
 import Logging
 
-/// Builds the agent of `agent.provider`.
+/// Builds the agent of `agent.kind`, and the agents tenants chose.
 enum AgentLoader {
     static func make(_ configuration: AgentConfiguration, logger: Logger) throws(ConfigError) -> any Agent {
-        switch configuration.provider {
-        case .scripted: return try scripted(path: configuration.script)
-        case .openai:
-            guard let settings = configuration.openAI else { throw ConfigError(key: "agent.openai", message: "missing") }
-            return OpenAIChatAgent(configuration: settings, logger: logger)
-        case .orchestrator:
-            guard let settings = configuration.orchestrator else { throw ConfigError(key: "agent.orchestrator", message: "missing") }
-            return OrchestratorAgent(configuration: settings, logger: logger)
+        guard case .turns(let agent) = try choice(configuration.kind, configuration, logger: logger) else {
+            throw ConfigError(key: "agent.kind", message: "\(configuration.kind.rawValue) is not a turn-based agent")
+        }
+        return agent
+    }
+
+    /// The daemon's agent and, for each tenant with an `agent:` of its own, that tenant's: the daemon's
+    /// `agent.<kind>` settings with the tenant's overrides, its credentials used for its calls only.
+    static func roster(_ configuration: AgentConfiguration, tenants: TenantTable, logger: Logger) throws(ConfigError) -> AgentRoster {
+        let fallback = try choice(configuration.kind, configuration, logger: logger)
+        var chosen: [TenantID: AgentRoster.Choice] = [:]
+        for (id, tenant) in tenants.tenants.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            guard let own = tenant.agent else { continue }
+            let key = "tenants.\(id.rawValue).agent"
+            guard let kind = AgentConfiguration.Kind(rawValue: own.kind) else { throw ConfigError(key: key + ".kind", message: "unknown kind \(own.kind)") }
+            var settings = configuration
+            if let base = own.baseURL { settings.openAI.http.baseURL = base; settings.orchestrator.http.baseURL = base }
+            if let apiKey = own.apiKey { settings.openAI.http.apiKey = apiKey; settings.orchestrator.http.apiKey = apiKey }
+            if let model = own.model { settings.openAI.model = model }
+            if let prompt = own.systemPrompt { settings.openAI.systemPrompt = prompt }
+            if let greeting = own.greeting { settings.openAI.greeting = greeting }
+            chosen[id] = try choice(kind, settings, name: "\(kind.rawValue)", logger: logger)
+        }
+        return AgentRoster(fallback: fallback, tenants: chosen)
+    }
+
+    private static func choice(
+        _ kind: AgentConfiguration.Kind, _ configuration: AgentConfiguration, name: String? = nil, logger: Logger
+    ) throws(ConfigError) -> AgentRoster.Choice {
+        switch kind {
+        case .scripted: .turns(try scripted(path: configuration.script))
+        case .openai: .turns(OpenAIChatAgent(configuration: configuration.openAI, logger: logger))
+        case .orchestrator: .turns(OrchestratorAgent(configuration: configuration.orchestrator, logger: logger))
         }
     }
 

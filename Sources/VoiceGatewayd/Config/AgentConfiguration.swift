@@ -3,7 +3,7 @@ import Agent
 
 /// Which agent answers the calls (`agent.*`).
 struct AgentConfiguration {
-    enum Provider: String, CaseIterable {
+    enum Kind: String, CaseIterable {
         /// The keyword script of `agent.script`.
         case scripted
         /// An OpenAI-compatible chat completions API (`agent.openai.*`).
@@ -12,20 +12,25 @@ struct AgentConfiguration {
         case orchestrator
     }
 
-    var provider: Provider
-    /// The scripted agent's file (read whatever the provider: `talk` and the tests use it).
+    var kind: Kind
+    /// The scripted agent's file (read whatever the kind: `talk` and the tests use it).
     var script: String
-    var openAI: OpenAIChatAgent.Configuration?
-    var orchestrator: OrchestratorAgent.Configuration?
+    /// Every kind's settings are read (and checked) whatever the kind: a tenant may choose another kind
+    /// and overrides only some of them.
+    var openAI: OpenAIChatAgent.Configuration
+    var orchestrator: OrchestratorAgent.Configuration
 
     init(_ r: ConfigReader) throws(ConfigError) {
-        provider = try r.choice("agent.provider", Provider.self)
+        kind = try r.choice("agent.kind", Kind.self)
         script = try r.existingFile("agent.script")
-        if provider == .orchestrator {
+        do {
             let timeout = try r.milliseconds("agent.orchestrator.timeout_ms", in: 100...120_000)
-            orchestrator = .init(http: try SpeechConfiguration.http(r, "agent.orchestrator", timeout: timeout))
+            let base = try r.url("agent.orchestrator.base_url", schemes: ["http", "https"]).absoluteString
+            let agentID = try r.string("agent.orchestrator.agent_id").trimmingCharacters(in: .whitespaces)
+            orchestrator = .init(
+                http: HTTPProviderSettings(baseURL: base, apiKey: try r.secret("agent.orchestrator.token"), timeout: timeout),
+                agentID: agentID.isEmpty ? nil : agentID)
         }
-        guard provider == .openai else { return }
         let section = "agent.openai"
         let timeout = try r.milliseconds("\(section).timeout_ms", in: 100...120_000)
         let maxTokens = try r.int("\(section).max_tokens", in: 0...100_000)

@@ -82,7 +82,7 @@ call_state:
   heartbeat_ttl_s: 15      # instance heartbeat; peers take over the calls of an instance silent this long
 
 agent:
-  provider: scripted       # scripted | openai (any OpenAI-compatible chat completions API) | orchestrator
+  kind: scripted           # scripted | openai (any OpenAI-compatible chat completions API) | orchestrator
   script: etc/agent.yaml   # the scripted agent
   openai:                  # OpenAI, vLLM, llama.cpp server, Ollama, Groq: POST base_url/v1/chat/completions, streamed
     base_url: https://api.openai.com
@@ -97,8 +97,9 @@ agent:
     timeout_ms: 10000      # until the answer's head arrives
   orchestrator:            # the platform's agent orchestrator: docs/agent-orchestrator.md
     base_url: http://127.0.0.1:8090
-    api_key: ""            # bearer token, or api_key_file, or VOICEGW_AGENT_ORCHESTRATOR_API_KEY
-    api_key_file: ""
+    token: ""              # bearer token, or token_file, or VOICEGW_AGENT_ORCHESTRATOR_TOKEN; empty: no Authorization header
+    token_file: ""
+    agent_id: ""           # the orchestrator's agent for tenants that name none (empty: the orchestrator's default)
     timeout_ms: 5000       # per request, until the answer's head arrives (idempotent requests are retried once)
 
 stt:

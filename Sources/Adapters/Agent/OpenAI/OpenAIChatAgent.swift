@@ -35,7 +35,8 @@ public struct OpenAIChatAgent: Agent {
     }
 
     public let name: String
-    private let configuration: Configuration
+    /// What the agent was built with.
+    public let configuration: Configuration
     private let http: VendorHTTP
 
     public init(name: String = "openai", configuration: Configuration, client: HTTPClient = .shared, logger: Logger) {

@@ -9,17 +9,26 @@ import Synchronization
 /// conversation per call, one turn per caller turn, the reply streamed as server-sent events (or whole
 /// as JSON) and spoken sentence by sentence.
 public struct OrchestratorAgent: Agent {
-    /// Where the orchestrator is: `base_url`, bearer token (`api_key`), deadline of each request.
+    /// Where the orchestrator is: `base_url`, bearer `token`, deadline of each request, and the agent
+    /// to ask for when the call's tenant names none (`agent_id`; nil: the orchestrator's default).
     public struct Configuration: Sendable, Hashable {
         public var http: HTTPProviderSettings
-        public init(http: HTTPProviderSettings) { self.http = http }
+        public var agentID: String?
+        public init(http: HTTPProviderSettings, agentID: String? = nil) {
+            self.http = http
+            self.agentID = agentID
+        }
     }
 
     public let name: String
+    /// What the agent was built with.
+    public let configuration: Configuration
     let client: OrchestratorClient
+    var agentID: String? { configuration.agentID }
 
     public init(name: String = "orchestrator", configuration: Configuration, client: HTTPClient = .shared, logger: Logger) {
         self.name = name
+        self.configuration = configuration
         self.client = OrchestratorClient(
             settings: configuration.http, http: VendorHTTP(client: client, provider: name, timeout: configuration.http.timeout, logger: logger))
     }
@@ -27,7 +36,7 @@ public struct OrchestratorAgent: Agent {
     public func startConversation(_ context: AgentContext) async throws(ProviderError) -> any AgentConversation {
         let created = try await client.createConversation(OrchestratorWire.CreateConversation(
             conversationID: context.conversationID.rawValue, tenantID: context.tenantID.rawValue, callID: context.callID.rawValue,
-            agentID: context.agentID, callerNumber: context.callerNumber, calleeNumber: context.calleeNumber, language: context.language))
+            agentID: context.agentID ?? agentID, callerNumber: context.callerNumber, calleeNumber: context.calleeNumber, language: context.language))
         return OrchestratorConversation(client: client, conversation: created)
     }
 }

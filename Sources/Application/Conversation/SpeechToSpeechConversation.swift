@@ -1,0 +1,250 @@
+import Domain
+import Logging
+
+/// Runs the conversation of one call with a speech-to-speech agent: the caller's audio streams to the
+/// model, the model's audio plays as it arrives, and the model's own voice activity detection takes the
+/// turns. The daemon keeps what it owns elsewhere: barge-in (the playback is flushed and the model told
+/// how much of its answer was heard), DTMF, the events and the transcript, and the lines it says itself
+/// (the fallback when the model fails, the goodbye of a drain) through its text-to-speech.
+public struct SpeechToSpeechConversation: Sendable {
+    let media: any MediaSession
+    let session: any SpeechToSpeechSession
+    let tts: any TextToSpeech
+    let provider: String
+    let recorder: CallEventRecorder
+    public let log: ConversationLog
+    let metrics: VoiceMetrics
+    let configuration: ConversationConfiguration
+    let clock: any Domain.Clock
+    let logger: Logger
+
+    public init(
+        media: any MediaSession, session: any SpeechToSpeechSession, tts: any TextToSpeech, provider: String,
+        recorder: CallEventRecorder, log: ConversationLog, metrics: VoiceMetrics, configuration: ConversationConfiguration,
+        clock: any Domain.Clock, logger: Logger
+    ) {
+        self.media = media
+        self.session = session
+        self.tts = tts
+        self.provider = provider
+        self.recorder = recorder
+        self.log = log
+        self.metrics = metrics
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Everything the conversation reacts to, in one stream.
+    enum Signal: Sendable {
+        case event(SpeechToSpeechEvent)
+        case failed(any Error)
+        case digit(String)
+        case closing(String)
+        case mediaEnded
+    }
+
+    /// Runs until the model hangs up or transfers (after its last words have played), the media ends, the
+    /// model fails (the fallback line is said, then the call ends), a closing line arrives, or the task is
+    /// cancelled. Closes the session.
+    public func run(digits: AsyncStream<String>, closing: AsyncStream<String> = AsyncStream { $0.finish() }) async -> ConversationManager.Ending {
+        let (signals, signal) = AsyncStream.makeStream(of: Signal.self, bufferingPolicy: .unbounded)
+        let ending = await withTaskExecutorPreference(media.preferredExecutor) {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await frame in media.inbound { await session.send(frame) }
+                    signal.yield(.mediaEnded)
+                }
+                group.addTask {
+                    do {
+                        for try await event in session.events { signal.yield(.event(event)) }
+                        signal.yield(.failed(ProviderError(.network, provider: provider, "the session closed")))
+                    } catch {
+                        signal.yield(.failed(error))
+                    }
+                }
+                group.addTask { for await d in digits { signal.yield(.digit(d)) } }
+                group.addTask { for await line in closing { signal.yield(.closing(line)) } }
+                var turn = SpeechToSpeechTurn(conversation: self)
+                let ending = await turn.drive(signals)
+                await turn.stopPlayback()
+                group.cancelAll()
+                signal.finish()
+                return ending
+            }
+        }
+        await session.close()
+        return ending
+    }
+}
+
+/// The state of a speech-to-speech conversation between signals: the answer playing, the action waiting
+/// for it to end, digits being collected.
+struct SpeechToSpeechTurn {
+    let conversation: SpeechToSpeechConversation
+    /// The answer playing now: its audio feed and the playback task.
+    var playing: (feed: AudioStream.Continuation, playback: Task<PlaybackOutcome?, Never>)?
+    /// The model ended its answer with this: the call ends once the answer has played.
+    var pendingEnding: ConversationManager.Ending?
+    /// When the caller last stopped speaking (monotonic), until the answer's first audio.
+    var callerStopped: Duration?
+    /// The answer's first audio has been measured.
+    var measured = false
+    /// Digits the model asked for: its call id, how many, the terminator, what has come.
+    var collecting: (callID: String, max: Int, terminator: String?, digits: String)?
+
+    init(conversation: SpeechToSpeechConversation) { self.conversation = conversation }
+
+    mutating func drive(_ signals: AsyncStream<SpeechToSpeechConversation.Signal>) async -> ConversationManager.Ending {
+        for await signal in signals {
+            if Task.isCancelled { return .cancelled }
+            switch signal {
+            case .event(let event):
+                if let ending = await handle(event) { return ending }
+            case .digit(let digit):
+                await keyed(digit)
+            case .closing(let line):
+                await stopPlayback()
+                if !line.isEmpty { await sayOwnLine(line) }
+                return .closed
+            case .mediaEnded:
+                return .mediaEnded
+            case .failed(let error):
+                if let pendingEnding {
+                    await finishPlayback()
+                    return pendingEnding
+                }
+                await failed(error)
+                return .hangUp
+            }
+        }
+        return .cancelled
+    }
+
+    private mutating func handle(_ event: SpeechToSpeechEvent) async -> ConversationManager.Ending? {
+        let c = conversation
+        switch event {
+        case .speechStarted:
+            guard let playing, c.configuration.bargeIn else { return nil }
+            await c.media.flush()
+            playing.feed.finish()
+            let played = await playing.playback.value?.sent ?? .zero
+            self.playing = nil
+            await c.session.interrupt(played: played)
+            c.log.markInterrupted(at: c.clock.now())
+            c.metrics.bargeIn()
+            c.recorder.record(.bargeIn, [:])
+            pendingEnding = nil
+        case .speechStopped:
+            callerStopped = c.clock.monotonic()
+            measured = false
+        case .callerSaid(let raw):
+            let text = Redactor.redact(raw)
+            let now = c.clock.monotonic()
+            let latency = callerStopped.map { now - $0 } ?? .zero
+            if callerStopped == nil { callerStopped = now; measured = false }
+            c.metrics.stageLatency(.transcription, latency)
+            c.recorder.record(.sttTranscribed, [
+                "text": .string(text), "final": true, "latency_ms": .int(latency.milliseconds), "provider": .string(c.provider),
+            ])
+            c.log.append(Turn(speaker: .caller, text: text, startedAt: c.clock.now()))
+            c.logger.info("caller said", metadata: ["transcript": "\(text)"])
+        case .audio(let frame):
+            if playing == nil { startPlayback() }
+            if !measured, let callerStopped {
+                measured = true
+                c.metrics.stageLatency(.response, c.clock.monotonic() - callerStopped)
+            }
+            playing?.feed.yield(frame)
+        case .agentSaid(let text):
+            let latency = callerStopped.map { c.clock.monotonic() - $0 } ?? .zero
+            c.recorder.record(.llmResponded, ["text": .string(text), "latency_ms": .int(latency.milliseconds)])
+            c.log.append(Turn(speaker: .agent, text: text, startedAt: c.clock.now()))
+            callerStopped = nil
+        case .action(let action, let callID):
+            switch action {
+            case .hangup: pendingEnding = .hangUp
+            case .transfer(let target): pendingEnding = .transfer(target)
+            case .collectDigits(let max, let terminator):
+                collecting = (callID, max, terminator, "")
+                return nil
+            case .say(let text):
+                // Not something a speech-to-speech model asks for; say it in the daemon's voice.
+                await finishPlayback()
+                await sayOwnLine(text)
+                await c.session.complete(callID, output: "said")
+                return nil
+            }
+        case .responseDone:
+            if pendingEnding != nil {
+                await finishPlayback()
+                return pendingEnding
+            }
+            playing?.feed.finish()
+            playing = nil
+        }
+        return nil
+    }
+
+    /// A key the caller pressed: part of the digits the model asked for, or a turn of its own.
+    private mutating func keyed(_ digit: String) async {
+        let c = conversation
+        guard var pending = collecting else {
+            await c.session.say("The caller pressed \(digit) on the keypad.")
+            return
+        }
+        let done = digit == pending.terminator
+        if !done { pending.digits += digit }
+        if done || pending.digits.count >= pending.max {
+            collecting = nil
+            c.log.append(Turn(speaker: .caller, text: "", startedAt: c.clock.now(), dtmf: pending.digits))
+            await c.session.complete(pending.callID, output: pending.digits.isEmpty ? "no digits" : pending.digits)
+        } else {
+            collecting = pending
+        }
+    }
+
+    private mutating func startPlayback() {
+        let (audio, feed) = AudioStream.makeStream(bufferingPolicy: .unbounded)
+        let media = conversation.media
+        playing = (feed, Task { try? await media.play(audio) {} })
+    }
+
+    /// Lets the answer playing now play to its end.
+    mutating func finishPlayback() async {
+        guard let playing else { return }
+        playing.feed.finish()
+        _ = await playing.playback.value
+        self.playing = nil
+    }
+
+    /// Cuts the answer playing now.
+    mutating func stopPlayback() async {
+        guard let playing else { return }
+        await conversation.media.flush()
+        playing.feed.finish()
+        _ = await playing.playback.value
+        self.playing = nil
+    }
+
+    /// The model failed: the fallback line in the daemon's voice, then the call ends.
+    private mutating func failed(_ error: any Error) async {
+        let c = conversation
+        let failure = (error as? ProviderError) ?? ProviderError(.badResponse, provider: c.provider, "\(error)")
+        c.logger.warning("speech-to-speech agent failed", metadata: ["error": "\(failure)"])
+        if failure.kind == .timeout {
+            c.recorder.record(.llmTimeout, ["provider": .string(failure.provider), "timeout_ms": .int(c.configuration.agentTimeout.milliseconds)])
+        }
+        c.metrics.providerFailure(kind: "agent", error: failure)
+        await stopPlayback()
+        await sayOwnLine(c.configuration.agentFallbackLine)
+    }
+
+    /// Says `text` through the daemon's text-to-speech (the model cannot be trusted to say it verbatim).
+    private func sayOwnLine(_ text: String) async {
+        let c = conversation
+        c.log.append(Turn(speaker: .system, text: text, startedAt: c.clock.now()))
+        let audio = c.tts.synthesize(SynthesisRequest(text: text, voice: c.configuration.voice, language: c.configuration.language))
+        _ = try? await c.media.play(audio) {}
+    }
+}
