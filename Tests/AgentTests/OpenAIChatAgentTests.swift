@@ -74,6 +74,26 @@ struct OpenAIChatAgentTests {
         await server.close()
     }
 
+    /// A call resumed after a restart: the model sees what was said before (not the daemon's own lines).
+    @Test func aResumedCallCarriesOnWithItsHistory() async throws {
+        let server = try await FakeVendorServer { _ in Self.sse(Self.stream(["Fifty dollars then."])) }
+        let at = Timestamp(millisecondsSinceEpoch: 0)
+        let history = [
+            HistoryLine(speaker: .caller, text: "I want to pay my bill", at: at),
+            HistoryLine(speaker: .agent, text: "Sure, how much?", at: at),
+            HistoryLine(speaker: .system, text: "Sorry, where were we?", at: at),
+        ]
+        let conversation = try await Self.agent(server).startConversation(
+            AgentContext(callID: "c", conversationID: "v", tenantID: "t", history: history))
+        #expect(try await Self.actions(conversation, .utterance("fifty")) == [.say("Fifty dollars then.")])
+        let request = try #require(server.requests.first)
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])
+        let messages = try #require(body["messages"] as? [[String: Any]])
+        #expect(messages.map { $0["role"] as? String } == ["system", "user", "assistant", "user"])
+        #expect(messages.map { $0["content"] as? String } == ["Be brief.", "I want to pay my bill", "Sure, how much?", "fifty"])
+        await server.close()
+    }
+
     @Test func aStreamWithoutDoneOrItsLastBlankLineStillEndsTheReply() async throws {
         var cut = Self.stream(["Sure, one moment please."], done: false)
         cut[cut.count - 1] = Array(String(decoding: cut[cut.count - 1], as: UTF8.self).dropLast(2).utf8)

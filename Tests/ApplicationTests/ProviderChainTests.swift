@@ -73,14 +73,17 @@ struct ProviderChainTests {
     let metrics = ProviderMetrics(factory: NOOPMetricsHandler.instance)
     let logger = Logger(label: "test")
 
-    func router(stt: [any SpeechToText] = [], tts: [any TextToSpeech] = [], fallback: AudioFrame? = nil, retries: Int = 0) -> SpeechProviderRouter {
+    func router(
+        stt: [any SpeechToText] = [], tts: [any TextToSpeech] = [], fallback: AudioFrame? = nil, retries: Int = 0,
+        timeout: Duration = .milliseconds(300), clock: any Domain.Clock = SystemClock()
+    ) -> SpeechProviderRouter {
         let policy = ProviderChainPolicy(
-            sttTimeout: .milliseconds(300), ttsTimeout: .milliseconds(300), retry: RetryPolicy(retries: retries, initialBackoff: .milliseconds(10)),
+            sttTimeout: timeout, ttsTimeout: timeout, retry: RetryPolicy(retries: retries, initialBackoff: .milliseconds(10)),
             breaker: .init(failureThreshold: 2, openDuration: .seconds(60)))
         return SpeechProviderRouter(
             stt: stt, tts: tts,
             configuration: .init(defaultSTT: stt.map(\.name), defaultTTS: tts.map(\.name), policy: policy, fallbackPrompt: fallback),
-            metrics: metrics, clock: SystemClock(), logger: logger)
+            metrics: metrics, clock: clock, logger: logger)
     }
 
     @Test func breakerOpensAfterThresholdAndProbesAfterTheOpenTime() {
@@ -127,10 +130,15 @@ struct ProviderChainTests {
         let slow = BrokenSpeechToText(name: "a", mode: .hang)
         let good = FakeSpeechToText(answers: ["hello there"])
         let failures = Mutex<[ProviderError]>([])
-        let chain = router(stt: [slow, good]).speechToText(for: TenantSettings(id: "t")) { error in failures.withLock { $0.append(error) } }
+        let clock = TestClock()
+        let chain = router(stt: [slow, good], clock: clock).speechToText(for: TenantSettings(id: "t")) { error in failures.withLock { $0.append(error) } }
         let session = try await chain.startSession(TranscriptionOptions())
         for frame in Frames.voiced(10) { try await session.send(frame) }
-        let transcript = try await session.finish()
+        async let finished = session.finish()
+        // Provider a hangs until its deadline passes on the test clock; b then answers at once.
+        #expect(await clock.waitForSleepers(1, timeout: .seconds(30)))
+        _ = clock.advance(by: .milliseconds(300))
+        let transcript = try await finished
         #expect(transcript.text == "hello there")
         #expect(chain.name == "fake-stt")
         #expect(failures.withLock { $0.map(\.provider) } == ["a"])
@@ -193,7 +201,11 @@ struct ProviderChainTests {
         let recorder = CallEventRecorder(
             identity: .init(tenantID: "t", callID: "c", conversationID: "v", instanceID: "i"), publisher: publisher, clock: clock, logger: logger)
         let voiceMetrics = VoiceMetrics(factory: NOOPMetricsHandler.instance)
-        let shared = router(stt: [BrokenSpeechToText(name: "a", mode: .hang), FakeSpeechToText(answers: ["bye"])], tts: [CountingTextToSpeech(name: "b")])
+        // The first provider fails at once as a vendor timing out would (a wall-clock deadline here would
+        // race a loaded machine); the deadlines are generous for the provider that answers.
+        let shared = router(
+            stt: [BrokenSpeechToText(name: "a", mode: .fail(.timeout)), FakeSpeechToText(answers: ["bye"])], tts: [CountingTextToSpeech(name: "b")],
+            timeout: .seconds(30))
         let stt = shared.speechToText(
             for: TenantSettings(id: "t"), observer: ProviderFailureRecording.observer(.sttFailed, direction: "stt", recorder: recorder, metrics: voiceMetrics))
         let tts = shared.textToSpeech(

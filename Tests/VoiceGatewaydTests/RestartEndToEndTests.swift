@@ -116,6 +116,12 @@ struct RestartEndToEndTests {
         let oldMedia = Set(world.fake.channels.keys).subtracting([call.channel])
         let oldBridges = Set(world.fake.bridges.keys)
         let before = world.events(of: call.callID).count
+        // The conversation so far is in the call state: the greeting the agent said.
+        let repository = RedisCallRepository(
+            configuration: RedisConfiguration(endpoint: try RedisEndpoint(url: world.redis.url)), clock: WallClock(), logger: Logger(label: "check"))
+        let greeting = "Hello, how can I help you?"
+        #expect(await eventually { (try? await repository.get(CallID(call.callID)))??.history?.first?.text == greeting },
+                "the greeting is not in the stored history")
 
         daemon.kill9()
         try await daemon.start()
@@ -142,6 +148,12 @@ struct RestartEndToEndTests {
         #expect(await eventually(timeout: .seconds(30)) { CallerAudio.playbacks(peer.received, events: afterRestart()).count >= 2 },
                 "no answer after the resume")
         #expect(await eventually { world.events(of: call.callID).contains { $0["type"] as? String == "llm.responded" } })
+        // The resumed call carried its history on: the greeting, the resume line, then the new turns.
+        #expect(await eventually {
+            let lines = (try? await repository.get(CallID(call.callID)))??.history ?? []
+            return lines.count >= 4 && lines[0].text == greeting && lines[1].text == "Sorry, where were we?"
+                && lines.contains { $0.speaker == .caller && $0.text.contains("balance") }
+        }, "the history did not carry on after the restart")
 
         world.fake.hangupCaller(call.channel)
         #expect(await eventually { world.events(of: call.callID).contains { $0["type"] as? String == "call.ended" } })

@@ -66,6 +66,16 @@ extension CallService {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await recorder.run() }
             await prelude()
+            if resuming, let history = call.history { handle.log.restore(history) }
+            // Every turn joins the call's history in the call state, in order, so a restart resumes with it.
+            group.addTask {
+                for await line in handle.log.lines {
+                    await self.transition(call.id, nil, logger: logger, recorder: recorder) { call in
+                        call.remember(line)
+                        return []
+                    }
+                }
+            }
             let resources = handle.resources
             let finish = await conduct(
                 call, channel: channel, tenant: tenant, handle: handle, resources: resources, recorder: recorder, resuming: resuming,
@@ -76,6 +86,7 @@ extension CallService {
                     call: call, channel: channel, finish: finish, resources: resources, recorder: recorder, viaTelephony: handle.viaTelephony,
                     logger: logger)
             }.value
+            handle.log.close()
             recorder.finish()
         }
     }
@@ -142,7 +153,8 @@ extension CallService {
 
                     let context = AgentContext(
                         callID: call.id, conversationID: call.conversationID, tenantID: tenant.id, agentID: tenant.agentID,
-                        callerNumber: call.callerNumber, calleeNumber: call.calleeNumber, language: tenant.language)
+                        callerNumber: call.callerNumber, calleeNumber: call.calleeNumber, language: tenant.language,
+                        history: resuming ? call.history ?? [] : [])
                     var settings = self.configuration.conversation
                     settings.language = tenant.language
                     if let voice = tenant.voice { settings.voice = voice }

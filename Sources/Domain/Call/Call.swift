@@ -30,6 +30,8 @@ public struct Call: Sendable, Hashable, Codable {
     /// The highest event `sequence` reserved for the call's events (nil before the first). A daemon that
     /// resumes or ends the call after a restart numbers its events above it, so that per-call order holds.
     public var eventSequence: Int?
+    /// The conversation so far (redacted, the last `HistoryLine.limit` lines); nil before the first line.
+    public var history: [HistoryLine]?
 
     public init(
         id: CallID, tenantID: TenantID, channelID: ChannelID, conversationID: ConversationID,
@@ -49,6 +51,14 @@ public struct Call: Sendable, Hashable, Codable {
         self.version = 0
         self.instanceID = instanceID
         self.updatedAt = createdAt
+    }
+
+    /// Adds a line to the history, dropping the oldest beyond `HistoryLine.limit`.
+    public mutating func remember(_ line: HistoryLine) {
+        var lines = history ?? []
+        lines.append(line)
+        if lines.count > HistoryLine.limit { lines.removeFirst(lines.count - HistoryLine.limit) }
+        history = lines
     }
 
     /// The channel was answered (inbound: by us; outbound: by the far end).

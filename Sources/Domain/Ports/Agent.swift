@@ -8,11 +8,15 @@ public struct AgentContext: Sendable, Hashable {
     public var callerNumber: String
     public var calleeNumber: String
     public var language: String
+    /// The conversation so far, when the call is resumed after a restart (empty for a new call): an
+    /// agent that keeps a history starts from it.
+    public var history: [HistoryLine]
 
     public init(
         callID: CallID, conversationID: ConversationID, tenantID: TenantID, agentID: String? = nil,
-        callerNumber: String = "", calleeNumber: String = "", language: String = "en-US"
+        callerNumber: String = "", calleeNumber: String = "", language: String = "en-US", history: [HistoryLine] = []
     ) {
+        self.history = history
         self.callID = callID
         self.conversationID = conversationID
         self.tenantID = tenantID

@@ -29,6 +29,15 @@ final class OpenAIChatConversation: AgentConversation {
         self.configuration = configuration
         self.http = http
         self.context = context
+        // A call resumed after a restart carries on from what was said (the daemon's own lines are left out).
+        let restored: [ChatWire.Message] = context.history.compactMap { line in
+            switch line.speaker {
+            case .caller: .user(line.text)
+            case .agent: .assistant(line.text)
+            case .system: nil
+            }
+        }
+        state.withLock { $0.messages = restored }
     }
 
     var expectedPhrases: [String] { [] }

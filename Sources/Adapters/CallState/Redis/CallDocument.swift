@@ -14,6 +14,7 @@ enum CallDocument {
         "agentID": "agent_id", "sttProvider": "stt_provider", "ttsProvider": "tts_provider",
         "transferTarget": "transfer_target", "metadata": "metadata", "version": "version",
         "instanceID": "instance_id", "updatedAt": "updated_at", "eventSequence": "event_sequence",
+        "history": "history",
     ]
     static let propertyNames: [String: String] = Dictionary(uniqueKeysWithValues: fieldNames.map { ($1, $0) })
 
