@@ -8,7 +8,7 @@ APT_PACKAGES = libespeak-ng-dev espeak-ng-data libpocketsphinx-dev pocketsphinx-
 APT_TEST_PACKAGES = espeak-ng redis-server kcat
 APT = DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120
 
-.PHONY: all deps test-deps build release run check-config test test-stability embed clean help bench-state-events fuzz bench-media bench-speech
+.PHONY: all deps test-deps build release run check-config test test-stability embed clean help bench-state-events fuzz bench-media bench-speech bench-turn
 
 all: build
 
@@ -23,6 +23,7 @@ help:
 	@echo "make fuzz          run each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make bench-media   media load benchmark: CALLS=1000 SECONDS=30 [TRANSPORT=rtp|audiosocket] [RTP_SOCKET=shared|per_call] [REALTIME_PRIORITY=1..99]"
 	@echo "make bench-speech  measure TTS adapter overhead (vendor first byte -> first frame) against fake vendors"
+	@echo "make bench-turn    turn latency with 50 ms fake STT/LLM/TTS: end of speech -> first reply frame, the gateway's share, sentence gaps [CALLS=10 TURNS=20]"
 
 # Installs missing Debian packages when run as root; otherwise says what to install.
 define apt_ensure
@@ -86,6 +87,10 @@ bench-media: deps
 bench-speech: deps
 	$(SWIFT) build -c release --product bench-speech
 	./.build/release/bench-speech
+
+bench-turn: deps
+	$(SWIFT) build -c release --product bench-turn
+	CALLS=$(or $(CALLS),10) TURNS=$(or $(TURNS),20) ./.build/release/bench-turn
 
 embed:
 	./scripts/embed-defaults.sh

@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "kafka-mock-cluster", targets: ["KafkaMockCluster"]),
         .executable(name: "bench-state-events", targets: ["BenchStateEvents"]),
         .executable(name: "bench-speech", targets: ["bench-speech"]),
+        .executable(name: "bench-turn", targets: ["bench-turn"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -218,6 +219,14 @@ let package = Package(
             name: "bench-speech",
             dependencies: ["Domain", "AdapterSupport", "Speech", "TestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SpeechOverhead", swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "bench-turn",
+            dependencies: [
+                "Domain", "Application", "AdapterSupport", "Speech", "Agent", "TestSupport",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Benchmarks/TurnLatency", swiftSettings: swiftSettings
         ),
 
         // MARK: Tests

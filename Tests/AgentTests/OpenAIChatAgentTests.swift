@@ -27,7 +27,7 @@ struct OpenAIChatAgentTests {
     static func agent(_ server: FakeVendorServer, key: String = "sk-test") -> OpenAIChatAgent {
         OpenAIChatAgent(
             configuration: .init(
-                http: HTTPProviderSettings(baseURL: server.baseURL, apiKey: key, timeout: .seconds(10)), model: "gpt-test",
+                http: HTTPProviderSettings(baseURL: server.baseURL, apiKey: key, timeout: .seconds(30)), model: "gpt-test",
                 systemPrompt: "Be brief.", temperature: 0.2, maxTokens: 100, historyTurns: 2),
             logger: Logger(label: "test"))
     }

@@ -13,7 +13,7 @@ import TestSupport
 struct OrchestratorAgentTests {
     static func agent(_ server: FakeVendorServer) -> OrchestratorAgent {
         OrchestratorAgent(
-            configuration: .init(http: HTTPProviderSettings(baseURL: server.baseURL, apiKey: "tok", timeout: .seconds(10))),
+            configuration: .init(http: HTTPProviderSettings(baseURL: server.baseURL, apiKey: "tok", timeout: .seconds(30))),
             logger: Logger(label: "test"))
     }
 

@@ -20,7 +20,7 @@ struct HTTPAdapterContractTests {
 
     /// The adapter for `vendor` pointed at `base`, and the check of the request the vendor must see.
     static func tts(_ vendor: TTSVendor, base: String) -> (any TextToSpeech, @Sendable (FakeVendorServer.Request) -> Bool, rate: Int) {
-        let http = HTTPProviderSettings(baseURL: base, apiKey: "secret-key", timeout: .seconds(5))
+        let http = HTTPProviderSettings(baseURL: base, apiKey: "secret-key", timeout: .seconds(30))
         switch vendor {
         case .openai:
             return (OpenAITextToSpeech(configuration: .init(http: http), logger: logger), { r in
