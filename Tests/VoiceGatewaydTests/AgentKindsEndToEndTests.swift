@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Agents chosen per tenant, end to end through the composition root and the fake Asterisk: a tenant
+/// whose `agent:` is the orchestrator while the daemon's own agent is the script.
+@Suite("Agent kinds end to end", .serialized)
+struct AgentKindsEndToEndTests {
+    static let greeting = "Welcome to Globex. Our offices are open from nine to five on weekdays. How can I help you today?"
+
+    /// The fake orchestrator: a conversation with a long greeting, then every turn answered with a short
+    /// line and a transfer to the support queue (streamed as server-sent events).
+    static func orchestrator() async throws -> FakeVendorServer {
+        try await FakeVendorServer { request in
+            if request.path == "/api/v1/conversations" {
+                let body = #"{"id":"globex-conv","greeting":"\#(greeting)","expected_phrases":["I want to check my balance","balance"]}"#
+                return FakeVendorServer.Response(status: 201, contentType: "application/json", chunks: [Array(body.utf8)])
+            }
+            let events = [
+                "event: text\ndata: {\"text\": \"Let me connect you \"}\n\n",
+                "event: text\ndata: {\"text\": \"with our support team.\"}\n\n",
+                "event: action\ndata: {\"type\": \"transfer\", \"target\": \"queue:support\", \"reason\": \"balance question\"}\n\n",
+                "event: done\ndata: {}\n\n",
+            ]
+            return FakeVendorServer.Response(contentType: "text/event-stream", chunks: events.map { Array($0.utf8) })
+        }
+    }
+
+    @Test func aTenantsOrchestratorIsInterruptedMidSentenceHearsWhatWasPlayedAndTransfers() async throws {
+        let orchestrator = try await Self.orchestrator()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vgw-tenants-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let tenants = directory.appendingPathComponent("tenants.yaml")
+        try """
+            default_tenant: default
+            tenants:
+              - id: default
+                dids: ["100"]
+              - id: globex
+                dids: ["200"]
+                agent_id: globex-bot
+                agent: {kind: orchestrator, base_url: "\(orchestrator.baseURL)", api_key: globex-token}
+            """.write(to: tenants, atomically: true, encoding: .utf8)
+        let harness = try await DaemonHarness.start(environment: ["VOICEGW_TENANTS_FILE": tenants.path])
+        #expect(try await eventually { try await harness.get("/ready").status == 200 })
+
+        let callID = harness.fake.placeCall(extension: "200")
+        var peer: FakeRTPPeer?
+        #expect(await eventually { peer = harness.fake.rtpPeer(bridgedWith: callID); return peer != nil }, "media never bridged")
+        let caller = try #require(peer)
+        // The caller speaks once the greeting is under way: it is cut mid-sentence.
+        #expect(await eventually { caller.received.count > 25 }, "no greeting")
+        try await caller.sendRTP(payloads: try CallerAudio.ulawPayloads(fixture: "balance_sentence"))
+        #expect(await eventually(timeout: .seconds(60)) { !harness.fake.transfers.isEmpty }, "the orchestrator's transfer was not done")
+
+        let types = harness.events().compactMap { $0["type"] as? String }
+        #expect(types.contains("barge_in"))
+        #expect(types.contains("stt.transcribed"))
+        // The orchestrator was asked for this tenant's agent with this tenant's token, and told what the
+        // caller heard of the greeting: the words played before the barge-in, not all of it.
+        let created = try #require(orchestrator.requests.first { $0.path == "/api/v1/conversations" })
+        #expect(created.header("Authorization") == "Bearer globex-token")
+        let conversation = try #require(try JSONSerialization.jsonObject(with: Data(created.body)) as? [String: Any])
+        #expect(conversation["agent_id"] as? String == "globex-bot" && conversation["tenant_id"] as? String == "globex")
+        let turn = try #require(orchestrator.requests.first { $0.path.hasSuffix("/turns") })
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(turn.body)) as? [String: Any])
+        let heard = try #require(body["heard"] as? String)
+        #expect(!heard.isEmpty && heard.count < Self.greeting.count && Self.greeting.hasPrefix(String(heard.prefix(7))), "heard: \(heard)")
+        #expect((body["input"] as? [String: Any])?["type"] as? String == "utterance")
+        try await harness.stop()
+        await orchestrator.close()
+    }
+}
