@@ -39,7 +39,7 @@ public struct OpenAIChatAgent: Agent {
     public let configuration: Configuration
     private let http: VendorHTTP
 
-    public init(name: String = "openai", configuration: Configuration, client: HTTPClient = .shared, logger: Logger) {
+    public init(name: String = "openai", configuration: Configuration, client: HTTPClient = .vendors, logger: Logger) {
         self.name = name
         self.configuration = configuration
         self.http = VendorHTTP(client: client, provider: name, timeout: configuration.http.timeout, logger: logger)

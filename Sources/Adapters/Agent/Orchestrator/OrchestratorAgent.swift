@@ -26,7 +26,7 @@ public struct OrchestratorAgent: Agent {
     let client: OrchestratorClient
     var agentID: String? { configuration.agentID }
 
-    public init(name: String = "orchestrator", configuration: Configuration, client: HTTPClient = .shared, logger: Logger) {
+    public init(name: String = "orchestrator", configuration: Configuration, client: HTTPClient = .vendors, logger: Logger) {
         self.name = name
         self.configuration = configuration
         self.client = OrchestratorClient(

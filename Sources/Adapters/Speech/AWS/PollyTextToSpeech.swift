@@ -43,7 +43,7 @@ public final class PollyTextToSpeech: TextToSpeech {
     private let probe: SynthesisProbe
 
     public init(
-        name: String = "polly", configuration: Configuration, client: HTTPClient = .shared, logger: Logger, probe: SynthesisProbe = .init()
+        name: String = "polly", configuration: Configuration, client: HTTPClient = .vendors, logger: Logger, probe: SynthesisProbe = .init()
     ) {
         self.name = name
         self.configuration = configuration

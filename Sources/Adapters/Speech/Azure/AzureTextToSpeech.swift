@@ -27,7 +27,7 @@ public final class AzureTextToSpeech: TextToSpeech {
     private let probe: SynthesisProbe
 
     public init(
-        name: String = "azure", configuration: Configuration, client: HTTPClient = .shared, logger: Logger, probe: SynthesisProbe = .init()
+        name: String = "azure", configuration: Configuration, client: HTTPClient = .vendors, logger: Logger, probe: SynthesisProbe = .init()
     ) {
         self.name = name
         self.configuration = configuration

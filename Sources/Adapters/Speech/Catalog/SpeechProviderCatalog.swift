@@ -1,3 +1,4 @@
+import AdapterSupport
 import AsyncHTTPClient
 import Domain
 import Foundation
@@ -17,7 +18,7 @@ public enum SpeechProviderCatalog {
 
     /// The STT provider `name`, built from `settings`.
     public static func speechToText(
-        named name: String, settings: SpeechProviderSettings, client: HTTPClient = .shared, logger: Logger
+        named name: String, settings: SpeechProviderSettings, client: HTTPClient = .vendors, logger: Logger
     ) throws(Failure) -> any SpeechToText {
         let logger = logger.with(provider: name)
         switch name {
@@ -33,7 +34,7 @@ public enum SpeechProviderCatalog {
 
     /// The TTS provider `name`, built from `settings`.
     public static func textToSpeech(
-        named name: String, settings: SpeechProviderSettings, client: HTTPClient = .shared, logger: Logger
+        named name: String, settings: SpeechProviderSettings, client: HTTPClient = .vendors, logger: Logger
     ) throws(Failure) -> any TextToSpeech {
         let logger = logger.with(provider: name)
         switch name {

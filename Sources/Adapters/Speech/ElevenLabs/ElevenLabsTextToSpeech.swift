@@ -31,7 +31,7 @@ public final class ElevenLabsTextToSpeech: TextToSpeech {
     private let probe: SynthesisProbe
 
     public init(
-        name: String = "elevenlabs", configuration: Configuration, client: HTTPClient = .shared, logger: Logger,
+        name: String = "elevenlabs", configuration: Configuration, client: HTTPClient = .vendors, logger: Logger,
         probe: SynthesisProbe = .init()
     ) {
         self.name = name

@@ -34,7 +34,7 @@ public final class GoogleSpeechToText: SpeechToText {
     private let configuration: Configuration
     private let http: VendorHTTP
 
-    public init(name: String = "google", configuration: Configuration, client: HTTPClient = .shared, logger: Logger) {
+    public init(name: String = "google", configuration: Configuration, client: HTTPClient = .vendors, logger: Logger) {
         self.name = name
         self.configuration = configuration
         self.http = VendorHTTP(client: client, provider: name, timeout: configuration.http.timeout, logger: logger)

@@ -35,7 +35,7 @@ public final class GoogleTextToSpeech: TextToSpeech {
     private let probe: SynthesisProbe
 
     public init(
-        name: String = "google", configuration: Configuration, client: HTTPClient = .shared, logger: Logger, probe: SynthesisProbe = .init()
+        name: String = "google", configuration: Configuration, client: HTTPClient = .vendors, logger: Logger, probe: SynthesisProbe = .init()
     ) {
         self.name = name
         self.configuration = configuration

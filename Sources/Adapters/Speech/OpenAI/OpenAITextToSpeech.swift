@@ -36,7 +36,7 @@ public final class OpenAITextToSpeech: TextToSpeech {
 
     /// `probe` measures adapter overhead (first byte -> first frame) in benchmarks.
     public init(
-        name: String = "openai", configuration: Configuration, client: HTTPClient = .shared, logger: Logger, probe: SynthesisProbe = .init()
+        name: String = "openai", configuration: Configuration, client: HTTPClient = .vendors, logger: Logger, probe: SynthesisProbe = .init()
     ) {
         self.name = name
         self.probe = probe
