@@ -10,8 +10,9 @@ import TestSupport
 /// agent what the caller heard.
 @Suite("Responder: sentences synthesized ahead of playback")
 struct ResponderPipelineTests {
-    func responder(media: FakeMediaSession, tts: RecordingTextToSpeech, agent: any AgentConversation) -> Responder {
-        let clock = SystemClock()
+    func responder(
+        media: FakeMediaSession, tts: RecordingTextToSpeech, agent: any AgentConversation, clock: any Domain.Clock = SystemClock()
+    ) -> Responder {
         let recorder = CallEventRecorder(
             identity: .init(tenantID: "t", callID: "c", conversationID: "v", instanceID: "i"), publisher: CollectingPublisher(),
             clock: clock, logger: Logger(label: "test"))
@@ -45,6 +46,45 @@ struct ResponderPipelineTests {
         #expect(media.playedSampleCounts == ["One two three.", "Four five.", "Six."].map { $0.count * 240 })
         #expect(agent.heard == ["One two three.", "Four five.", "Six."])
     }
+
+    /// An answer that stalls after its first sentence fails on the agent deadline like one that never
+    /// starts: the caller hears the sentence, then the fallback line, never silence.
+    @Test func anAnswerThatStallsMidwayFallsBackOnTheDeadline() async throws {
+        let media = FakeMediaSession()
+        let tts = RecordingTextToSpeech()
+        let clock = TestClock()
+        let (actions, feed) = AsyncThrowingStream.makeStream(of: AgentAction.self)
+        feed.yield(.say("Let me look that up."))
+        let agent = StreamedReply(actions)
+        let responder = responder(media: media, tts: tts, agent: agent, clock: clock)
+        let done = Mutex(false)
+        let run = Task {
+            let ending = await responder.run(.agent(.utterance("hi")), speechEndedAt: nil, onSpeaking: {})
+            done.withLock { $0 = true }
+            return ending
+        }
+        #expect(await eventually { media.playedSampleCounts.count == 1 })
+        // One deadline after the last action the stream is given up (two steps at most: the watchdog may
+        // have looked before or after the first sentence arrived).
+        for _ in 0..<2 {
+            #expect(await eventually { done.withLock { $0 } || clock.sleeperCount > 0 })
+            if done.withLock({ $0 }) { break }
+            _ = clock.advance(by: ConversationConfiguration().agentTimeout)
+        }
+        #expect(await run.value == .agentFailed)
+        #expect(tts.requested == ["Let me look that up.", ConversationConfiguration().agentFallbackLine])
+        feed.finish()
+    }
+}
+
+/// An agent whose one answer is the given stream.
+struct StreamedReply: AgentConversation {
+    let actions: AsyncThrowingStream<AgentAction, any Error>
+    init(_ actions: AsyncThrowingStream<AgentAction, any Error>) { self.actions = actions }
+    var expectedPhrases: [String] { [] }
+    func opening() async throws(ProviderError) -> [AgentAction] { [] }
+    func respond(to input: AgentInput) -> AsyncThrowingStream<AgentAction, any Error> { actions }
+    func end() async {}
 }
 
 /// TTS like `FakeTextToSpeech`, recording which texts it was asked for.

@@ -217,23 +217,35 @@ final class PreparedSpeeches: Sendable {
 struct AgentActionStream: Sendable {
     let stream: AsyncThrowingStream<AgentAction, any Error>
 
+    /// `source` must bring its first action within `timeout`, and each later one within `timeout` of the
+    /// one before (a stream that stalls midway fails like one that never starts, on the injected clock).
     init(_ source: AsyncThrowingStream<AgentAction, any Error>, timeout: Duration, clock: any Domain.Clock, provider: String) {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: AgentAction.self)
-        let answered = AtomicFlag()
+        let progress = ProgressCounter()
         let forward = Task {
             do {
                 for try await action in source {
-                    answered.set()
+                    progress.advance()
                     continuation.yield(action)
                 }
+                progress.finish()
                 continuation.finish()
-            } catch { continuation.finish(throwing: error) }
+            } catch {
+                progress.finish()
+                continuation.finish(throwing: error)
+            }
         }
         let watchdog = Task {
-            try? await clock.sleep(for: timeout)
-            if !Task.isCancelled && !answered.isSet {
-                forward.cancel()
-                continuation.finish(throwing: ProviderError(.timeout, provider: provider, "no answer within \(timeout.milliseconds) ms"))
+            while !Task.isCancelled {
+                let seen = progress.count
+                do { try await clock.sleep(for: timeout) } catch { return }
+                if progress.isFinished { return }
+                if progress.count == seen {
+                    forward.cancel()
+                    let what = seen == 0 ? "no answer" : "the answer stalled"
+                    continuation.finish(throwing: ProviderError(.timeout, provider: provider, "\(what) within \(timeout.milliseconds) ms"))
+                    return
+                }
             }
         }
         continuation.onTermination = { _ in
@@ -244,6 +256,15 @@ struct AgentActionStream: Sendable {
     }
 }
 
+/// How many actions a stream has brought, and whether it ended.
+final class ProgressCounter: Sendable {
+    private let state = Mutex((count: 0, finished: false))
+    func advance() { state.withLock { $0.count += 1 } }
+    func finish() { state.withLock { $0.finished = true } }
+    var count: Int { state.withLock { $0.count } }
+    var isFinished: Bool { state.withLock { $0.finished } }
+}
+
 /// How much audio a synthesis produced so far.
 final class SynthesizedAudio: Sendable {
     private let total = Mutex(Duration.zero)
@@ -252,11 +273,4 @@ final class SynthesizedAudio: Sendable {
         total.withLock { $0 += length }
     }
     var duration: Duration { total.withLock { $0 } }
-}
-
-/// A flag set once, read from any task.
-final class AtomicFlag: Sendable {
-    private let value = Mutex(false)
-    func set() { value.withLock { $0 = true } }
-    var isSet: Bool { value.withLock { $0 } }
 }
