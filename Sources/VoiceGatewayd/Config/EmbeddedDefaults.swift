@@ -196,7 +196,7 @@ conversation:
   barge_in: true           # caller speech stops playback
   no_input_timeout_ms: 5000
   max_no_input: 3          # re-prompts before goodbye
-  agent_timeout_ms: 10000
+  agent_timeout_ms: 10000     # the agent's answer must start, and each part follow the one before, within this
   stt_timeout_ms: 5000
   reprompt: "Sorry, I didn't catch that."
   goodbye: "Goodbye."
