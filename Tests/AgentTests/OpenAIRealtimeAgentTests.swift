@@ -150,7 +150,7 @@ struct OpenAIRealtimeAgentTests {
         let events = log.events
         let audio = events.compactMap { if case .audio(let frame) = $0 { frame } else { nil } }
         #expect(events.filter { if case .audio = $0 { false } else { true } } == [
-            .speechStarted, .callerSaid("I need help with my bill"), .agentSaid("Sure, I can help with that."), .responseDone,
+            .speechStarted, .speechStopped, .callerSaid("I need help with my bill"), .agentSaid("Sure, I can help with that."), .responseDone,
         ])
         // The audio comes between what the caller said and the transcript of the answer.
         let firstAudio = try #require(events.firstIndex { if case .audio = $0 { true } else { false } })
@@ -201,7 +201,7 @@ struct OpenAIRealtimeAgentTests {
         let log = EventLog(session)
         await Self.speak(session)
         #expect(await Self.wait(log.events.contains(.responseDone)))
-        #expect(log.events == [.speechStarted, .callerSaid("that's all, thanks"), .action(.hangup, callID: "call_1"), .responseDone])
+        #expect(log.events == [.speechStarted, .speechStopped, .callerSaid("that's all, thanks"), .action(.hangup, callID: "call_1"), .responseDone])
         #expect(server.events("response.create").isEmpty)  // the server's VAD answered the turn
 
         await session.complete("call_1", output: "ending the call")

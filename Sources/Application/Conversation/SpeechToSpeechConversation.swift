@@ -169,10 +169,10 @@ struct SpeechToSpeechTurn {
                 collecting = (callID, max, terminator, "")
                 return nil
             case .say(let text):
-                // Not something a speech-to-speech model asks for; say it in the daemon's voice.
+                // A prompt that comes with another action of the same call (`collect_digits`): said in the
+                // daemon's voice; the call is completed by that other action.
                 await finishPlayback()
                 await sayOwnLine(text)
-                await c.session.complete(callID, output: "said")
                 return nil
             }
         case .responseDone:

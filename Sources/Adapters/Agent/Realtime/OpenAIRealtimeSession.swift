@@ -203,6 +203,8 @@ final class OpenAIRealtimeSession: SpeechToSpeechSession {
             opened.signal(nil)
         case "input_audio_buffer.speech_started":
             feed.yield(.speechStarted)
+        case "input_audio_buffer.speech_stopped":
+            feed.yield(.speechStopped)
         case "conversation.item.input_audio_transcription.completed":
             if let transcript = event.transcript?.trimmingCharacters(in: .whitespacesAndNewlines), !transcript.isEmpty {
                 feed.yield(.callerSaid(transcript))
