@@ -181,6 +181,30 @@ struct OpenAIRealtimeAgentTests {
         await server.close()
     }
 
+    /// A call resumed after a restart: the model gets the conversation so far (not the daemon's own
+    /// lines) and is not asked for the greeting again.
+    @Test func aResumedCallGivesTheModelItsHistoryInsteadOfTheGreeting() async throws {
+        let server = try await FakeRealtimeServer()
+        let at = Timestamp(millisecondsSinceEpoch: 0)
+        var context = Self.context
+        context.history = [
+            HistoryLine(speaker: .agent, text: "Thanks for calling Acme.", at: at),
+            HistoryLine(speaker: .caller, text: "I want to pay my bill", at: at),
+            HistoryLine(speaker: .system, text: "Sorry, where were we?", at: at),
+        ]
+        let session = try await Self.agent(server, greeting: "Thanks for calling Acme.").connect(context, lineRate: 8000)
+        #expect(await Self.wait(server.events("conversation.item.create").count == 2))
+        let items = server.events("conversation.item.create").compactMap { $0["item"] as? [String: Any] }
+        #expect(items.map { $0["role"] as? String } == ["assistant", "user"])
+        let parts = items.compactMap { ($0["content"] as? [[String: Any]])?.first }
+        #expect(parts.map { $0["type"] as? String } == ["output_text", "input_text"])
+        #expect(parts.map { $0["text"] as? String } == ["Thanks for calling Acme.", "I want to pay my bill"])
+        #expect(server.events("response.create").isEmpty, "no greeting on a resumed call")
+        #expect(server.problems == [])
+        await session.close()
+        await server.close()
+    }
+
     @Test func withoutAGreetingTheModelWaitsForTheCaller() async throws {
         let server = try await FakeRealtimeServer()
         let session = try await Self.agent(server).connect(Self.context, lineRate: 8000)

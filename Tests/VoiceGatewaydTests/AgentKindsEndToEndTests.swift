@@ -71,4 +71,52 @@ struct AgentKindsEndToEndTests {
         try await harness.stop()
         await orchestrator.close()
     }
+
+    /// The daemon's agent is a speech-to-speech model (the OpenAI Realtime fake): its greeting plays on the
+    /// G.711 line, the caller talks over it (the playback is cut and the model told how much was heard),
+    /// and the model's transfer_call moves the caller on.
+    @Test func aRealtimeModelIsInterruptedMidSentenceAndTransfers() async throws {
+        let model = try await FakeRealtimeServer(
+            apiKey: "rt-key", callerSaid: ["I need a person"],
+            responses: [
+                .speech("Hello, thanks for calling. We are here to help with bills, payments and anything else.", duration: .seconds(4)),
+                .functionCall(name: "transfer_call", arguments: #"{"target":"queue:support","reason":"wants a person"}"#, callID: "call_9"),
+            ])
+        let harness = try await DaemonHarness.start(environment: [
+            "VOICEGW_AGENT_KIND": "realtime", "VOICEGW_AGENT_REALTIME_URL": model.url, "VOICEGW_AGENT_REALTIME_API_KEY": "rt-key",
+            "VOICEGW_AGENT_REALTIME_GREETING": "Hello, thanks for calling.", "VOICEGW_AGENT_REALTIME_TIMEOUT_MS": "30000",
+        ])
+        #expect(try await eventually { try await harness.get("/ready").status == 200 })
+        let callID = harness.fake.placeCall()
+        var peer: FakeRTPPeer?
+        #expect(await eventually { peer = harness.fake.rtpPeer(bridgedWith: callID); return peer != nil }, "media never bridged")
+        let caller = try #require(peer)
+        #expect(await eventually { caller.received.count > 25 }, "no greeting")
+        // The model may transfer before the trailing silence is sent: the media then closes under the caller.
+        let speech = try CallerAudio.ulawPayloads(fixture: "balance_sentence")
+        try? await caller.sendRTP(payloads: speech)
+        #expect(await eventually(timeout: .seconds(60)) { !harness.fake.transfers.isEmpty }, "the model's transfer was not done")
+
+        // G.711 both ways, the greeting asked for, the caller's audio streamed as mu-law.
+        let update = try #require(model.events("session.update").first?["session"] as? [String: Any])
+        let audio = try #require(update["audio"] as? [String: Any])
+        #expect(((audio["input"] as? [String: Any])?["format"] as? [String: Any])?["type"] as? String == "audio/pcmu")
+        #expect(model.appendedBytes.reduce(0, +) > 8000, "less than a second of caller audio reached the model")
+        // Cut mid-greeting: the model is told how much of its 4 s answer the caller heard.
+        let truncate = try #require(model.events("conversation.item.truncate").first)
+        let heardMs = try #require(truncate["audio_end_ms"] as? Int)
+        #expect(heardMs > 0 && heardMs < 4000, "audio_end_ms \(heardMs)")
+        let events = harness.events()
+        let types = events.compactMap { $0["type"] as? String }
+        #expect(types.contains("barge_in"))
+        let transcribed = events.first { $0["type"] as? String == "stt.transcribed" }?["data"] as? [String: Any]
+        #expect(transcribed?["text"] as? String == "I need a person" && transcribed?["provider"] as? String == "realtime")
+        #expect(types.contains("llm.responded"))
+        #expect(await eventually { harness.events().contains { $0["type"] as? String == "call.ended" } })
+        let ended = harness.events().last { $0["type"] as? String == "call.ended" }?["data"] as? [String: Any]
+        #expect(ended?["reason"] as? String == "transferred")
+        #expect(model.problems == [])
+        try await harness.stop()
+        await model.close()
+    }
 }

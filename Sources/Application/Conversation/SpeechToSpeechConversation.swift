@@ -1,5 +1,6 @@
 import Domain
 import Logging
+import Synchronization
 
 /// Runs the conversation of one call with a speech-to-speech agent: the caller's audio streams to the
 /// model, the model's audio plays as it arrives, and the model's own voice activity detection takes the
@@ -82,8 +83,11 @@ public struct SpeechToSpeechConversation: Sendable {
 /// for it to end, digits being collected.
 struct SpeechToSpeechTurn {
     let conversation: SpeechToSpeechConversation
-    /// The answer playing now: its audio feed and the playback task.
-    var playing: (feed: AudioStream.Continuation, playback: Task<PlaybackOutcome?, Never>)?
+    /// The answer playing (or still queued to play): a model may send all its audio, and end its
+    /// response, long before the caller has heard it.
+    var playing: SpeechToSpeechPlayback?
+    /// Whether `playing` still takes audio (its response has not ended).
+    var feeding = false
     /// The model ended its answer with this: the call ends once the answer has played.
     var pendingEnding: ConversationManager.Ending?
     /// When the caller last stopped speaking (monotonic), until the answer's first audio.
@@ -125,11 +129,12 @@ struct SpeechToSpeechTurn {
         let c = conversation
         switch event {
         case .speechStarted:
-            guard let playing, c.configuration.bargeIn else { return nil }
+            guard let playing, !playing.isDone, c.configuration.bargeIn else { return nil }
             await c.media.flush()
             playing.feed.finish()
-            let played = await playing.playback.value?.sent ?? .zero
+            let played = await playing.task.value?.sent ?? .zero
             self.playing = nil
+            feeding = false
             await c.session.interrupt(played: played)
             c.log.markInterrupted(at: c.clock.now())
             c.metrics.bargeIn()
@@ -150,7 +155,7 @@ struct SpeechToSpeechTurn {
             c.log.append(Turn(speaker: .caller, text: text, startedAt: c.clock.now()))
             c.logger.info("caller said", metadata: ["transcript": "\(text)"])
         case .audio(let frame):
-            if playing == nil { startPlayback() }
+            if !feeding { startPlayback() }
             if !measured, let callerStopped {
                 measured = true
                 c.metrics.stageLatency(.response, c.clock.monotonic() - callerStopped)
@@ -181,7 +186,7 @@ struct SpeechToSpeechTurn {
                 return pendingEnding
             }
             playing?.feed.finish()
-            playing = nil
+            feeding = false
         }
         return nil
     }
@@ -204,18 +209,19 @@ struct SpeechToSpeechTurn {
         }
     }
 
+    /// A new answer's playback, after whatever is still playing.
     private mutating func startPlayback() {
-        let (audio, feed) = AudioStream.makeStream(bufferingPolicy: .unbounded)
-        let media = conversation.media
-        playing = (feed, Task { try? await media.play(audio) {} })
+        playing = SpeechToSpeechPlayback(media: conversation.media, after: playing)
+        feeding = true
     }
 
     /// Lets the answer playing now play to its end.
     mutating func finishPlayback() async {
         guard let playing else { return }
         playing.feed.finish()
-        _ = await playing.playback.value
+        _ = await playing.task.value
         self.playing = nil
+        feeding = false
     }
 
     /// Cuts the answer playing now.
@@ -223,8 +229,9 @@ struct SpeechToSpeechTurn {
         guard let playing else { return }
         await conversation.media.flush()
         playing.feed.finish()
-        _ = await playing.playback.value
+        _ = await playing.task.value
         self.playing = nil
+        feeding = false
     }
 
     /// The model failed: the fallback line in the daemon's voice, then the call ends.
@@ -247,4 +254,34 @@ struct SpeechToSpeechTurn {
         let audio = c.tts.synthesize(SynthesisRequest(text: text, voice: c.configuration.voice, language: c.configuration.language))
         _ = try? await c.media.play(audio) {}
     }
+}
+
+/// One answer's audio on its way to the caller: fed as it arrives, played after the answer before it.
+final class SpeechToSpeechPlayback: Sendable {
+    let feed: AudioStream.Continuation
+    let task: Task<PlaybackOutcome?, Never>
+    private let done: Done
+
+    /// Set once the playback is over.
+    final class Done: Sendable {
+        private let value = Mutex(false)
+        func set() { value.withLock { $0 = true } }
+        var isSet: Bool { value.withLock { $0 } }
+    }
+
+    init(media: any MediaSession, after previous: SpeechToSpeechPlayback?) {
+        let (audio, feed) = AudioStream.makeStream(bufferingPolicy: .unbounded)
+        let done = Done()
+        self.feed = feed
+        self.done = done
+        task = Task {
+            _ = await previous?.task.value
+            let outcome = try? await media.play(audio) {}
+            done.set()
+            return outcome
+        }
+    }
+
+    /// Whether every frame has been played (or the playback was cut).
+    var isDone: Bool { done.isSet }
 }

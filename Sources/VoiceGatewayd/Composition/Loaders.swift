@@ -24,11 +24,20 @@ enum AgentLoader {
             let key = "tenants.\(id.rawValue).agent"
             guard let kind = AgentConfiguration.Kind(rawValue: own.kind) else { throw ConfigError(key: key + ".kind", message: "unknown kind \(own.kind)") }
             var settings = configuration
-            if let base = own.baseURL { settings.openAI.http.baseURL = base; settings.orchestrator.http.baseURL = base }
-            if let apiKey = own.apiKey { settings.openAI.http.apiKey = apiKey; settings.orchestrator.http.apiKey = apiKey }
-            if let model = own.model { settings.openAI.model = model }
-            if let prompt = own.systemPrompt { settings.openAI.systemPrompt = prompt }
-            if let greeting = own.greeting { settings.openAI.greeting = greeting }
+            if let base = own.baseURL {
+                settings.openAI.http.baseURL = base
+                settings.orchestrator.http.baseURL = base
+                settings.realtime.url = base
+            }
+            if let apiKey = own.apiKey {
+                settings.openAI.http.apiKey = apiKey
+                settings.orchestrator.http.apiKey = apiKey
+                settings.realtime.apiKey = apiKey
+            }
+            if let model = own.model { settings.openAI.model = model; settings.realtime.model = model }
+            if let prompt = own.systemPrompt { settings.openAI.systemPrompt = prompt; settings.realtime.instructions = prompt }
+            if let greeting = own.greeting { settings.openAI.greeting = greeting; settings.realtime.greeting = greeting }
+            if let voice = tenant.voice, kind == .realtime { settings.realtime.voice = voice }
             chosen[id] = try choice(kind, settings, name: "\(kind.rawValue)", logger: logger)
         }
         return AgentRoster(fallback: fallback, tenants: chosen)
@@ -41,6 +50,7 @@ enum AgentLoader {
         case .scripted: .turns(try scripted(path: configuration.script))
         case .openai: .turns(OpenAIChatAgent(configuration: configuration.openAI, logger: logger))
         case .orchestrator: .turns(OrchestratorAgent(configuration: configuration.orchestrator, logger: logger))
+        case .realtime: .speech(OpenAIRealtimeAgent(configuration: configuration.realtime, logger: logger))
         }
     }
 

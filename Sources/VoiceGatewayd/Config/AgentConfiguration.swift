@@ -10,6 +10,8 @@ struct AgentConfiguration {
         case openai
         /// The platform's agent orchestrator (`agent.orchestrator.*`, docs/agent-orchestrator.md).
         case orchestrator
+        /// A speech-to-speech model over the OpenAI Realtime API (`agent.realtime.*`).
+        case realtime
     }
 
     var kind: Kind
@@ -19,6 +21,7 @@ struct AgentConfiguration {
     /// and overrides only some of them.
     var openAI: OpenAIChatAgent.Configuration
     var orchestrator: OrchestratorAgent.Configuration
+    var realtime: OpenAIRealtimeAgent.Configuration
 
     init(_ r: ConfigReader) throws(ConfigError) {
         kind = try r.choice("agent.kind", Kind.self)
@@ -30,6 +33,17 @@ struct AgentConfiguration {
             orchestrator = .init(
                 http: HTTPProviderSettings(baseURL: base, apiKey: try r.secret("agent.orchestrator.token"), timeout: timeout),
                 agentID: agentID.isEmpty ? nil : agentID)
+        }
+        do {
+            let section = "agent.realtime"
+            let url = try r.url("\(section).url", schemes: ["ws", "wss"]).absoluteString
+            realtime = OpenAIRealtimeAgent.Configuration(
+                url: url, apiKey: try r.secret("\(section).api_key"), model: try r.nonEmpty("\(section).model"),
+                voice: try r.nonEmpty("\(section).voice"), instructions: try r.string("\(section).instructions"),
+                greeting: try r.string("\(section).greeting"),
+                turnDetection: .init(silenceDuration: try r.milliseconds("\(section).silence_ms", in: 100...5_000)),
+                transcriptionModel: try r.nonEmpty("\(section).transcription_model"),
+                connectTimeout: try r.milliseconds("\(section).timeout_ms", in: 100...120_000))
         }
         let section = "agent.openai"
         let timeout = try r.milliseconds("\(section).timeout_ms", in: 100...120_000)

@@ -82,7 +82,7 @@ call_state:
   heartbeat_ttl_s: 15      # instance heartbeat; peers take over the calls of an instance silent this long
 
 agent:
-  kind: scripted           # scripted | openai (any OpenAI-compatible chat completions API) | orchestrator
+  kind: scripted           # scripted | openai (any OpenAI-compatible chat completions API) | orchestrator | realtime
   script: etc/agent.yaml   # the scripted agent
   openai:                  # OpenAI, vLLM, llama.cpp server, Ollama, Groq: POST base_url/v1/chat/completions, streamed
     base_url: https://api.openai.com
@@ -101,6 +101,17 @@ agent:
     token_file: ""
     agent_id: ""           # the orchestrator's agent for tenants that name none (empty: the orchestrator's default)
     timeout_ms: 5000       # per request, until the answer's head arrives (idempotent requests are retried once)
+  realtime:                # a speech-to-speech model over the OpenAI Realtime API (GA, WebSocket)
+    url: wss://api.openai.com/v1/realtime   # ?model= is added
+    api_key: ""            # or api_key_file, or VOICEGW_AGENT_REALTIME_API_KEY
+    api_key_file: ""
+    model: gpt-realtime
+    voice: alloy
+    instructions: "You are a friendly telephone assistant. Keep answers short and spoken, without lists or markup. Use the functions to transfer the caller, end the call or collect keypad digits."
+    greeting: "Hello, how can I help you?"   # the model is asked to say exactly this first (empty: wait for the caller)
+    silence_ms: 500        # the server's voice activity detection ends the caller's turn after this much silence
+    transcription_model: gpt-4o-mini-transcribe   # transcribes the caller for stt.transcribed and the history
+    timeout_ms: 10000      # the handshake and the session's configuration
 
 stt:
   providers: [pocketsphinx]  # ordered chain: pocketsphinx | openai | google | azure | transcribe | deepgram

@@ -313,8 +313,11 @@ private final class RealtimeFakeSession: Sendable {
         switch item["type"] as? String {
         case "message":
             let content = item["content"] as? [[String: Any]] ?? []
-            guard ["user", "system", "assistant"].contains(item["role"] as? String ?? ""), !content.isEmpty,
-                  content.allSatisfy({ $0["type"] as? String == "input_text" && $0["text"] is String || $0["type"] as? String == "input_audio" })
+            let role = item["role"] as? String ?? ""
+            // GA: user and system parts are input_text / input_audio, assistant parts output_text / output_audio.
+            let kinds = role == "assistant" ? ("output_text", "output_audio") : ("input_text", "input_audio")
+            guard ["user", "system", "assistant"].contains(role), !content.isEmpty,
+                  content.allSatisfy({ $0["type"] as? String == kinds.0 && $0["text"] is String || $0["type"] as? String == kinds.1 })
             else {
                 problem("conversation.item.create: bad message \(item)")
                 return [error(&state, "invalid_request_error", "invalid_value", "Invalid message item.", param: "item", eventID: eventID)]

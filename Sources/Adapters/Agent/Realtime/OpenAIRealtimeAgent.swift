@@ -97,7 +97,7 @@ public struct OpenAIRealtimeAgent: SpeechToSpeechAgent {
         logger[metadataKey: "call.id"] = "\(context.callID)"
         let settings = OpenAIRealtimeSession.Settings(
             provider: name, format: format, sessionUpdate: sessionUpdate(format: format, language: context.language),
-            greeting: configuration.greeting, connectTimeout: configuration.connectTimeout)
+            greeting: configuration.greeting, connectTimeout: configuration.connectTimeout, history: context.history)
         return try await OpenAIRealtimeSession.open(url: url, headers: headers, settings: settings, logger: logger)
     }
 

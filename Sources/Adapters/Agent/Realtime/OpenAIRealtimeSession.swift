@@ -22,6 +22,9 @@ final class OpenAIRealtimeSession: SpeechToSpeechSession {
         /// Spoken first when not empty.
         var greeting: String
         var connectTimeout: Duration
+        /// The conversation so far, for a call resumed after a restart: added to the session's conversation
+        /// before anything else, so the model carries on with its context.
+        var history: [HistoryLine] = []
     }
 
     private enum Outgoing: Sendable {
@@ -102,7 +105,14 @@ final class OpenAIRealtimeSession: SpeechToSpeechSession {
             logger.warning("provider request failed", metadata: ["provider": "\(provider)", "error.kind": "\(failure.kind)", "error": "\(failure.message)"])
             throw failure
         }
-        if !settings.greeting.isEmpty {
+        for line in settings.history {
+            switch line.speaker {
+            case .caller: session.enqueue(RealtimeWire.ItemCreate(item: .userText(line.text)))
+            case .agent: session.enqueue(RealtimeWire.ItemCreate(item: .assistantText(line.text)))
+            case .system: break
+            }
+        }
+        if !settings.greeting.isEmpty && settings.history.isEmpty {
             session.requestResponse(.init(response: .init(instructions: "Say exactly: \(settings.greeting)")))
         }
         return session

@@ -128,6 +128,11 @@ enum RealtimeWire {
             Item(type: "message", role: "user", content: [Content(type: "input_text", text: text)])
         }
 
+        /// What the agent said earlier in the call (a call resumed after a restart).
+        static func assistantText(_ text: String) -> Item {
+            Item(type: "message", role: "assistant", content: [Content(type: "output_text", text: text)])
+        }
+
         static func functionOutput(callID: String, output: String) -> Item {
             Item(type: "function_call_output", callID: callID, output: output)
         }
