@@ -47,6 +47,9 @@ struct AgentConfigurationTests {
         (["VOICEGW_AGENT_KIND": "openai", "VOICEGW_AGENT_OPENAI_HISTORY_TURNS": "0"], "agent.openai.history_turns"),
         (["VOICEGW_AGENT_KIND": "orchestrator", "VOICEGW_AGENT_ORCHESTRATOR_TIMEOUT_MS": "10"], "agent.orchestrator.timeout_ms"),
         (["VOICEGW_AGENT_KIND": "orchestrator", "VOICEGW_AGENT_ORCHESTRATOR_TOKEN_FILE": "/nonexistent/token"], "agent.orchestrator.token_file"),
+        (["VOICEGW_AGENT_OPENAI_TOOLS_FILE": "/nonexistent/tools.yaml"], "agent.openai.tools_file"),
+        (["VOICEGW_AGENT_KIND": "realtime", "VOICEGW_AGENT_REALTIME_URL": "https://api.openai.com/v1/realtime"], "agent.realtime.url"),
+        (["VOICEGW_AGENT_REALTIME_SILENCE_MS": "10"], "agent.realtime.silence_ms"),
     ])
     func badValuesNameTheKey(environment: [String: String], key: String) {
         do {

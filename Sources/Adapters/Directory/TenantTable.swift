@@ -24,6 +24,7 @@ import Yams
 ///       greeting: "..."
 ///       base_url: https://api.openai.com
 ///       api_key_file: /etc/voicegatewayd/acme.key   # or api_key: used on this tenant's calls only
+///       tools_file: /etc/voicegatewayd/acme-tools.yaml   # webhook tools (openai kind)
 /// ```
 public struct TenantTable: Sendable, Hashable {
     public var tenants: [TenantID: TenantSettings]
@@ -99,7 +100,7 @@ public struct TenantTable: Sendable, Hashable {
 
 extension TenantTable {
     static let agentKinds = ["scripted", "openai", "orchestrator", "realtime"]
-    static let agentKeys: Set<String> = ["kind", "model", "system_prompt", "greeting", "base_url", "api_key", "api_key_file"]
+    static let agentKeys: Set<String> = ["kind", "model", "system_prompt", "greeting", "base_url", "api_key", "api_key_file", "tools_file"]
 
     /// A tenant's `agent:` mapping.
     static func agent(_ raw: Any, key: String) throws(Invalid) -> TenantAgentSettings {
@@ -127,7 +128,7 @@ extension TenantTable {
         }
         return TenantAgentSettings(
             kind: kind, model: try text("model"), systemPrompt: try text("system_prompt"), greeting: try text("greeting"),
-            baseURL: try text("base_url"), apiKey: apiKey)
+            baseURL: try text("base_url"), apiKey: apiKey, toolsFile: try text("tools_file"))
     }
 }
 

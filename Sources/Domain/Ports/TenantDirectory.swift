@@ -44,11 +44,14 @@ public struct TenantAgentSettings: Sendable, Hashable {
     public var baseURL: String?
     /// The tenant's API key or token (never logged).
     public var apiKey: String?
+    /// The tenant's webhook tools file (replaces the daemon's).
+    public var toolsFile: String?
 
     public init(
         kind: String, model: String? = nil, systemPrompt: String? = nil, greeting: String? = nil, baseURL: String? = nil,
-        apiKey: String? = nil
+        apiKey: String? = nil, toolsFile: String? = nil
     ) {
+        self.toolsFile = toolsFile
         self.kind = kind
         self.model = model
         self.systemPrompt = systemPrompt

@@ -38,6 +38,7 @@ enum AgentLoader {
             if let prompt = own.systemPrompt { settings.openAI.systemPrompt = prompt; settings.realtime.instructions = prompt }
             if let greeting = own.greeting { settings.openAI.greeting = greeting; settings.realtime.greeting = greeting }
             if let voice = tenant.voice, kind == .realtime { settings.realtime.voice = voice }
+            if let file = own.toolsFile { settings.openAI.tools = try AgentConfiguration.tools(file: file, key: key + ".tools_file") }
             chosen[id] = try choice(kind, settings, name: "\(kind.rawValue)", logger: logger)
         }
         return AgentRoster(fallback: fallback, tenants: chosen)

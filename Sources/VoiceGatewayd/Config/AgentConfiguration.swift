@@ -55,6 +55,16 @@ struct AgentConfiguration {
             greeting: try r.string("\(section).greeting"),
             temperature: try r.number("\(section).temperature", in: 0...2),
             maxTokens: maxTokens == 0 ? nil : maxTokens,
-            historyTurns: try r.int("\(section).history_turns", in: 1...200))
+            historyTurns: try r.int("\(section).history_turns", in: 1...200),
+            tools: try Self.tools(file: try r.string("\(section).tools_file"), key: "\(section).tools_file"),
+            toolFallback: try r.nonEmpty("\(section).tool_fallback"))
+    }
+
+    /// The webhook tools of a tools file (none for an empty path).
+    static func tools(file path: String, key: String) throws(ConfigError) -> [WebhookTool] {
+        guard !path.isEmpty else { return [] }
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw ConfigError(key: key, message: "cannot read \(path)") }
+        do { return try WebhookTool.parse(yaml: text) } catch { throw ConfigError(key: key, message: "\(path): \(error.description)") }
     }
 }

@@ -94,6 +94,8 @@ agent:
     temperature: 0.7
     max_tokens: 300        # 0: the server's default
     history_turns: 20      # caller turns kept in each request (with the agent's answers)
+    tools_file: ""         # functions answered by your webhooks (format: docs/agent-tools.md)
+    tool_fallback: "Sorry, I can't look that up right now."   # said when a webhook fails (a tool's own fallback wins)
     timeout_ms: 10000      # until the answer's head arrives
   orchestrator:            # the platform's agent orchestrator: docs/agent-orchestrator.md
     base_url: http://127.0.0.1:8090

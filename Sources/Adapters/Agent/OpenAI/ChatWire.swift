@@ -1,4 +1,5 @@
 import Foundation
+import Domain
 
 /// The OpenAI chat completions wire format, as far as the agent uses it (also spoken by vLLM,
 /// llama.cpp server, Ollama, Groq and others).
@@ -61,10 +62,12 @@ enum ChatWire {
         var parameters: JSONSchema
     }
 
-    /// A JSON Schema object of string and integer properties (all a telephony tool needs).
+    /// A JSON Schema object of string and integer properties (all a telephony tool needs), or the schema
+    /// a tenant wrote for a webhook tool (`raw`), sent as written.
     struct JSONSchema: Encodable, Sendable {
-        var properties: [String: Property]
-        var required: [String]
+        var properties: [String: Property] = [:]
+        var required: [String] = []
+        var raw: JSONValue?
 
         struct Property: Encodable, Sendable {
             var type: String
@@ -72,6 +75,10 @@ enum ChatWire {
         }
 
         func encode(to encoder: any Encoder) throws {
+            if let raw {
+                try raw.encode(to: encoder)
+                return
+            }
             var container = encoder.container(keyedBy: Key.self)
             try container.encode("object", forKey: .type)
             try container.encode(properties, forKey: .properties)

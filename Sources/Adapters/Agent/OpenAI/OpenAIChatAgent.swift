@@ -19,11 +19,18 @@ public struct OpenAIChatAgent: Agent {
         public var maxTokens: Int?
         /// Caller and agent turns kept in the history sent with each request (the system prompt always is).
         public var historyTurns: Int
+        /// Functions answered by the tenant's webhooks, offered beside the telephony functions.
+        public var tools: [WebhookTool]
+        /// Said when a webhook tool fails and has no `fallback` of its own.
+        public var toolFallback: String
 
         public init(
             http: HTTPProviderSettings, model: String, systemPrompt: String = "", greeting: String = "Hello, how can I help you?",
-            temperature: Double? = nil, maxTokens: Int? = nil, historyTurns: Int = 20
+            temperature: Double? = nil, maxTokens: Int? = nil, historyTurns: Int = 20, tools: [WebhookTool] = [],
+            toolFallback: String = "Sorry, I can't look that up right now."
         ) {
+            self.tools = tools
+            self.toolFallback = toolFallback
             self.http = http
             self.model = model
             self.systemPrompt = systemPrompt
@@ -38,14 +45,16 @@ public struct OpenAIChatAgent: Agent {
     /// What the agent was built with.
     public let configuration: Configuration
     private let http: VendorHTTP
+    private let webhooks: WebhookCaller
 
     public init(name: String = "openai", configuration: Configuration, client: HTTPClient = .vendors, logger: Logger) {
         self.name = name
         self.configuration = configuration
         self.http = VendorHTTP(client: client, provider: name, timeout: configuration.http.timeout, logger: logger)
+        self.webhooks = WebhookCaller(client: client, logger: logger)
     }
 
     public func startConversation(_ context: AgentContext) async throws(ProviderError) -> any AgentConversation {
-        OpenAIChatConversation(configuration: configuration, http: http, context: context)
+        OpenAIChatConversation(configuration: configuration, http: http, webhooks: webhooks, context: context)
     }
 }

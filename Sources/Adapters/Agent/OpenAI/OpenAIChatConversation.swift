@@ -14,6 +14,7 @@ import Synchronization
 final class OpenAIChatConversation: AgentConversation {
     private let configuration: OpenAIChatAgent.Configuration
     private let http: VendorHTTP
+    private let webhooks: WebhookCaller
     private let context: AgentContext
     private let state = Mutex(History())
 
@@ -25,9 +26,13 @@ final class OpenAIChatConversation: AgentConversation {
         var toolCalls: [(call: ChatWire.ToolCall, result: String)] = []
     }
 
-    init(configuration: OpenAIChatAgent.Configuration, http: VendorHTTP, context: AgentContext) {
+    /// Model rounds of one answer at most (each after webhook results).
+    static let maxRounds = 3
+
+    init(configuration: OpenAIChatAgent.Configuration, http: VendorHTTP, webhooks: WebhookCaller, context: AgentContext) {
         self.configuration = configuration
         self.http = http
+        self.webhooks = webhooks
         self.context = context
         // A call resumed after a restart carries on from what was said (the daemon's own lines are left out).
         let restored: [ChatWire.Message] = context.history.compactMap { line in
@@ -57,18 +62,48 @@ final class OpenAIChatConversation: AgentConversation {
             Self.bound(&history.messages, turns: configuration.historyTurns)
             return history.messages
         }
-        let request = ChatWire.Request(
-            model: configuration.model, messages: (configuration.systemPrompt.isEmpty ? [] : [.system(configuration.systemPrompt)]) + messages,
-            temperature: configuration.temperature, maxTokens: configuration.maxTokens, tools: TelephonyTools.definitions)
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    let calls = try await self.stream(request) { continuation.yield($0) }
-                    for call in calls {
-                        let (actions, result) = TelephonyTools.actions(for: call)
-                        if actions.isEmpty { self.http.logger.warning("agent function call refused", metadata: ["function": "\(call.function.name)", "result": "\(result)"]) }
-                        self.state.withLock { $0.toolCalls.append((call, result)) }
-                        for action in actions { continuation.yield(action) }
+                    var messages = messages
+                    for round in 1...Self.maxRounds {
+                        let calls = try await self.stream(self.request(messages)) { continuation.yield($0) }
+                        var hooked: [(call: ChatWire.ToolCall, tool: WebhookTool)] = []
+                        for call in calls {
+                            if let tool = self.configuration.tools.first(where: { $0.name == call.function.name }) {
+                                hooked.append((call, tool))
+                                continue
+                            }
+                            let (actions, result) = TelephonyTools.actions(for: call)
+                            if actions.isEmpty { self.http.logger.warning("agent function call refused", metadata: ["function": "\(call.function.name)", "result": "\(result)"]) }
+                            self.state.withLock { $0.toolCalls.append((call, result)) }
+                            for action in actions { continuation.yield(action) }
+                        }
+                        guard !hooked.isEmpty else { break }
+                        // The webhooks answer; the model then goes on with their results (or the caller hears
+                        // the tool's fallback line when one failed, and the turn ends).
+                        var results: [(ChatWire.ToolCall, String)] = []
+                        var failed: WebhookTool?
+                        for (call, tool) in hooked {
+                            switch await self.webhooks.call(tool, arguments: call.function.arguments, context: self.context) {
+                            case .success(let result): results.append((call, result))
+                            case .failure(let error):
+                                results.append((call, "error: \(error.kind)"))
+                                failed = failed ?? tool
+                            }
+                        }
+                        messages = self.state.withLock { history in
+                            history.messages.append(.assistant(nil, toolCalls: hooked.map(\.call)))
+                            for (call, result) in results { history.messages.append(.tool(call.id, result)) }
+                            return history.messages
+                        }
+                        if let failed {
+                            continuation.yield(.say(failed.fallback.isEmpty ? self.configuration.toolFallback : failed.fallback))
+                            break
+                        }
+                        if round == Self.maxRounds {
+                            continuation.yield(.say(self.configuration.toolFallback))
+                        }
                     }
                     continuation.finish()
                 } catch {
@@ -77,6 +112,14 @@ final class OpenAIChatConversation: AgentConversation {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+    }
+
+    /// The chat request for `messages` (the history so far).
+    private func request(_ messages: [ChatWire.Message]) -> ChatWire.Request {
+        ChatWire.Request(
+            model: configuration.model, messages: (configuration.systemPrompt.isEmpty ? [] : [.system(configuration.systemPrompt)]) + messages,
+            temperature: configuration.temperature, maxTokens: configuration.maxTokens,
+            tools: TelephonyTools.definitions + configuration.tools.map { ChatWire.Tool(function: $0.spec) })
     }
 
     func end() async {}
