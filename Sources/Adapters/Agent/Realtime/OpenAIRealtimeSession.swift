@@ -55,7 +55,7 @@ final class OpenAIRealtimeSession: SpeechToSpeechSession {
     private let outgoingStream: AsyncStream<Outgoing>
     private let state: Mutex<State>
     private let encoder: Mutex<RealtimeAudioEncoder>
-    private let opened = RealtimeOpenSignal()
+    private let opened = OpenSignal()
     private let settings: Settings
     private let logger: Logger
 
@@ -322,32 +322,5 @@ final class OpenAIRealtimeSession: SpeechToSpeechSession {
         }
         feed.finish(throwing: failure)
         outgoing.finish()
-    }
-}
-
-/// Resolves once with the outcome of opening a session (nil: `session.updated` arrived).
-private final class RealtimeOpenSignal: Sendable {
-    private let state = Mutex<(done: Bool, result: ProviderError?, waiter: CheckedContinuation<ProviderError?, Never>?)>((false, nil, nil))
-
-    func signal(_ failure: ProviderError?) {
-        let waiter: CheckedContinuation<ProviderError?, Never>? = state.withLock { state in
-            guard !state.done else { return nil }
-            state.done = true
-            state.result = failure
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(returning: failure)
-    }
-
-    func wait() async -> ProviderError? {
-        await withCheckedContinuation { continuation in
-            let ready: (Bool, ProviderError?) = state.withLock { state in
-                if state.done { return (true, state.result) }
-                state.waiter = continuation
-                return (false, nil)
-            }
-            if ready.0 { continuation.resume(returning: ready.1) }
-        }
     }
 }

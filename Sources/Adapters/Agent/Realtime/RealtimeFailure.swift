@@ -1,3 +1,4 @@
+import AdapterSupport
 import Domain
 import WSClient
 
@@ -45,20 +46,12 @@ enum RealtimeFailure {
     /// session ends only when the gateway closes it). OpenAI closes with 4000 after an error event about
     /// the protocol (a beta header), 1011 on an internal error.
     static func classify(close: WebSocketCloseFrame?, provider: String) -> ProviderError {
-        guard let close else { return ProviderError(.network, provider: provider, "connection closed without a close frame") }
-        let text = "closed by the vendor with \(close.closeCode): \(close.reason ?? "")"
-        switch close.closeCode {
-        case .unexpectedServerError: return ProviderError(.server, provider: provider, text)
-        case .policyViolation, .dataInconsistentWithMessage, .unacceptableData, .messageTooLarge:
-            return ProviderError(.badRequest, provider: provider, text)
-        default: return ProviderError(.network, provider: provider, text)
-        }
+        WebSocketFailure.classify(close: close, provider: provider, normalIsFailure: true)
+            ?? ProviderError(.network, provider: provider, "closed by the vendor")
     }
 
     /// A transport error (the WebSocket client's, or a cancellation).
     static func classify(_ error: any Error, provider: String) -> ProviderError {
-        if let error = error as? ProviderError { return error }
-        if error is CancellationError { return ProviderError(.cancelled, provider: provider, "cancelled") }
-        return ProviderError(.network, provider: provider, String("\(error)".prefix(200)))
+        WebSocketFailure.classify(error, provider: provider)
     }
 }

@@ -186,52 +186,14 @@ final class WebSocketTranscription: TranscriptionSession {
         waiters.forEach { $0.resume() }
     }
 
-    /// A vendor's close frame: vendors report mid-stream failures as a close code and reason (Deepgram:
-    /// 1008 DATA-0000 bad audio, 1011 NET-0000/NET-0001 server side), so anything but a normal close is a failure,
-    /// and so is a connection cut without a close frame (the results may be incomplete).
+    /// A vendor's close frame: anything but a normal close is a failure, and so is a connection cut
+    /// without a close frame (the results may be incomplete).
     static func classify(close: WebSocketCloseFrame?, provider: String) -> ProviderError? {
-        guard let close else { return ProviderError(.network, provider: provider, "connection closed without a close frame") }
-        let text = "closed by the vendor with \(close.closeCode): \(close.reason ?? "")"
-        switch close.closeCode {
-        case .normalClosure, .goingAway: return nil
-        case .unexpectedServerError: return ProviderError(.server, provider: provider, text)
-        case .policyViolation, .dataInconsistentWithMessage, .unacceptableData, .messageTooLarge:
-            return ProviderError(.badRequest, provider: provider, text)
-        default: return ProviderError(.network, provider: provider, text)
-        }
+        WebSocketFailure.classify(close: close, provider: provider)
     }
 
     static func classify(_ error: any Error, provider: String) -> ProviderError {
-        if let error = error as? ProviderError { return error }
-        if error is CancellationError { return ProviderError(.cancelled, provider: provider, "cancelled") }
-        return ProviderError(.network, provider: provider, String("\(error)".prefix(200)))
-    }
-}
-
-/// Resolves once with the outcome of opening a connection.
-private final class OpenSignal: Sendable {
-    private let state = Mutex<(done: Bool, result: ProviderError?, waiter: CheckedContinuation<ProviderError?, Never>?)>((false, nil, nil))
-
-    func signal(_ failure: ProviderError?) {
-        let waiter: CheckedContinuation<ProviderError?, Never>? = state.withLock { state in
-            guard !state.done else { return nil }
-            state.done = true
-            state.result = failure
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(returning: failure)
-    }
-
-    func wait() async -> ProviderError? {
-        await withCheckedContinuation { continuation in
-            let ready: (Bool, ProviderError?) = state.withLock { state in
-                if state.done { return (true, state.result) }
-                state.waiter = continuation
-                return (false, nil)
-            }
-            if ready.0 { continuation.resume(returning: ready.1) }
-        }
+        WebSocketFailure.classify(error, provider: provider)
     }
 }
 
