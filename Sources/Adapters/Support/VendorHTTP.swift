@@ -14,12 +14,16 @@ public struct VendorHTTP: Sendable {
     public let provider: String
     public let timeout: Duration
     public let logger: Logger
+    /// The clock the body deadline runs on (nil: the task's own sleep, i.e. real time). The head's deadline
+    /// is the HTTP client's, on real time.
+    public let clock: (any Domain.Clock)?
 
-    public init(client: HTTPClient, provider: String, timeout: Duration, logger: Logger) {
+    public init(client: HTTPClient, provider: String, timeout: Duration, logger: Logger, clock: (any Domain.Clock)? = nil) {
         self.client = client
         self.provider = provider
         self.timeout = timeout
         self.logger = logger
+        self.clock = clock
     }
 
     /// Largest body accepted from a vendor (JSON answers and whole audio files).
@@ -44,7 +48,7 @@ public struct VendorHTTP: Sendable {
     /// The whole body; a broken or oversized body is `bad_response`, a body that does not arrive within
     /// `timeout` is `timeout` (the client's deadline only covers the response head).
     public func body(of response: HTTPClientResponse) async throws(ProviderError) -> ByteBuffer {
-        let (provider, timeout) = (provider, timeout)
+        let (provider, timeout, clock) = (provider, timeout, clock)
         let outcome = await withTaskGroup(of: Result<ByteBuffer, ProviderError>?.self) { group in
             group.addTask {
                 do { return .success(try await response.body.collect(upTo: Self.maxBody)) } catch {
@@ -52,7 +56,9 @@ public struct VendorHTTP: Sendable {
                 }
             }
             group.addTask {
-                guard (try? await Task.sleep(for: timeout)) != nil else { return nil }
+                do {
+                    if let clock { try await clock.sleep(for: timeout) } else { try await Task.sleep(for: timeout) }
+                } catch { return nil }
                 return .failure(ProviderError(.timeout, provider: provider, "the answer's body did not arrive within \(timeout)"))
             }
             defer { group.cancelAll() }
