@@ -119,4 +119,45 @@ struct AgentKindsEndToEndTests {
         try await harness.stop()
         await model.close()
     }
+
+    /// The daemon's agent is an OpenAI-compatible model: its greeting is cut mid-sentence by the caller, the
+    /// history it is sent keeps only the part of the greeting that was played, and its transfer_call moves
+    /// the caller on.
+    @Test func anOpenAIModelIsInterruptedMidSentenceAndTransfers() async throws {
+        let llm = try await FakeVendorServer { _ in
+            let events = [
+                #"{"choices":[{"index":0,"delta":{"role":"assistant","content":null}}]}"#,
+                #"{"choices":[{"index":0,"delta":{"content":"Connecting you to a person now."}}]}"#,
+                ##"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c1","type":"function","function":{"name":"transfer_call","arguments":"{\"target\":\"queue:support\"}"}}]}}]}"##,
+                "[DONE]",
+            ]
+            return FakeVendorServer.Response(contentType: "text/event-stream", chunks: events.map { Array("data: \($0)\n\n".utf8) })
+        }
+        let harness = try await DaemonHarness.start(environment: [
+            "VOICEGW_AGENT_KIND": "openai", "VOICEGW_AGENT_OPENAI_BASE_URL": llm.baseURL, "VOICEGW_AGENT_OPENAI_MODEL": "test-model",
+            "VOICEGW_AGENT_OPENAI_GREETING": Self.greeting,
+        ])
+        #expect(try await eventually { try await harness.get("/ready").status == 200 })
+        let callID = harness.fake.placeCall()
+        var peer: FakeRTPPeer?
+        #expect(await eventually { peer = harness.fake.rtpPeer(bridgedWith: callID); return peer != nil }, "media never bridged")
+        let caller = try #require(peer)
+        #expect(await eventually { caller.received.count > 25 }, "no greeting")
+        try? await caller.sendRTP(payloads: try CallerAudio.ulawPayloads(fixture: "balance_sentence"))
+        #expect(await eventually { harness.events().contains { $0["type"] as? String == "barge_in" } }, "no barge-in")
+        // What the caller said may or may not be understood by the embedded recogniser: a key makes the turn.
+        if harness.fake.transfers.isEmpty { harness.fake.sendDTMF("0", on: callID) }
+        #expect(await eventually(timeout: .seconds(60)) { !harness.fake.transfers.isEmpty }, "the model's transfer was not done")
+
+        let request = try #require(llm.requests.first)
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])
+        let messages = try #require(body["messages"] as? [[String: Any]])
+        let heard = try #require(messages.first { $0["role"] as? String == "assistant" }?["content"] as? String)
+        #expect(!heard.isEmpty && heard.count < Self.greeting.count && Self.greeting.hasPrefix(String(heard.prefix(7))), "heard: \(heard)")
+        #expect(await eventually { harness.events().contains { $0["type"] as? String == "call.ended" } })
+        let ended = harness.events().last { $0["type"] as? String == "call.ended" }?["data"] as? [String: Any]
+        #expect(ended?["reason"] as? String == "transferred")
+        try await harness.stop()
+        await llm.close()
+    }
 }
