@@ -205,6 +205,33 @@ struct OpenAIRealtimeAgentTests {
         await server.close()
     }
 
+    /// `turn_detection: daemon`: no server VAD (`turn_detection: null`); the daemon ends each turn, which
+    /// commits the caller's audio (the rest of the last batch first) and asks for the answer.
+    @Test func withTheDaemonsEndpointingEachTurnIsCommittedByTheClient() async throws {
+        let server = try await FakeRealtimeServer(callerSaid: ["what are your hours"], responses: [.speech("Nine to five.")])
+        let agent = OpenAIRealtimeAgent(
+            configuration: .init(url: server.url, apiKey: "sk-test", turnDetection: .init(byServer: false), connectTimeout: .seconds(30)),
+            logger: Logger(label: "test"))
+        let session = try await agent.connect(Self.context, lineRate: 8000)
+        #expect(!session.detectsTurns)
+        let log = EventLog(session)
+        let input = (server.events("session.update").first?["session"] as? [String: Any]).flatMap { ($0["audio"] as? [String: Any])?["input"] as? [String: Any] }
+        #expect(input?.keys.contains("turn_detection") == true && input?["turn_detection"] is NSNull)
+        for frame in Self.tone(.milliseconds(630)) { await session.send(frame) }
+        #expect(log.events.isEmpty, "no server VAD: nothing happens until the turn is ended")
+        await session.endTurn()
+        #expect(await Self.wait(log.events.contains(.responseDone)))
+        #expect(Array(server.clientEventTypes.suffix(2)) == ["input_audio_buffer.commit", "response.create"])
+        // 630 ms at 8 kHz is 5040 bytes; the resampler keeps its filter delay (about 12 ms) back.
+        #expect(server.appendedBytes.reduce(0, +) > 4900, "the audio before the commit was sent, not only whole 100 ms batches")
+        #expect(log.events.filter { if case .audio = $0 { false } else { true } } == [
+            .callerSaid("what are your hours"), .agentSaid("Nine to five."), .responseDone,
+        ])
+        #expect(server.problems == [])
+        await session.close()
+        await server.close()
+    }
+
     @Test func withoutAGreetingTheModelWaitsForTheCaller() async throws {
         let server = try await FakeRealtimeServer()
         let session = try await Self.agent(server).connect(Self.context, lineRate: 8000)

@@ -11,9 +11,13 @@ import TestSupport
 final class ScriptedSpeechSession: SpeechToSpeechSession {
     let events: AsyncThrowingStream<SpeechToSpeechEvent, any Error>
     private let feed: AsyncThrowingStream<SpeechToSpeechEvent, any Error>.Continuation
-    private let record = Mutex<(frames: Int, said: [String], interrupts: [Duration], completed: [String], closed: Bool)>((0, [], [], [], false))
+    private let record = Mutex<(frames: Int, said: [String], interrupts: [Duration], completed: [String], closed: Bool, turns: Int)>((0, [], [], [], false, 0))
+    let detectsTurns: Bool
 
-    init() { (events, feed) = AsyncThrowingStream.makeStream() }
+    init(detectsTurns: Bool = true) {
+        self.detectsTurns = detectsTurns
+        (events, feed) = AsyncThrowingStream.makeStream()
+    }
 
     func emit(_ event: SpeechToSpeechEvent) { feed.yield(event) }
     func fail(_ error: ProviderError) { feed.finish(throwing: error) }
@@ -23,6 +27,8 @@ final class ScriptedSpeechSession: SpeechToSpeechSession {
     var interrupts: [Duration] { record.withLock { $0.interrupts } }
     var completed: [String] { record.withLock { $0.completed } }
     var closed: Bool { record.withLock { $0.closed } }
+    var turnsEnded: Int { record.withLock { $0.turns } }
+    func endTurn() async { record.withLock { $0.turns += 1 } }
 
     func send(_ frame: AudioFrame) async { record.withLock { $0.frames += 1 } }
     func say(_ text: String) async { record.withLock { $0.said.append(text) } }
@@ -38,7 +44,7 @@ final class ScriptedSpeechSession: SpeechToSpeechSession {
 struct SpeechToSpeechConversationTests {
     struct World {
         let media = FakeMediaSession()
-        let session = ScriptedSpeechSession()
+        let session: ScriptedSpeechSession
         let publisher = CollectingPublisher()
         let clock = TestClock()
         let recorder: CallEventRecorder
@@ -48,7 +54,8 @@ struct SpeechToSpeechConversationTests {
         let closing: AsyncStream<String>
         let close: AsyncStream<String>.Continuation
 
-        init() {
+        init(detectsTurns: Bool = true) {
+            session = ScriptedSpeechSession(detectsTurns: detectsTurns)
             (digits, digit) = AsyncStream.makeStream(of: String.self)
             (closing, close) = AsyncStream.makeStream(of: String.self)
             recorder = CallEventRecorder(
@@ -144,6 +151,23 @@ struct SpeechToSpeechConversationTests {
         let fallback = ConversationConfiguration().agentFallbackLine
         #expect(w.media.playedSampleCounts.last == fallback.count * 240, "the fallback line in the daemon's voice")
         #expect(w.conversation.log.snapshot.turns.last?.text == fallback)
+    }
+
+    /// A model that leaves the turns to the client: the daemon's endpointing ends each turn, and the
+    /// caller's voice over an answer is the barge-in.
+    @Test func withoutTheModelsTurnDetectionTheDaemonEndpointsTheCaller() async {
+        let w = World(detectsTurns: false)
+        let (ending, events) = await w.run {
+            w.media.push(Frames.voiced(20) + Frames.silence(35))
+            #expect(await eventually { w.session.turnsEnded == 1 }, "the turn was not ended after the caller's silence")
+            w.session.emit(.audio(Self.tone))
+            w.media.push(Frames.voiced(20))
+            #expect(await eventually { w.session.interrupts.count == 1 }, "the caller's voice did not cut the answer")
+            w.media.end()
+        }
+        #expect(ending == .mediaEnded)
+        #expect(events.map(\.type).contains(.bargeIn))
+        #expect(w.session.framesReceived == 75, "every frame reaches the model")
     }
 
     @Test func aClosingLineEndsTheConversationInTheDaemonsVoice() async {

@@ -50,6 +50,7 @@ struct AgentConfigurationTests {
         (["VOICEGW_AGENT_OPENAI_TOOLS_FILE": "/nonexistent/tools.yaml"], "agent.openai.tools_file"),
         (["VOICEGW_AGENT_KIND": "realtime", "VOICEGW_AGENT_REALTIME_URL": "https://api.openai.com/v1/realtime"], "agent.realtime.url"),
         (["VOICEGW_AGENT_REALTIME_SILENCE_MS": "10"], "agent.realtime.silence_ms"),
+        (["VOICEGW_AGENT_REALTIME_TURN_DETECTION": "both"], "agent.realtime.turn_detection"),
     ])
     func badValuesNameTheKey(environment: [String: String], key: String) {
         do {

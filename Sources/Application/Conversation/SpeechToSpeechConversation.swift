@@ -43,6 +43,9 @@ public struct SpeechToSpeechConversation: Sendable {
         case digit(String)
         case closing(String)
         case mediaEnded
+        /// The daemon's endpointing (models that leave the turns to the client): the caller started, stopped.
+        case callerStarted
+        case callerStopped
     }
 
     /// Runs until the model hangs up or transfers (after its last words have played), the media ends, the
@@ -53,7 +56,17 @@ public struct SpeechToSpeechConversation: Sendable {
         let ending = await withTaskExecutorPreference(media.preferredExecutor) {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for await frame in media.inbound { await session.send(frame) }
+                    var turns = session.detectsTurns ? nil : self.endpointing()
+                    for await frame in media.inbound {
+                        await session.send(frame)
+                        guard var (vad, endpointer) = turns else { continue }
+                        switch endpointer.frame(voiced: vad.isSpeech(frame)) {
+                        case .speechStarted?: signal.yield(.callerStarted)
+                        case .speechEnded?: signal.yield(.callerStopped)
+                        default: break
+                        }
+                        turns = (vad, endpointer)
+                    }
                     signal.yield(.mediaEnded)
                 }
                 group.addTask {
@@ -76,6 +89,15 @@ public struct SpeechToSpeechConversation: Sendable {
         }
         await session.close()
         return ending
+    }
+
+    /// The daemon's own voice activity detection and endpointing, for a model that does not take turns.
+    private func endpointing() -> (VoiceActivityDetector, Endpointer) {
+        var settings = Endpointer.Configuration()
+        settings.endSilence = configuration.endSilence
+        settings.startDuration = configuration.speechStart
+        settings.maxUtterance = configuration.maxUtterance
+        return (VoiceActivityDetector(), Endpointer(configuration: settings))
     }
 }
 
@@ -113,6 +135,11 @@ struct SpeechToSpeechTurn {
                 return .closed
             case .mediaEnded:
                 return .mediaEnded
+            case .callerStarted:
+                if let ending = await handle(.speechStarted) { return ending }
+            case .callerStopped:
+                if let ending = await handle(.speechStopped) { return ending }
+                await conversation.session.endTurn()
             case .failed(let error):
                 if let pendingEnding {
                     await finishPlayback()

@@ -8,6 +8,7 @@
 /// | `connect`                | WebSocket + `session.update`                           | WebSocket + `Settings`          | WebSocket + `setup`                  |
 /// | `send(_:)`               | `input_audio_buffer.append`                            | binary audio message            | `realtimeInput.audio`                |
 /// | `say(_:)`                | `conversation.item.create` (user text) + `response.create` | `InjectUserMessage`         | `clientContent` turn                 |
+/// | `endTurn()` (daemon VAD) | `input_audio_buffer.commit` + `response.create`        | (not needed: it takes turns)    | `realtimeInput.activityEnd`          |
 /// | `interrupt(played:)`     | `response.cancel` + `conversation.item.truncate`       | nothing (the agent stops itself)| nothing (the server stops itself)    |
 /// | `complete(_:output:)`    | `function_call_output` item + `response.create`        | `FunctionCallResponse`          | `toolResponse`                       |
 /// | `.speechStarted`         | `input_audio_buffer.speech_started`                    | `UserStartedSpeaking`           | `serverContent.interrupted`          |
@@ -38,6 +39,13 @@ public protocol SpeechToSpeechSession: Sendable {
     /// Hands the agent a turn in text (keyed digits, a line the daemon wants answered), and asks it to
     /// answer.
     func say(_ text: String) async
+
+    /// Whether the model takes the turns itself (its own voice activity detection). When false the daemon
+    /// endpoints the caller and calls `endTurn()`, and its own speech start is the barge-in.
+    var detectsTurns: Bool { get }
+
+    /// The caller finished a turn (the daemon's endpointing): the model answers what it has heard.
+    func endTurn() async
 
     /// The caller talked over the agent: stop the answer, and forget what the caller did not hear
     /// (`played` of the current answer's audio reached the caller).

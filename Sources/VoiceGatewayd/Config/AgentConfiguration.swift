@@ -23,6 +23,14 @@ struct AgentConfiguration {
     var orchestrator: OrchestratorAgent.Configuration
     var realtime: OpenAIRealtimeAgent.Configuration
 
+    /// Who takes the turns of a speech-to-speech call (`agent.realtime.turn_detection`).
+    enum TurnDetection: String, CaseIterable {
+        /// The model's server-side voice activity detection.
+        case server
+        /// The daemon's endpointing (`conversation.end_silence_ms`); the model is told when a turn ends.
+        case daemon
+    }
+
     init(_ r: ConfigReader) throws(ConfigError) {
         kind = try r.choice("agent.kind", Kind.self)
         script = try r.existingFile("agent.script")
@@ -41,7 +49,9 @@ struct AgentConfiguration {
                 url: url, apiKey: try r.secret("\(section).api_key"), model: try r.nonEmpty("\(section).model"),
                 voice: try r.nonEmpty("\(section).voice"), instructions: try r.string("\(section).instructions"),
                 greeting: try r.string("\(section).greeting"),
-                turnDetection: .init(silenceDuration: try r.milliseconds("\(section).silence_ms", in: 100...5_000)),
+                turnDetection: .init(
+                    silenceDuration: try r.milliseconds("\(section).silence_ms", in: 100...5_000),
+                    byServer: try r.choice("\(section).turn_detection", TurnDetection.self) == .server),
                 transcriptionModel: try r.nonEmpty("\(section).transcription_model"),
                 connectTimeout: try r.milliseconds("\(section).timeout_ms", in: 100...120_000))
         }

@@ -111,6 +111,7 @@ agent:
     voice: alloy
     instructions: "You are a friendly telephone assistant. Keep answers short and spoken, without lists or markup. Use the functions to transfer the caller, end the call or collect keypad digits."
     greeting: "Hello, how can I help you?"   # the model is asked to say exactly this first (empty: wait for the caller)
+    turn_detection: server # server (the model's voice activity detection) | daemon (the daemon's endpointing, conversation.end_silence_ms)
     silence_ms: 500        # the server's voice activity detection ends the caller's turn after this much silence
     transcription_model: gpt-4o-mini-transcribe   # transcribes the caller for stt.transcribed and the history
     timeout_ms: 10000      # the handshake and the session's configuration

@@ -110,6 +110,8 @@ private final class RealtimeFakeSession: Sendable {
         var silenceMs = 500
         var createResponse = true
         var interruptResponse = true
+        /// `turn_detection: null`: no VAD, the client commits each turn.
+        var serverVAD = true
         // VAD
         var window: [Int16] = []
         var inputMs = 0
@@ -156,7 +158,12 @@ private final class RealtimeFakeSession: Sendable {
             switch object["type"] as? String ?? "" {
             case "session.update": replies += sessionUpdate(&state, object["session"] as? [String: Any] ?? [:], eventID: eventID)
             case "input_audio_buffer.append": replies += append(&state, object["audio"] as? String ?? "")
-            case "input_audio_buffer.commit": replies.append(event(&state, "input_audio_buffer.committed", ["item_id": id(&state, "item")]))
+            case "input_audio_buffer.commit":
+                if state.serverVAD {
+                    replies.append(event(&state, "input_audio_buffer.committed", ["item_id": id(&state, "item")]))
+                } else {
+                    replies += committedTurn(&state, item: id(&state, "item"))
+                }
             case "input_audio_buffer.clear": replies.append(event(&state, "input_audio_buffer.cleared", [:]))
             case "conversation.item.create": replies += itemCreate(&state, object["item"] as? [String: Any] ?? [:], eventID: eventID)
             case "response.create":
@@ -210,6 +217,7 @@ private final class RealtimeFakeSession: Sendable {
             }
         }
         var silenceMs = 500, createResponse = true, interruptResponse = true
+        let serverVAD = !(input["turn_detection"] is NSNull)
         if let detection = input["turn_detection"] as? [String: Any] {
             guard detection["type"] as? String == "server_vad" || detection["type"] as? String == "semantic_vad" else {
                 return refuse("session.audio.input.turn_detection.type", "Invalid turn detection type.")
@@ -229,6 +237,7 @@ private final class RealtimeFakeSession: Sendable {
         state.silenceMs = silenceMs
         state.createResponse = createResponse
         state.interruptResponse = interruptResponse
+        state.serverVAD = serverVAD
         guard state.answersSessionUpdate else { return [] }
         var echoed = session
         echoed["object"] = "realtime.session"
@@ -262,6 +271,10 @@ private final class RealtimeFakeSession: Sendable {
         }
         var replies: [FakeWebSocketVendor.Reply] = []
         let windowSize = state.input.rate / 50
+        guard state.serverVAD else {
+            state.inputMs += samples.count * 1000 / state.input.rate
+            return []
+        }
         state.window += samples
         while state.window.count >= windowSize {
             let window = state.window.prefix(windowSize)
@@ -292,9 +305,16 @@ private final class RealtimeFakeSession: Sendable {
 
     private func endOfTurn(_ state: inout State) -> [FakeWebSocketVendor.Reply] {
         let item = id(&state, "item")
+        var replies = [event(&state, "input_audio_buffer.speech_stopped", ["audio_end_ms": state.inputMs - state.silenceMs, "item_id": item])]
+        replies += committedTurn(&state, item: item)
+        if state.createResponse, state.active == nil { replies += respond(&state) }
+        return replies
+    }
+
+    /// The caller's audio committed as a turn, and its transcription.
+    private func committedTurn(_ state: inout State, item: String) -> [FakeWebSocketVendor.Reply] {
         let transcript = state.callerSaid.isEmpty ? "" : state.callerSaid.removeFirst()
-        var replies = [
-            event(&state, "input_audio_buffer.speech_stopped", ["audio_end_ms": state.inputMs - state.silenceMs, "item_id": item]),
+        return [
             event(&state, "input_audio_buffer.committed", ["item_id": item]),
             event(&state, "conversation.item.added", ["item": ["id": item, "type": "message", "role": "user", "status": "completed",
                                                                 "content": [["type": "input_audio", "transcript": NSNull()]]]]),
@@ -303,8 +323,6 @@ private final class RealtimeFakeSession: Sendable {
                 "usage": ["type": "duration", "seconds": 1],
             ]),
         ]
-        if state.createResponse, state.active == nil { replies += respond(&state) }
-        return replies
     }
 
     // MARK: Conversation

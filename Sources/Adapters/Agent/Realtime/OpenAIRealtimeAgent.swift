@@ -64,11 +64,15 @@ public struct OpenAIRealtimeAgent: SpeechToSpeechAgent {
         public var createResponse: Bool
         /// Whether the caller speaking cancels the answer in progress (barge-in).
         public var interruptResponse: Bool
+        /// Whether the server detects the turns at all; false: `turn_detection: null`, the daemon endpoints
+        /// the caller and commits each turn.
+        public var byServer: Bool
 
         public init(
             threshold: Double = 0.5, prefixPadding: Duration = .milliseconds(300), silenceDuration: Duration = .milliseconds(500),
-            createResponse: Bool = true, interruptResponse: Bool = true
+            createResponse: Bool = true, interruptResponse: Bool = true, byServer: Bool = true
         ) {
+            self.byServer = byServer
             self.threshold = threshold
             self.prefixPadding = prefixPadding
             self.silenceDuration = silenceDuration
@@ -97,7 +101,8 @@ public struct OpenAIRealtimeAgent: SpeechToSpeechAgent {
         logger[metadataKey: "call.id"] = "\(context.callID)"
         let settings = OpenAIRealtimeSession.Settings(
             provider: name, format: format, sessionUpdate: sessionUpdate(format: format, language: context.language),
-            greeting: configuration.greeting, connectTimeout: configuration.connectTimeout, history: context.history)
+            greeting: configuration.greeting, connectTimeout: configuration.connectTimeout, history: context.history,
+            detectsTurns: configuration.turnDetection.byServer)
         return try await OpenAIRealtimeSession.open(url: url, headers: headers, settings: settings, logger: logger)
     }
 
@@ -122,7 +127,7 @@ public struct OpenAIRealtimeAgent: SpeechToSpeechAgent {
                     format: format.wire,
                     transcription: RealtimeWire.Transcription(
                         model: configuration.transcriptionModel, language: languageCode),
-                    turnDetection: RealtimeWire.TurnDetection(
+                    turnDetection: !vad.byServer ? nil : RealtimeWire.TurnDetection(
                         threshold: vad.threshold, prefixPaddingMs: Int(vad.prefixPadding.milliseconds),
                         silenceDurationMs: Int(vad.silenceDuration.milliseconds), createResponse: vad.createResponse,
                         interruptResponse: vad.interruptResponse)),

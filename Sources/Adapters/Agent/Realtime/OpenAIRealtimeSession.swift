@@ -25,6 +25,8 @@ final class OpenAIRealtimeSession: SpeechToSpeechSession {
         /// The conversation so far, for a call resumed after a restart: added to the session's conversation
         /// before anything else, so the model carries on with its context.
         var history: [HistoryLine] = []
+        /// Whether the server's VAD takes the turns (else `endTurn()` commits them).
+        var detectsTurns = true
     }
 
     private enum Outgoing: Sendable {
@@ -132,6 +134,17 @@ final class OpenAIRealtimeSession: SpeechToSpeechSession {
     func say(_ text: String) async {
         guard !state.withLock({ $0.ended }) else { return }
         enqueue(RealtimeWire.ItemCreate(item: .userText(text)))
+        requestResponse(RealtimeWire.ResponseCreate())
+    }
+
+    var detectsTurns: Bool { settings.detectsTurns }
+
+    /// Without server VAD: commits the caller's audio as a turn and asks for the answer.
+    func endTurn() async {
+        guard !detectsTurns, !state.withLock({ $0.ended }) else { return }
+        let rest = encoder.withLock { $0.drain() }
+        if !rest.isEmpty { enqueue(RealtimeWire.AudioAppend(audio: Data(rest).base64EncodedString())) }
+        enqueue(RealtimeWire.AudioCommit())
         requestResponse(RealtimeWire.ResponseCreate())
     }
 

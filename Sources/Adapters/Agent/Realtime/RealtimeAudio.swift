@@ -105,6 +105,12 @@ struct RealtimeAudioEncoder: ~Copyable {
         return batches
     }
 
+    /// What is left of the last batch (before a commit).
+    mutating func drain() -> [UInt8] {
+        defer { pending = [] }
+        return pending
+    }
+
     /// The converter from `rate` (one a rate: each keeps the state of its stream).
     private mutating func resampler(from rate: Int) -> SampleRateConverter? {
         if let converter = converters[rate] { return converter }

@@ -40,12 +40,25 @@ enum RealtimeWire {
     struct Input: Encodable, Sendable {
         var format: Format
         var transcription: Transcription
-        var turnDetection: TurnDetection
+        /// nil: `turn_detection: null` (no server VAD: the client commits each turn).
+        var turnDetection: TurnDetection?
 
         enum CodingKeys: String, CodingKey {
             case format, transcription
             case turnDetection = "turn_detection"
         }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(format, forKey: .format)
+            try container.encode(transcription, forKey: .transcription)
+            try container.encode(turnDetection, forKey: .turnDetection)  // null when nil, as the API wants it
+        }
+    }
+
+    /// `input_audio_buffer.commit`: the caller's turn is over (without server VAD).
+    struct AudioCommit: Encodable, Sendable {
+        var type = "input_audio_buffer.commit"
     }
 
     struct Output: Encodable, Sendable {
