@@ -21,8 +21,13 @@ for run in $(seq 1 "$runs"); do
   if swift test --skip-build >"$log" 2>&1; then status=passed; else status=FAILED; failed=$((failed + 1)); fi
   seconds=$(( $(date +%s) - start ))
   summary=$(grep -E "Test run with [0-9]+ tests" "$log" | tail -1 | sed 's/^[^T]*//')
-  sleep 2  # the watchdogs poll every 0.5 s
-  left=$(pgrep -af 'redis-server|kafka-mock-cluster|faster-whisper-server|voicegatewayd run' | grep -v pgrep || true)
+  # The watchdogs poll every 0.5 s and, on a loaded machine, may take a few seconds to kill and reap
+  # their child: wait up to 10 s for every process the suite started to be gone.
+  for _ in $(seq 1 20); do
+    left=$(pgrep -af 'redis-server|kafka-mock-cluster|faster-whisper-server|voicegatewayd run' | grep -v pgrep || true)
+    [ -z "$left" ] && break
+    sleep 0.5
+  done
   if [ -n "$left" ]; then leaked=$((leaked + 1)); echo "run $run left processes behind:"; echo "$left"; fi
   echo "run $run/$runs (load $load): $status in ${seconds}s: $summary"
   [ "$status" = FAILED ] && grep -E "✘.*(recorded an issue|failed)" "$log" | head -20
