@@ -35,3 +35,15 @@ public struct ConversationConfiguration: Sendable, Hashable {
 
     public init() {}
 }
+
+extension ConversationConfiguration {
+    /// The endpointer's settings for these turn-taking settings (the utterance listener's, and the daemon's
+    /// own endpointing of a speech-to-speech call).
+    var endpointer: Endpointer.Configuration {
+        var settings = Endpointer.Configuration()
+        settings.endSilence = endSilence
+        settings.startDuration = speechStart
+        settings.maxUtterance = maxUtterance
+        return settings
+    }
+}

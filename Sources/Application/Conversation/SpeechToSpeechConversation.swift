@@ -56,16 +56,16 @@ public struct SpeechToSpeechConversation: Sendable {
         let ending = await withTaskExecutorPreference(media.preferredExecutor) {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    var turns = session.detectsTurns ? nil : self.endpointing()
+                    // The daemon's own endpointing, for a model that leaves the turns to the client.
+                    var vad = VoiceActivityDetector()
+                    var endpointer = session.detectsTurns ? nil : Endpointer(configuration: configuration.endpointer)
                     for await frame in media.inbound {
                         await session.send(frame)
-                        guard var (vad, endpointer) = turns else { continue }
-                        switch endpointer.frame(voiced: vad.isSpeech(frame)) {
+                        switch endpointer?.frame(voiced: vad.isSpeech(frame)) {
                         case .speechStarted?: signal.yield(.callerStarted)
                         case .speechEnded?: signal.yield(.callerStopped)
                         default: break
                         }
-                        turns = (vad, endpointer)
                     }
                     signal.yield(.mediaEnded)
                 }
@@ -89,15 +89,6 @@ public struct SpeechToSpeechConversation: Sendable {
         }
         await session.close()
         return ending
-    }
-
-    /// The daemon's own voice activity detection and endpointing, for a model that does not take turns.
-    private func endpointing() -> (VoiceActivityDetector, Endpointer) {
-        var settings = Endpointer.Configuration()
-        settings.endSilence = configuration.endSilence
-        settings.startDuration = configuration.speechStart
-        settings.maxUtterance = configuration.maxUtterance
-        return (VoiceActivityDetector(), Endpointer(configuration: settings))
     }
 }
 
@@ -157,11 +148,7 @@ struct SpeechToSpeechTurn {
         switch event {
         case .speechStarted:
             guard let playing, !playing.isDone, c.configuration.bargeIn else { return nil }
-            await c.media.flush()
-            playing.feed.finish()
-            let played = await playing.task.value?.sent ?? .zero
-            self.playing = nil
-            feeding = false
+            let played = await stopPlayback()
             await c.session.interrupt(played: played)
             c.log.markInterrupted(at: c.clock.now())
             c.metrics.bargeIn()
@@ -251,14 +238,16 @@ struct SpeechToSpeechTurn {
         feeding = false
     }
 
-    /// Cuts the answer playing now.
-    mutating func stopPlayback() async {
-        guard let playing else { return }
+    /// Cuts the answer playing now; returns how much of it was played.
+    @discardableResult
+    mutating func stopPlayback() async -> Duration {
+        guard let playing else { return .zero }
         await conversation.media.flush()
         playing.feed.finish()
-        _ = await playing.task.value
+        let played = await playing.task.value?.sent ?? .zero
         self.playing = nil
         feeding = false
+        return played
     }
 
     /// The model failed: the fallback line in the daemon's voice, then the call ends.

@@ -40,13 +40,7 @@ struct UtteranceListener: Sendable {
 
     private func listen(_ inputs: AsyncStream<Input>, signals: AsyncStream<ConversationSignal>.Continuation) async {
         var vad = VoiceActivityDetector()
-        var endpointer = Endpointer(configuration: {
-            var c = Endpointer.Configuration()
-            c.endSilence = configuration.endSilence
-            c.startDuration = configuration.speechStart
-            c.maxUtterance = configuration.maxUtterance
-            return c
-        }())
+        var endpointer = Endpointer(configuration: configuration.endpointer)
         let prerollFrames = max(1, Int(configuration.preroll.milliseconds / 20))
         var preroll: [AudioFrame] = []
         var session: (any TranscriptionSession)?

@@ -51,13 +51,13 @@ public struct TenantAgentSettings: Sendable, Hashable {
         kind: String, model: String? = nil, systemPrompt: String? = nil, greeting: String? = nil, baseURL: String? = nil,
         apiKey: String? = nil, toolsFile: String? = nil
     ) {
-        self.toolsFile = toolsFile
         self.kind = kind
         self.model = model
         self.systemPrompt = systemPrompt
         self.greeting = greeting
         self.baseURL = baseURL
         self.apiKey = apiKey
+        self.toolsFile = toolsFile
     }
 }
 

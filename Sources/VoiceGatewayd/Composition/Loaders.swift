@@ -39,14 +39,12 @@ enum AgentLoader {
             if let greeting = own.greeting { settings.openAI.greeting = greeting; settings.realtime.greeting = greeting }
             if let voice = tenant.voice, kind == .realtime { settings.realtime.voice = voice }
             if let file = own.toolsFile { settings.openAI.tools = try AgentConfiguration.tools(file: file, key: key + ".tools_file") }
-            chosen[id] = try choice(kind, settings, name: "\(kind.rawValue)", logger: logger)
+            chosen[id] = try choice(kind, settings, logger: logger)
         }
         return AgentRoster(fallback: fallback, tenants: chosen)
     }
 
-    private static func choice(
-        _ kind: AgentConfiguration.Kind, _ configuration: AgentConfiguration, name: String? = nil, logger: Logger
-    ) throws(ConfigError) -> AgentRoster.Choice {
+    private static func choice(_ kind: AgentConfiguration.Kind, _ configuration: AgentConfiguration, logger: Logger) throws(ConfigError) -> AgentRoster.Choice {
         switch kind {
         case .scripted: .turns(try scripted(path: configuration.script))
         case .openai: .turns(OpenAIChatAgent(configuration: configuration.openAI, logger: logger))

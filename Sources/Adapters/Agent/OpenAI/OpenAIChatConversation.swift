@@ -28,11 +28,14 @@ final class OpenAIChatConversation: AgentConversation {
 
     /// Model rounds of one answer at most (each after webhook results).
     static let maxRounds = 3
+    /// The functions offered: the daemon's, then the tenant's webhook tools.
+    private let tools: [ChatWire.Tool]
 
     init(configuration: OpenAIChatAgent.Configuration, http: VendorHTTP, webhooks: WebhookCaller, context: AgentContext) {
         self.configuration = configuration
         self.http = http
         self.webhooks = webhooks
+        self.tools = TelephonyTools.definitions + configuration.tools.map { ChatWire.Tool(function: $0.spec) }
         self.context = context
         // A call resumed after a restart carries on from what was said (the daemon's own lines are left out).
         let restored: [ChatWire.Message] = context.history.compactMap { line in
@@ -65,46 +68,7 @@ final class OpenAIChatConversation: AgentConversation {
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    var messages = messages
-                    for round in 1...Self.maxRounds {
-                        let calls = try await self.stream(self.request(messages)) { continuation.yield($0) }
-                        var hooked: [(call: ChatWire.ToolCall, tool: WebhookTool)] = []
-                        for call in calls {
-                            if let tool = self.configuration.tools.first(where: { $0.name == call.function.name }) {
-                                hooked.append((call, tool))
-                                continue
-                            }
-                            let (actions, result) = TelephonyTools.actions(for: call)
-                            if actions.isEmpty { self.http.logger.warning("agent function call refused", metadata: ["function": "\(call.function.name)", "result": "\(result)"]) }
-                            self.state.withLock { $0.toolCalls.append((call, result)) }
-                            for action in actions { continuation.yield(action) }
-                        }
-                        guard !hooked.isEmpty else { break }
-                        // The webhooks answer; the model then goes on with their results (or the caller hears
-                        // the tool's fallback line when one failed, and the turn ends).
-                        var results: [(ChatWire.ToolCall, String)] = []
-                        var failed: WebhookTool?
-                        for (call, tool) in hooked {
-                            switch await self.webhooks.call(tool, arguments: call.function.arguments, context: self.context) {
-                            case .success(let result): results.append((call, result))
-                            case .failure(let error):
-                                results.append((call, "error: \(error.kind)"))
-                                failed = failed ?? tool
-                            }
-                        }
-                        messages = self.state.withLock { history in
-                            history.messages.append(.assistant(nil, toolCalls: hooked.map(\.call)))
-                            for (call, result) in results { history.messages.append(.tool(call.id, result)) }
-                            return history.messages
-                        }
-                        if let failed {
-                            continuation.yield(.say(failed.fallback.isEmpty ? self.configuration.toolFallback : failed.fallback))
-                            break
-                        }
-                        if round == Self.maxRounds {
-                            continuation.yield(.say(self.configuration.toolFallback))
-                        }
-                    }
+                    try await self.answer(from: messages) { continuation.yield($0) }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
@@ -114,12 +78,61 @@ final class OpenAIChatConversation: AgentConversation {
         }
     }
 
+    /// One answer: up to `maxRounds` model requests, each after the results of the webhook tools the one
+    /// before called. A failed webhook is spoken as its fallback line and ends the answer.
+    private func answer(from history: [ChatWire.Message], yield: (AgentAction) -> Void) async throws(ProviderError) {
+        var messages = history
+        for round in 1...Self.maxRounds {
+            let calls = try await stream(request(messages), say: yield)
+            var hooked: [(call: ChatWire.ToolCall, tool: WebhookTool)] = []
+            for call in calls {
+                if let tool = configuration.tools.first(where: { $0.name == call.function.name }) {
+                    hooked.append((call, tool))
+                } else {
+                    for action in telephonyActions(for: call) { yield(action) }
+                }
+            }
+            guard !hooked.isEmpty else { return }
+            let (results, failed) = await callWebhooks(hooked)
+            messages = state.withLock { history in
+                history.messages.append(.assistant(nil, toolCalls: hooked.map(\.call)))
+                for (call, result) in results { history.messages.append(.tool(call.id, result)) }
+                return history.messages
+            }
+            if let failed { return yield(.say(failed.fallback.isEmpty ? configuration.toolFallback : failed.fallback)) }
+            if round == Self.maxRounds { yield(.say(configuration.toolFallback)) }
+        }
+    }
+
+    /// What a call of one of the daemon's functions asks for; the call and its result join the answer's
+    /// history (an invalid call does nothing, the model sees why on its next turn).
+    private func telephonyActions(for call: ChatWire.ToolCall) -> [AgentAction] {
+        let (actions, result) = TelephonyTools.actions(for: call)
+        if actions.isEmpty { http.logger.warning("agent function call refused", metadata: ["function": "\(call.function.name)", "result": "\(result)"]) }
+        state.withLock { $0.toolCalls.append((call, result)) }
+        return actions
+    }
+
+    /// The webhooks' results, in order (`error: <kind>` for a failed one), and the first tool that failed.
+    private func callWebhooks(_ hooked: [(call: ChatWire.ToolCall, tool: WebhookTool)]) async -> ([(ChatWire.ToolCall, String)], WebhookTool?) {
+        var results: [(ChatWire.ToolCall, String)] = []
+        var failed: WebhookTool?
+        for (call, tool) in hooked {
+            switch await webhooks.call(tool, arguments: call.function.arguments, context: context) {
+            case .success(let result): results.append((call, result))
+            case .failure(let error):
+                results.append((call, "error: \(error.kind)"))
+                failed = failed ?? tool
+            }
+        }
+        return (results, failed)
+    }
+
     /// The chat request for `messages` (the history so far).
     private func request(_ messages: [ChatWire.Message]) -> ChatWire.Request {
         ChatWire.Request(
             model: configuration.model, messages: (configuration.systemPrompt.isEmpty ? [] : [.system(configuration.systemPrompt)]) + messages,
-            temperature: configuration.temperature, maxTokens: configuration.maxTokens,
-            tools: TelephonyTools.definitions + configuration.tools.map { ChatWire.Tool(function: $0.spec) })
+            temperature: configuration.temperature, maxTokens: configuration.maxTokens, tools: tools)
     }
 
     func end() async {}
