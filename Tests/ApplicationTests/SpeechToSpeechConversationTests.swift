@@ -43,7 +43,7 @@ final class ScriptedSpeechSession: SpeechToSpeechSession {
 @Suite("Speech-to-speech conversation with in-memory ports")
 struct SpeechToSpeechConversationTests {
     struct World {
-        let media = FakeMediaSession()
+        let media: FakeMediaSession
         let session: ScriptedSpeechSession
         let publisher = CollectingPublisher()
         let clock = TestClock()
@@ -54,7 +54,8 @@ struct SpeechToSpeechConversationTests {
         let closing: AsyncStream<String>
         let close: AsyncStream<String>.Continuation
 
-        init(detectsTurns: Bool = true) {
+        init(detectsTurns: Bool = true, holding: Int = 0) {
+            media = FakeMediaSession(holding: holding)
             session = ScriptedSpeechSession(detectsTurns: detectsTurns)
             (digits, digit) = AsyncStream.makeStream(of: String.self)
             (closing, close) = AsyncStream.makeStream(of: String.self)
@@ -120,6 +121,22 @@ struct SpeechToSpeechConversationTests {
         #expect(w.media.flushCount >= 1)
         #expect(events.map(\.type).contains(.bargeIn))
         #expect(w.conversation.log.snapshot.turns.last?.interrupted == true)
+    }
+
+    /// A fast model may send a second answer while the first still plays: a barge-in cuts the first and the
+    /// queued one is never heard.
+    @Test func anAnswerQueuedBehindTheInterruptedOneIsNotPlayed() async {
+        let w = World(holding: 1)  // the first answer plays until it is cut
+        let (ending, _) = await w.run {
+            w.session.emit(.audio(Self.tone))
+            w.session.emit(.responseDone)
+            w.session.emit(.audio(Self.tone))
+            w.session.emit(.speechStarted)
+            #expect(await eventually { w.session.interrupts.count == 1 })
+            w.media.end()
+        }
+        #expect(ending == .mediaEnded)
+        #expect(w.media.playedSampleCounts.isEmpty, "audio was played after the barge-in")
     }
 
     @Test func digitsGoToTheModelOrFillWhatItAskedFor() async {

@@ -242,6 +242,7 @@ struct SpeechToSpeechTurn {
     @discardableResult
     mutating func stopPlayback() async -> Duration {
         guard let playing else { return .zero }
+        playing.cancel()
         await conversation.media.flush()
         playing.feed.finish()
         let played = await playing.task.value?.sent ?? .zero
@@ -276,28 +277,39 @@ struct SpeechToSpeechTurn {
 final class SpeechToSpeechPlayback: Sendable {
     let feed: AudioStream.Continuation
     let task: Task<PlaybackOutcome?, Never>
-    private let done: Done
+    private let state: State
+    private let previous: SpeechToSpeechPlayback?
 
-    /// Set once the playback is over.
-    final class Done: Sendable {
-        private let value = Mutex(false)
-        func set() { value.withLock { $0 = true } }
-        var isSet: Bool { value.withLock { $0 } }
+    /// Whether the playback is over, and whether it was called off before it started.
+    final class State: Sendable {
+        private let value = Mutex((done: false, cancelled: false))
+        func finish() { value.withLock { $0.done = true } }
+        func cancel() { value.withLock { $0.cancelled = true } }
+        var isDone: Bool { value.withLock { $0.done } }
+        var isCancelled: Bool { value.withLock { $0.cancelled } }
     }
 
     init(media: any MediaSession, after previous: SpeechToSpeechPlayback?) {
         let (audio, feed) = AudioStream.makeStream(bufferingPolicy: .unbounded)
-        let done = Done()
+        let state = State()
         self.feed = feed
-        self.done = done
+        self.state = state
+        self.previous = previous
         task = Task {
             _ = await previous?.task.value
-            let outcome = try? await media.play(audio) {}
-            done.set()
+            // An answer queued behind one the caller cut off is never played.
+            let outcome = state.isCancelled ? nil : try? await media.play(audio) {}
+            state.finish()
             return outcome
         }
     }
 
     /// Whether every frame has been played (or the playback was cut).
-    var isDone: Bool { done.isSet }
+    var isDone: Bool { state.isDone }
+
+    /// Calls off this playback and every one it waits for (those playing are cut by a media flush).
+    func cancel() {
+        state.cancel()
+        previous?.cancel()
+    }
 }
