@@ -51,31 +51,26 @@ enum TelephonyTools {
 
     /// What a call of the function `name` with `arguments` (the JSON object text the model wrote) asks for.
     static func actions(name: String, arguments json: String) -> Outcome {
-        let (actions, result) = resolve(name: name, arguments: json)
-        return Outcome(actions: actions, result: result)
-    }
-
-    private static func resolve(name: String, arguments json: String) -> ([AgentAction], String) {
         let arguments = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] ?? [:]
         switch name {
         case "transfer_call":
             let raw = (arguments["target"] as? String ?? "").trimmingCharacters(in: .whitespaces)
             guard let target = try? AgentScript.parseTarget(raw.hasPrefix("+") ? "external:" + raw : raw, key: "target") else {
-                return ([], "error: target must be queue:NAME, extension:NUMBER or an E.164 number")
+                return Outcome(actions: [], result: "error: target must be queue:NAME, extension:NUMBER or an E.164 number")
             }
-            return ([.transfer(target)], "transferring")
+            return Outcome(actions: [.transfer(target)], result: "transferring")
         case "end_call":
-            return ([.hangup], "ending the call")
+            return Outcome(actions: [.hangup], result: "ending the call")
         case "collect_digits":
             let max = (arguments["max"] as? Int) ?? Int(arguments["max"] as? String ?? "") ?? 0
-            guard (1...32).contains(max) else { return ([], "error: max must be between 1 and 32") }
+            guard (1...32).contains(max) else { return Outcome(actions: [], result: "error: max must be between 1 and 32") }
             let terminator = (arguments["terminator"] as? String).flatMap { $0.isEmpty ? nil : String($0.prefix(1)) }
             var actions: [AgentAction] = []
             if let prompt = arguments["prompt"] as? String, !prompt.isEmpty { actions.append(.say(prompt)) }
             actions.append(.collectDigits(maxDigits: max, terminator: terminator))
-            return (actions, "collecting digits; they follow as the caller's next message")
+            return Outcome(actions: actions, result: "collecting digits; they follow as the caller's next message")
         default:
-            return ([], "error: unknown function \(name)")
+            return Outcome(actions: [], result: "error: unknown function \(name)")
         }
     }
 
