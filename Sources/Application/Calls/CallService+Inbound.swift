@@ -159,22 +159,24 @@ extension CallService {
                     settings.language = tenant.language
                     if let voice = tenant.voice { settings.voice = voice }
                     let speech = self.speechProviders(for: tenant, settings: &settings, recorder: recorder)
+                    // The call is active once its agent is reached (a resumed call already is).
+                    let activate = {
+                        if !resuming {
+                            await self.transition(call.id, nil, logger: logger, recorder: recorder) { try $0.activate(at: deps.clock.now()) }
+                        }
+                    }
                     switch (deps.agents ?? AgentRoster(fallback: .turns(deps.agent))).choice(for: tenant.id) {
                     case .turns(let agent):
                         let conversation = try await agent.startConversation(context)
                         resources.agent = conversation
-                        if !resuming {
-                            await self.transition(call.id, nil, logger: logger, recorder: recorder) { try $0.activate(at: deps.clock.now()) }
-                        }
+                        await activate()
                         let manager = ConversationManager(
                             media: media, stt: speech.stt, tts: speech.tts, agent: conversation, recorder: recorder, log: handle.log,
                             metrics: self.metrics, configuration: settings, clock: deps.clock, logger: logger)
                         return .conversation(await manager.run(digits: digits, closing: closing, resuming: resuming))
                     case .speech(let agent):
                         let session = try await agent.connect(context, lineRate: media.offer.lineRate)
-                        if !resuming {
-                            await self.transition(call.id, nil, logger: logger, recorder: recorder) { try $0.activate(at: deps.clock.now()) }
-                        }
+                        await activate()
                         let conversation = SpeechToSpeechConversation(
                             media: media, session: session, tts: speech.tts, provider: agent.name, recorder: recorder, log: handle.log,
                             metrics: self.metrics, configuration: settings, clock: deps.clock, logger: logger)
