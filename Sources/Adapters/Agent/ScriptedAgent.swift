@@ -25,6 +25,8 @@ public struct ScriptedAgent: Agent {
 final class ScriptedConversation: AgentConversation {
     let script: AgentScript
     private let pending = Mutex<AgentScript.Intent?>(nil)
+    /// The question pending before the last turn, to go back to if that turn is withdrawn.
+    private let pendingBefore = Mutex<AgentScript.Intent??>(nil)
 
     init(script: AgentScript) { self.script = script }
 
@@ -39,7 +41,18 @@ final class ScriptedConversation: AgentConversation {
         [.say(script.greeting)]
     }
 
+    /// A script that asks for confirmation depends on the final transcript's confidence, so only a
+    /// script without such questions answers on a pause.
+    var answersProvisionally: Bool { !script.intents.contains { $0.confirm != nil } }
+
+    func withdrawLastTurn() {
+        guard let before = pendingBefore.withLock({ state in defer { state = nil }; return state }) else { return }
+        pending.withLock { $0 = before }
+    }
+
     func respond(to input: AgentInput) -> AsyncThrowingStream<AgentAction, any Error> {
+        let before = pending.withLock { $0 }
+        pendingBefore.withLock { $0 = .some(before) }
         let actions = decide(input)
         return AsyncThrowingStream { continuation in
             for action in actions { continuation.yield(action) }

@@ -41,6 +41,12 @@ public struct Endpointer: Sendable {
         return false
     }
 
+    /// The silence since the caller's last voiced frame inside an utterance (nil outside one).
+    public var silence: Duration? {
+        if case .speaking(let silence, _) = state { return silence }
+        return nil
+    }
+
     /// Feeds the voice decision of the next frame.
     public mutating func frame(voiced: Bool) -> Event? {
         let step = configuration.frameDuration

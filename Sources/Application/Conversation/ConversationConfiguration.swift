@@ -32,11 +32,27 @@ public struct ConversationConfiguration: Sendable, Hashable {
     public var voice: String?
     /// Language for STT and TTS.
     public var language: String = "en-US"
+    /// A streaming STT provider keeps one session for the whole call (false: one per utterance).
+    public var streamWholeCall: Bool = true
+    /// With a whole-call stream: the vendor's end-of-speech decision ends an utterance when it comes
+    /// before the daemon's.
+    public var vendorEndpointing: Bool = true
+    /// With a whole-call stream: a pause this long inside an utterance starts the agent on the text so
+    /// far, played only if the final text is the same (zero: off).
+    public var earlyStart: Duration = .zero
+    /// With a whole-call stream: how long to wait for the vendor's last words after the daemon's end of
+    /// speech before taking its partial text.
+    public var streamFinalWait: Duration = .milliseconds(1500)
 
     public init() {}
 }
 
 extension ConversationConfiguration {
+    /// The whole-call stream's settings.
+    var streaming: StreamedUtterance.Settings {
+        StreamedUtterance.Settings(vendorEndpointing: vendorEndpointing, earlyStart: earlyStart, finalWait: streamFinalWait)
+    }
+
     /// The endpointer's settings for these turn-taking settings (the utterance listener's, and the daemon's
     /// own endpointing of a speech-to-speech call).
     var endpointer: Endpointer.Configuration {

@@ -57,7 +57,7 @@ public struct ConversationManager: Sendable {
     ) async -> Ending {
         let (signals, signal) = AsyncStream.makeStream(of: ConversationSignal.self, bufferingPolicy: .unbounded)
         let listener = UtteranceListener(
-            stt: stt,
+            stt: stt, callStream: callStreamSource,
             options: TranscriptionOptions(language: configuration.language, phrases: agent.expectedPhrases),
             configuration: configuration, recorder: recorder, metrics: metrics, clock: clock, logger: logger)
         let responder = Responder(
@@ -72,6 +72,23 @@ public struct ConversationManager: Sendable {
                 listener: listener, responder: responder, signals: signals, signal: signal, digits: digits, closing: closing,
                 resuming: resuming)
         }
+    }
+
+    /// How the listener opens the call's transcription stream, when the configuration asks for one and
+    /// the provider can keep one.
+    private var callStreamSource: CallStreamSource? {
+        guard configuration.streamWholeCall else { return nil }
+        if let chain = stt as? SpeechToTextChain {
+            return CallStreamSource(open: { await chain.openCallStream($0) }, broke: { chain.streamBroke($0, provider: $1) })
+        }
+        guard let streaming = stt as? any CallStreamingSpeechToText else { return nil }
+        return CallStreamSource(
+            open: { options in
+                do throws(ProviderError) {
+                    return .success((try await streaming.startCallStream(options), streaming.name))
+                } catch { return .failure(error) }
+            },
+            broke: { _, _ in })
     }
 
     private func converse(
@@ -96,6 +113,7 @@ public struct ConversationManager: Sendable {
             var driver = Driver(machine: TurnTakingMachine(configuration: configuration), responder: responder, signal: signal)
             let ending = await driver.drive(signals, resuming: resuming, clock: clock, media: media, recorder: recorder, log: log, metrics: metrics)
             if ending == .cancelled || ending == .mediaEnded { driver.cancelResponse() }
+            await driver.discardHeld(metrics: metrics)
             await driver.stopResponse()
             group.cancelAll()
             signal.finish()
@@ -109,9 +127,13 @@ private struct Driver {
     var machine: TurnTakingMachine
     let responder: Responder
     let signal: AsyncStream<ConversationSignal>.Continuation
+    /// The id of the response whose signals count (0: none); `lastID` hands out ids.
     var responseID = 0
+    var lastID = 0
     var response: Task<Void, Never>?
     var lastSpeechEnd: Duration?
+    /// A response started on a provisional text, its audio held until the final text releases it.
+    var held: (id: Int, task: Task<Void, Never>, gate: ProvisionalGate)?
 
     mutating func drive(
         _ signals: AsyncStream<ConversationSignal>, resuming: Bool, clock: any Domain.Clock, media: any MediaSession,
@@ -130,6 +152,8 @@ private struct Driver {
             case .utterance(let transcript, let endedAt):
                 lastSpeechEnd = endedAt
                 actions = machine.handle(.utterance(transcript.text, confidence: transcript.confidence, now: now))
+            case .provisional(let text): actions = machine.handle(.provisional(text, now: now))
+            case .provisionalWithdrawn: actions = machine.handle(.provisionalWithdrawn(now: now))
             case .transcriptionFailed: actions = machine.handle(.transcriptionFailed(now: now))
             case .digits(let digits): actions = machine.handle(.digits(digits, now: now))
             case .responseSpeaking(let id):
@@ -140,7 +164,8 @@ private struct Driver {
             case .tick: actions = machine.handle(.tick(now: now))
             case .mediaEnded: return .mediaEnded
             case .closing(let line):
-                responseID += 1
+                responseID = 0
+                await discardHeld(metrics: metrics)
                 response?.cancel()
                 await media.flush()
                 response = nil
@@ -163,18 +188,31 @@ private struct Driver {
             switch action {
             case .respond(let what):
                 await stopResponse()
-                responseID += 1
-                let id = responseID
-                let responder = responder
-                let signal = signal
-                let speechEnd = lastSpeechEnd
-                lastSpeechEnd = nil
-                response = Task {
-                    let ending = await responder.run(what, speechEndedAt: speechEnd) { signal.yield(.responseSpeaking(id: id)) }
-                    signal.yield(.responseFinished(id: id, ending))
+                let (id, task) = launch(what, gate: nil)
+                (responseID, response) = (id, task)
+            case .prepare(let what):
+                await discardHeld(metrics: metrics)
+                guard responder.agent.answersProvisionally else { break }
+                let gate = ProvisionalGate()
+                let (id, task) = launch(what, gate: gate)
+                held = (id, task, gate)
+            case .releasePrepared(let what):
+                await stopResponse()
+                guard let early = held else {
+                    let (id, task) = launch(what, gate: nil)
+                (responseID, response) = (id, task)
+                    break
                 }
+                held = nil
+                if case .agent(.utterance(let text, _)) = what { early.gate.open(.init(text: text, speechEndedAt: lastSpeechEnd)) }
+                lastSpeechEnd = nil
+                metrics.earlyStart(used: true)
+                response = early.task
+                responseID = early.id
+            case .discardPrepared:
+                await discardHeld(metrics: metrics)
             case .interrupt:
-                responseID += 1
+                responseID = 0
                 response?.cancel()
                 await media.flush()
                 response = nil
@@ -188,6 +226,31 @@ private struct Driver {
             }
         }
         return nil
+    }
+
+    /// Starts `what`, reporting its signals under a new id. A gated response holds its audio until the
+    /// gate opens (the caller-felt latency is measured from the end of speech the gate brings).
+    private mutating func launch(_ what: TurnTakingMachine.Response, gate: ProvisionalGate?) -> (Int, Task<Void, Never>) {
+        lastID += 1
+        let id = lastID
+        let (responder, signal) = (responder, signal)
+        let speechEnd = gate == nil ? lastSpeechEnd : nil
+        if gate == nil { lastSpeechEnd = nil }
+        let task = Task {
+            let ending = await responder.run(what, speechEndedAt: speechEnd, gate: gate) { signal.yield(.responseSpeaking(id: id)) }
+            signal.yield(.responseFinished(id: id, ending))
+        }
+        return (id, task)
+    }
+
+    /// Throws the held response away; returns once the agent has forgotten its turn (before anything
+    /// else asks the agent).
+    mutating func discardHeld(metrics: VoiceMetrics) async {
+        guard let early = held else { return }
+        held = nil
+        early.gate.discard()
+        await early.task.value
+        metrics.earlyStart(used: false)
     }
 
     /// Stops the running response at once (caller gone).

@@ -5,6 +5,10 @@ enum ConversationSignal: Sendable {
     case speechStarted
     /// A final transcript; `speechEndedAt` is when the caller actually stopped talking (monotonic).
     case utterance(Transcript, speechEndedAt: Duration)
+    /// The caller paused mid-utterance: the text so far (redacted), which the agent may start on.
+    case provisional(String)
+    /// The caller went on after a provisional text.
+    case provisionalWithdrawn
     case transcriptionFailed(ProviderError)
     case digits(String)
     /// The response's first audio left for the caller.

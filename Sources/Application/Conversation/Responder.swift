@@ -16,9 +16,12 @@ struct Responder: Sendable {
     let logger: Logger
 
     /// Runs `response`; `speechEndedAt` (monotonic) is when the caller stopped talking, for the
-    /// response-latency metric. `onSpeaking` runs when the first audio frame leaves.
+    /// response-latency metric. `onSpeaking` runs when the first audio frame leaves. With a `gate`, the
+    /// agent is asked and its sentences synthesised at once, but nothing is played (or logged) until the
+    /// gate opens; a discarded gate makes the agent forget the turn.
     func run(
-        _ response: TurnTakingMachine.Response, speechEndedAt: Duration?, onSpeaking: @escaping @Sendable () -> Void
+        _ response: TurnTakingMachine.Response, speechEndedAt: Duration?, gate: ProvisionalGate? = nil,
+        onSpeaking: @escaping @Sendable () -> Void
     ) async -> TurnTakingMachine.ResponseEnding {
         switch response {
         case .line(let text, let thenHangUp):
@@ -38,12 +41,12 @@ struct Responder: Sendable {
                 }
             }
         case .agent(let input):
-            if case .utterance(let text, _) = input {
+            if gate == nil, case .utterance(let text, _) = input {
                 transcript.append(Turn(speaker: .caller, text: text, startedAt: clock.now()))
             } else if case .digits(let digits) = input {
                 transcript.append(Turn(speaker: .caller, text: "", startedAt: clock.now(), dtmf: digits))
             }
-            return await runAgent(speechEndedAt: speechEndedAt, onSpeaking: onSpeaking) { $0.respond(to: input) }
+            return await runAgent(speechEndedAt: speechEndedAt, gate: gate, onSpeaking: onSpeaking) { $0.respond(to: input) }
         }
     }
 
@@ -51,7 +54,7 @@ struct Responder: Sendable {
     /// n+1 is being synthesized while sentence n plays (no text-to-speech start-up at sentence boundaries);
     /// playback keeps their order. A barge-in cancels the agent's stream and every synthesis not yet heard.
     private func runAgent(
-        speechEndedAt: Duration?, onSpeaking: @escaping @Sendable () -> Void,
+        speechEndedAt: Duration?, gate: ProvisionalGate? = nil, onSpeaking: @escaping @Sendable () -> Void,
         _ makeStream: @Sendable (any AgentConversation) -> AsyncThrowingStream<AgentAction, any Error>
     ) async -> TurnTakingMachine.ResponseEnding {
         let requested = clock.monotonic()
@@ -68,15 +71,13 @@ struct Responder: Sendable {
                         continue
                     }
                     let latency = clock.monotonic() - requested
-                    // The answer's first sentence after the caller spoke: the agent's share of the response time.
-                    if first && speechEndedAt != nil {
-                        metrics.stageLatency(.agent, latency)
-                        recorder.record(.llmResponded, ["text": .string(text), "latency_ms": .int(latency.milliseconds)])
-                    }
-                    first = false
+                    // The answer's first sentence after the caller spoke: the agent's share of the response
+                    // time (an early answer's is recorded when the final text releases it).
+                    if first && speechEndedAt != nil && gate == nil { Self.recordAnswer(text, latency: latency, early: false, metrics, recorder) }
                     let speech = prepare(text)
                     prepared.add(speech)
-                    feed.yield(.say(text, latency: latency, speech))
+                    feed.yield(.say(text, latency: latency, first: first, speech))
+                    first = false
                 }
             } catch {
                 feed.yield(.failed(error))
@@ -89,10 +90,22 @@ struct Responder: Sendable {
         }
         var ending = TurnTakingMachine.ResponseEnding.finished
         var speechEndedAt = speechEndedAt
+        var early = false
+        if let gate {
+            // Asked on a provisional text: nothing is heard or logged until the final text agrees.
+            guard let release = await gate.wait() else {
+                agent.withdrawLastTurn()
+                return .finished
+            }
+            transcript.append(Turn(speaker: .caller, text: release.text, startedAt: clock.now()))
+            speechEndedAt = release.speechEndedAt
+            early = true
+        }
         for await step in steps {
             if Task.isCancelled { break }
             switch step {
-            case .say(let text, let latency, let speech):
+            case .say(let text, let latency, let first, let speech):
+                if first && early { Self.recordAnswer(text, latency: latency, early: true, metrics, recorder) }
                 transcript.append(Turn(speaker: .agent, text: text, startedAt: clock.now(), latencies: [.agent: latency]))
                 let played = await play(speech, speechEndedAt: speechEndedAt, onSpeaking: onSpeaking)
                 speechEndedAt = nil  // only the first sentence measures the caller-felt latency
@@ -118,6 +131,14 @@ struct Responder: Sendable {
             }
         }
         return ending
+    }
+
+    /// Records the first sentence of an answer to the caller (`llm.responded`, the agent stage latency).
+    private static func recordAnswer(_ text: String, latency: Duration, early: Bool, _ metrics: VoiceMetrics, _ recorder: CallEventRecorder) {
+        metrics.stageLatency(.agent, latency)
+        var data: [String: JSONValue] = ["text": .string(text), "latency_ms": .int(latency.milliseconds)]
+        if early { data["early_start"] = true }
+        recorder.record(.llmResponded, data)
     }
 
     /// Synthesizes `text` and plays it while it is being synthesized.
@@ -189,7 +210,7 @@ struct Responder: Sendable {
 /// What the agent's stream brought, in order: a sentence already being synthesized, another action, or
 /// the failure that ended it.
 enum AgentStep: Sendable {
-    case say(String, latency: Duration, PreparedSpeech)
+    case say(String, latency: Duration, first: Bool, PreparedSpeech)
     case act(AgentAction)
     case failed(any Error)
 }

@@ -34,6 +34,10 @@ public struct TurnTakingMachine: Sendable {
         case resume(now: Duration)
         case speechStarted(now: Duration)
         case utterance(String, confidence: Double? = nil, now: Duration)
+        /// The caller paused mid-utterance; the text so far.
+        case provisional(String, now: Duration)
+        /// The caller went on after the provisional text.
+        case provisionalWithdrawn(now: Duration)
         case transcriptionFailed(now: Duration)
         case digits(String, now: Duration)
         case responseFinished(ResponseEnding, now: Duration)
@@ -42,6 +46,12 @@ public struct TurnTakingMachine: Sendable {
 
     public enum Action: Sendable, Hashable {
         case respond(Response)
+        /// Start this response now but hold its audio until released (an answer to a provisional text).
+        case prepare(Response)
+        /// The prepared response answers the final text: let it play (start `Response` if none was prepared).
+        case releasePrepared(Response)
+        /// Throw the prepared response away (and let the agent forget its turn).
+        case discardPrepared
         /// Stop the current response and drop queued audio (barge-in).
         case interrupt
         case hangUp
@@ -52,6 +62,8 @@ public struct TurnTakingMachine: Sendable {
     public private(set) var phase: Phase = .greeting
     public private(set) var noInputStrikes = 0
     private var listeningSince: Duration?
+    /// The provisional text a prepared response answers (normalised).
+    private var prepared: String?
 
     public init(configuration: ConversationConfiguration) {
         self.configuration = configuration
@@ -61,6 +73,27 @@ public struct TurnTakingMachine: Sendable {
 
     public mutating func handle(_ input: Input) -> [Action] {
         guard phase != .finished else { return [] }
+        let discard = discardPrepared(unlessFor: input)
+        return discard + decide(input)
+    }
+
+    /// A prepared response lives only until the utterance it was prepared for is settled.
+    private mutating func discardPrepared(unlessFor input: Input) -> [Action] {
+        guard prepared != nil else { return [] }
+        switch input {
+        case .utterance, .provisional, .tick, .responseFinished: return []
+        default:
+            prepared = nil
+            return [.discardPrepared]
+        }
+    }
+
+    /// Lower-case letters and digits, single spaces: what must match between a provisional and a final text.
+    static func normalised(_ text: String) -> String {
+        text.lowercased().split { !$0.isLetter && !$0.isNumber }.joined(separator: " ")
+    }
+
+    private mutating func decide(_ input: Input) -> [Action] {
         switch input {
         case .start:
             phase = .greeting
@@ -79,13 +112,27 @@ public struct TurnTakingMachine: Sendable {
             return []
 
         case .utterance(let text, let confidence, let now):
-            guard phase == .listening else { return [] }
+            let early = prepared
+            prepared = nil
+            let discard: [Action] = early == nil ? [] : [.discardPrepared]
+            guard phase == .listening else { return discard }
             if text.isEmpty {
-                return noInput(now: now, reprompt: configuration.repromptLine)
+                return discard + noInput(now: now, reprompt: configuration.repromptLine)
             }
             noInputStrikes = 0
             phase = .thinking
-            return [.respond(.agent(.utterance(text, confidence: confidence)))]
+            let response = Response.agent(.utterance(text, confidence: confidence))
+            if let early, early == Self.normalised(text) { return [.releasePrepared(response)] }
+            return discard + [.respond(response)]
+
+        case .provisional(let text, _):
+            guard phase == .listening, !text.isEmpty else { return [] }
+            let discard: [Action] = prepared == nil ? [] : [.discardPrepared]
+            prepared = Self.normalised(text)
+            return discard + [.prepare(.agent(.utterance(text, confidence: nil)))]
+
+        case .provisionalWithdrawn:
+            return []
 
         case .transcriptionFailed(let now):
             guard phase == .listening else { return [] }

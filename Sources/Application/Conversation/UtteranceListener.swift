@@ -1,11 +1,19 @@
 import Domain
 import Logging
 
-/// Listens to the caller: runs the VAD and endpointer over inbound frames, streams each utterance to
-/// the speech-to-text provider (with a little audio from before the detected start), and reports
-/// speech starts and final transcripts.
+/// Listens to the caller: runs the VAD and endpointer over inbound frames and reports speech starts and
+/// final transcripts.
+///
+/// With a call stream (`callStream`), the whole call's audio goes to one streaming session of the
+/// vendor (silence included, gaps without packets filled with silence), and `StreamedUtterance` turns
+/// its results into utterances, ending them at the vendor's end-of-speech decision where configured,
+/// and offering the text of a pause to the agent early. If the stream cannot be opened or fails, the
+/// utterance in progress goes to a per-utterance session with the audio kept for it, and later
+/// utterances do too until the stream opens again. Without one, each utterance gets its own session
+/// (with a little audio from before the detected start).
 struct UtteranceListener: Sendable {
     let stt: any SpeechToText
+    let callStream: CallStreamSource?
     let options: TranscriptionOptions
     let configuration: ConversationConfiguration
     let recorder: CallEventRecorder
@@ -13,9 +21,14 @@ struct UtteranceListener: Sendable {
     let clock: any Domain.Clock
     let logger: Logger
 
-    private enum Input: Sendable {
+    /// After a call stream failed to open or broke, the next attempt waits this long.
+    static let streamRetry: Duration = .seconds(10)
+
+    enum Input: Sendable {
         case frame(AudioFrame)
         case tick
+        /// A result of the call stream opened `generation`-th.
+        case vendor(CallTranscriptionEvent, generation: Int)
     }
 
     /// Runs until the inbound audio ends or the task is cancelled, then yields `.mediaEnded`.
@@ -32,21 +45,95 @@ struct UtteranceListener: Sendable {
                     feed.yield(.tick)
                 }
             }
-            await listen(inputs, signals: signals)
+            var state = ListenerState(listener: self, feed: feed, signals: signals)
+            await state.listen(inputs)
             group.cancelAll()
         }
         signals.yield(.mediaEnded)
     }
 
-    private func listen(_ inputs: AsyncStream<Input>, signals: AsyncStream<ConversationSignal>.Continuation) async {
-        var vad = VoiceActivityDetector()
-        var endpointer = Endpointer(configuration: configuration.endpointer)
-        let prerollFrames = max(1, Int(configuration.preroll.milliseconds / 20))
-        var preroll: [AudioFrame] = []
-        var session: (any TranscriptionSession)?
-        var lastArrival = clock.monotonic()
-        var accountedGap = Duration.zero
+    /// Records a provider failure the listener recovered from or gives up on.
+    func record(_ error: any Error) -> ProviderError {
+        let failure = (error as? ProviderError) ?? ProviderError(.badResponse, provider: stt.name, "\(error)")
+        logger.warning("speech-to-text failed", metadata: ["error": "\(failure)"])
+        recorder.record(.sttFailed, ["provider": .string(failure.provider), "kind": .string(failure.kind.description), "message": .string(failure.message)])
+        metrics.providerFailure(kind: "stt", error: failure)
+        return failure
+    }
 
+    /// Publishes a final transcript (`stt.transcribed`) and hands it to the conversation.
+    func deliver(
+        _ transcript: Transcript, provider: String, speechEndedAt: Duration, endpointing: String?,
+        signals: AsyncStream<ConversationSignal>.Continuation
+    ) {
+        let latency = max(.zero, clock.monotonic() - speechEndedAt)
+        let text = Redactor.redact(transcript.text)
+        metrics.stageLatency(.transcription, latency)
+        var data: [String: JSONValue] = [
+            "text": .string(text), "final": .bool(transcript.isFinal), "latency_ms": .int(latency.milliseconds), "provider": .string(provider),
+        ]
+        if let confidence = transcript.confidence { data["confidence"] = .double(confidence) }
+        if let endpointing { data["endpointing"] = .string(endpointing) }
+        recorder.record(.sttTranscribed, data)
+        logger.info("caller said", metadata: ["transcript": "\(text)", "stt.latency_ms": "\(latency.milliseconds)"])
+        signals.yield(.utterance(Transcript(text: text, isFinal: true, confidence: transcript.confidence), speechEndedAt: speechEndedAt))
+    }
+}
+
+/// How a conversation opens its call's transcription stream (a chain's first provider that can keep one).
+struct CallStreamSource: Sendable {
+    /// Opens a stream; nil when no provider can (the failure is returned for the record).
+    let open: @Sendable (TranscriptionOptions) async -> Result<(stream: any CallTranscriptionStream, provider: String), ProviderError>?
+    /// A stream of `provider` broke.
+    let broke: @Sendable (ProviderError, _ provider: String) -> Void
+}
+
+/// The listener's loop and what it keeps between inputs.
+private struct ListenerState {
+    let listener: UtteranceListener
+    let feed: AsyncStream<UtteranceListener.Input>.Continuation
+    let signals: AsyncStream<ConversationSignal>.Continuation
+
+    var vad = VoiceActivityDetector()
+    var endpointer: Endpointer
+    let prerollFrames: Int
+    var preroll: [AudioFrame] = []
+    /// The per-utterance session of the utterance in progress.
+    var session: (any TranscriptionSession)?
+    var lastArrival: Duration
+    var accountedGap = Duration.zero
+
+    /// The call stream, while it works.
+    var stream: OpenStream?
+    var generation = 0
+    var retryAt: Duration = .zero
+    var utterance: StreamedUtterance
+    /// The audio of the streamed utterance in progress (preroll included), for a per-utterance session
+    /// if the stream breaks before it completes.
+    var held: [AudioFrame] = []
+    /// Silence owed to the stream for gaps without packets.
+    var silenceOwed = Duration.zero
+
+    struct OpenStream {
+        let stream: any CallTranscriptionStream
+        let provider: String
+        let forwarder: Task<Void, Never>
+    }
+
+    private var clock: any Domain.Clock { listener.clock }
+
+    init(listener: UtteranceListener, feed: AsyncStream<UtteranceListener.Input>.Continuation, signals: AsyncStream<ConversationSignal>.Continuation) {
+        self.listener = listener
+        self.feed = feed
+        self.signals = signals
+        endpointer = Endpointer(configuration: listener.configuration.endpointer)
+        prerollFrames = max(1, Int(listener.configuration.preroll.milliseconds / 20))
+        lastArrival = listener.clock.monotonic()
+        utterance = StreamedUtterance(settings: listener.configuration.streaming)
+    }
+
+    mutating func listen(_ inputs: AsyncStream<UtteranceListener.Input>) async {
+        if listener.callStream != nil { await openStream() }
         for await input in inputs {
             if Task.isCancelled { break }
             var event: Endpointer.Event?
@@ -54,84 +141,211 @@ struct UtteranceListener: Sendable {
             case .frame(let frame):
                 lastArrival = clock.monotonic()
                 accountedGap = .zero
-                let voiced = vad.isSpeech(frame)
-                event = endpointer.frame(voiced: voiced)
-                if event == .speechStarted {
-                    session = await startSession(preroll: preroll + [frame])
-                    signals.yield(.speechStarted)
-                } else if let active = session {
-                    do { try await active.send(frame) } catch {
-                        session = nil
-                        await active.cancel()
-                        fail(error, signals: signals)
-                    }
-                } else {
-                    preroll.append(frame)
-                    if preroll.count > prerollFrames { preroll.removeFirst(preroll.count - prerollFrames) }
-                }
+                silenceOwed = .zero
+                event = await take(frame)
             case .tick:
                 // No packets is silence: count the time since the last frame that was not yet counted.
                 let silent = clock.monotonic() - lastArrival
                 if silent > .milliseconds(60) {
                     event = endpointer.gap(silent - accountedGap)
+                    if stream != nil { await streamSilence(silent - accountedGap) }
                     accountedGap = silent
+                }
+                if stream != nil { await perform(utterance.tick(now: clock.monotonic())) }
+            case .vendor(let result, let generation):
+                guard generation == self.generation, stream != nil else { break }
+                if case .failed(let error) = result {
+                    await streamBroke(error)
+                } else {
+                    await perform(utterance.vendor(result))
                 }
             }
             if case .speechEnded(let trailing, _) = event {
                 preroll.removeAll()
                 let endedAt = clock.monotonic() - trailing
-                if let active = session {
+                if stream != nil {
+                    await perform(utterance.speechEnded(speechEndedAt: endedAt, now: clock.monotonic()))
+                } else if let active = session {
                     session = nil
-                    await finish(active, speechEndedAt: endedAt, signals: signals)
+                    await finish(active, speechEndedAt: endedAt)
                 } else {
-                    signals.yield(.transcriptionFailed(ProviderError(.unavailable, provider: stt.name, "no session")))
+                    signals.yield(.transcriptionFailed(ProviderError(.unavailable, provider: listener.stt.name, "no session")))
                 }
             }
         }
         if let session { await session.cancel() }
+        await closeStream()
     }
 
+    /// One inbound frame: voice detection, then the stream or the utterance's session.
+    private mutating func take(_ frame: AudioFrame) async -> Endpointer.Event? {
+        let voiced = vad.isSpeech(frame)
+        let event = endpointer.frame(voiced: voiced)
+        if event == .speechStarted, stream == nil, listener.callStream != nil, clock.monotonic() >= retryAt {
+            await openStream()
+        }
+        if let open = stream {
+            do { try await open.stream.send(frame) } catch {
+                await streamBroke(error)
+                return await takeUnstreamed(frame, event: event)
+            }
+            if event == .speechStarted {
+                held = preroll + [frame]
+                preroll.removeAll()
+                await perform(utterance.speechStarted(now: clock.monotonic()))
+                signals.yield(.speechStarted)
+            } else if endpointer.isInSpeech {
+                held.append(frame)
+                await perform(voiced ? utterance.voiced(now: clock.monotonic()) : utterance.silence(endpointer.silence ?? .zero))
+            } else if !utterance.isOpen {
+                keepPreroll(frame)
+            }
+            return event
+        }
+        return await takeUnstreamed(frame, event: event)
+    }
+
+    /// A frame without a call stream: the utterance's own session.
+    private mutating func takeUnstreamed(_ frame: AudioFrame, event: Endpointer.Event?) async -> Endpointer.Event? {
+        if event == .speechStarted {
+            session = await startSession(preroll: preroll + [frame])
+            preroll.removeAll()
+            signals.yield(.speechStarted)
+        } else if let active = session {
+            do { try await active.send(frame) } catch {
+                session = nil
+                await active.cancel()
+                signals.yield(.transcriptionFailed(listener.record(error)))
+            }
+        } else {
+            keepPreroll(frame)
+        }
+        return event
+    }
+
+    private mutating func keepPreroll(_ frame: AudioFrame) {
+        preroll.append(frame)
+        if preroll.count > prerollFrames { preroll.removeFirst(preroll.count - prerollFrames) }
+    }
+
+    // MARK: The call stream
+
+    private mutating func openStream() async {
+        guard let source = listener.callStream, let result = await source.open(listener.options) else { return }
+        switch result {
+        case .success(let (stream, provider)):
+            generation += 1
+            let (feed, generation) = (feed, generation)
+            let forwarder = Task {
+                for await event in stream.events { feed.yield(.vendor(event, generation: generation)) }
+            }
+            self.stream = OpenStream(stream: stream, provider: provider, forwarder: forwarder)
+            utterance = StreamedUtterance(settings: listener.configuration.streaming)
+            listener.logger.debug("speech-to-text stream opened for the call", metadata: ["stt.provider": "\(provider)"])
+        case .failure(let error):
+            _ = listener.record(error)
+            retryAt = clock.monotonic() + UtteranceListener.streamRetry
+        }
+    }
+
+    /// The stream broke: it is recorded, and an utterance in progress goes on in a session of its own
+    /// with the audio kept for it (completed at once if the caller had already stopped).
+    private mutating func streamBroke(_ error: any Error) async {
+        guard let open = stream else { return }
+        let failure = listener.record(error)
+        listener.callStream?.broke(failure, open.provider)
+        await closeStream()
+        retryAt = clock.monotonic() + UtteranceListener.streamRetry
+        let wasOpen = utterance.isOpen
+        let speaking = endpointer.isInSpeech
+        utterance = StreamedUtterance(settings: listener.configuration.streaming)
+        guard wasOpen else { return }
+        if held.isEmpty { held = preroll }
+        session = await startSession(preroll: held)
+        held = []
+        if !speaking, let active = session {
+            session = nil
+            await finish(active, speechEndedAt: clock.monotonic())
+        }
+    }
+
+    private mutating func closeStream() async {
+        guard let open = stream else { return }
+        stream = nil
+        open.forwarder.cancel()
+        await open.stream.close()
+    }
+
+    /// Sends silence for `gap` without packets, so the vendor's endpointing hears the pause.
+    private mutating func streamSilence(_ gap: Duration) async {
+        guard let open = stream else { return }
+        silenceOwed += gap
+        let frame = AudioFrame(samples: [Int16](repeating: 0, count: listener.options.sampleRate / 50), sampleRate: listener.options.sampleRate)
+        var frames = 0
+        while silenceOwed >= .milliseconds(20) && frames < 50 {
+            silenceOwed -= .milliseconds(20)
+            frames += 1
+            do { try await open.stream.send(frame) } catch {
+                await streamBroke(error)
+                return
+            }
+        }
+        if let silence = endpointer.silence { await perform(utterance.silence(silence)) }
+    }
+
+    private mutating func perform(_ outputs: [StreamedUtterance.Output]) async {
+        for output in outputs {
+            switch output {
+            case .utterance(let transcript, let speechEndedAt, let settled, let byVendor):
+                held = []
+                if byVendor {
+                    // The vendor ended it first: the daemon's endpointer starts over, so more speech is a new utterance.
+                    endpointer.reset()
+                    preroll.removeAll()
+                }
+                var delivered = transcript
+                delivered.isFinal = settled
+                listener.deliver(
+                    delivered, provider: stream?.provider ?? listener.stt.name, speechEndedAt: speechEndedAt,
+                    endpointing: byVendor ? "vendor" : "daemon", signals: signals)
+            case .provisional(let text):
+                signals.yield(.provisional(Redactor.redact(text)))
+            case .withdraw:
+                signals.yield(.provisionalWithdrawn)
+            case .finalize:
+                await stream?.stream.finalize()
+            }
+        }
+    }
+
+    // MARK: Per-utterance sessions
+
     private func startSession(preroll: [AudioFrame]) async -> (any TranscriptionSession)? {
+        let stt = listener.stt
         do {
-            let session = try await stt.startSession(options)
+            let session = try await stt.startSession(listener.options)
             for frame in preroll { try await session.send(frame) }
             return session
         } catch {
-            logger.warning("speech-to-text session failed to start", metadata: ["error": "\(error)", "stt.provider": "\(stt.name)"])
-            recorder.record(.sttFailed, ["provider": .string(error.provider), "kind": .string(error.kind.description), "message": .string(error.message)])
-            metrics.providerFailure(kind: "stt", error: error)
+            listener.logger.warning("speech-to-text session failed to start", metadata: ["error": "\(error)", "stt.provider": "\(stt.name)"])
+            listener.recorder.record(.sttFailed, ["provider": .string(error.provider), "kind": .string(error.kind.description), "message": .string(error.message)])
+            listener.metrics.providerFailure(kind: "stt", error: error)
             return nil
         }
     }
 
-    private func finish(_ session: any TranscriptionSession, speechEndedAt: Duration, signals: AsyncStream<ConversationSignal>.Continuation) async {
-        let started = clock.monotonic()
+    private func finish(_ session: any TranscriptionSession, speechEndedAt: Duration) async {
+        let stt = listener.stt
         do {
-            let transcript = try await withTimeout(configuration.sttTimeout, clock: clock, provider: stt.name) {
+            let transcript = try await withTimeout(listener.configuration.sttTimeout, clock: clock, provider: stt.name) {
                 try await session.finish()
             }
-            let latency = clock.monotonic() - started
-            let text = Redactor.redact(transcript.text)
-            metrics.stageLatency(.transcription, latency)
-            var data: [String: JSONValue] = [
-                "text": .string(text), "final": true, "latency_ms": .int(latency.milliseconds),
-                "provider": .string(stt.name),
-            ]
-            if let confidence = transcript.confidence { data["confidence"] = .double(confidence) }
-            recorder.record(.sttTranscribed, data)
-            logger.info("caller said", metadata: ["transcript": "\(text)", "stt.latency_ms": "\(latency.milliseconds)"])
-            signals.yield(.utterance(Transcript(text: text, isFinal: true, confidence: transcript.confidence), speechEndedAt: speechEndedAt))
+            listener.deliver(
+                Transcript(text: transcript.text, isFinal: true, confidence: transcript.confidence), provider: stt.name,
+                speechEndedAt: speechEndedAt, endpointing: nil, signals: signals)
         } catch {
             await session.cancel()
-            fail(error, signals: signals)
+            signals.yield(.transcriptionFailed(listener.record(error)))
         }
-    }
-
-    private func fail(_ error: any Error, signals: AsyncStream<ConversationSignal>.Continuation) {
-        let failure = (error as? ProviderError) ?? ProviderError(.badResponse, provider: stt.name, "\(error)")
-        logger.warning("speech-to-text failed", metadata: ["error": "\(failure)"])
-        recorder.record(.sttFailed, ["provider": .string(failure.provider), "kind": .string(failure.kind.description), "message": .string(failure.message)])
-        metrics.providerFailure(kind: "stt", error: failure)
-        signals.yield(.transcriptionFailed(failure))
     }
 }

@@ -23,6 +23,9 @@ public struct VoiceMetrics: Sendable {
             _ = Metrics.Timer(label: "voicegw_stage_latency_seconds", dimensions: [("stage", stage.rawValue)], factory: factory)
         }
         _ = Counter(label: "voicegw_barge_ins_total", factory: factory)
+        for outcome in ["used", "withdrawn"] {
+            _ = Counter(label: "voicegw_early_starts_total", dimensions: [("outcome", outcome)], factory: factory)
+        }
         for direction in [CallDirection.inbound, .outbound] {
             _ = Counter(label: "voicegw_calls_started_total", dimensions: [("direction", direction.rawValue)], factory: factory)
             for reason in EndReason.all {
@@ -112,6 +115,11 @@ public struct VoiceMetrics: Sendable {
     /// Caller speech interrupted the daemon.
     public func bargeIn() {
         Counter(label: "voicegw_barge_ins_total", factory: factory).increment()
+    }
+
+    /// An answer started early on a caller's pause was played (`used`) or thrown away (`withdrawn`).
+    public func earlyStart(used: Bool) {
+        Counter(label: "voicegw_early_starts_total", dimensions: [("outcome", used ? "used" : "withdrawn")], factory: factory).increment()
     }
 }
 

@@ -78,9 +78,24 @@ public protocol AgentConversation: Sendable {
 
     /// The call is over; release what the conversation holds.
     func end() async
+
+    /// Whether `respond(to:)` may be asked on a caller's pause, before the final transcript, and the
+    /// turn then withdrawn (`withdrawLastTurn()`): true only where answering has no effect outside the
+    /// daemon (no server-side conversation, no webhook).
+    var answersProvisionally: Bool { get }
+
+    /// The last `respond(to:)` was asked on a provisional text that turned out wrong: forget that turn
+    /// as if it had not been asked (its answer was never played).
+    func withdrawLastTurn()
 }
 
 extension AgentConversation {
     /// Agents without a history ignore it.
     public func heard(_ text: String) {}
+
+    /// By default an agent is only asked on final transcripts.
+    public var answersProvisionally: Bool { false }
+
+    /// Nothing to forget by default.
+    public func withdrawLastTurn() {}
 }

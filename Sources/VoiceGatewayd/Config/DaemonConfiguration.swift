@@ -165,6 +165,10 @@ struct DaemonConfiguration: Sendable {
         conversation.repromptLine = try r.nonEmpty("conversation.reprompt")
         conversation.goodbyeLine = try r.nonEmpty("conversation.goodbye")
         conversation.resumeLine = try r.nonEmpty("conversation.resume")
+        conversation.streamWholeCall = try r.oneOf("stt.streaming", ["call", "utterance"]) != "utterance"
+        conversation.vendorEndpointing = try r.oneOf("stt.endpointing", ["vendor", "daemon"]) != "daemon"
+        conversation.earlyStart = try r.milliseconds("stt.early_start_ms", in: 0...5000)
+        conversation.streamFinalWait = try r.milliseconds("stt.final_wait_ms", in: 100...30_000)
         self.conversation = conversation
 
         let tenants = try r.string("tenants.file")

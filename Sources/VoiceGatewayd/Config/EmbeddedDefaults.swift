@@ -118,6 +118,10 @@ agent:
 
 stt:
   providers: [pocketsphinx]  # ordered chain: pocketsphinx | openai | google | azure | transcribe | deepgram
+  streaming: call         # call: a streaming provider (transcribe, deepgram) keeps one session for the whole call | utterance: one per utterance
+  endpointing: vendor      # with a call stream: vendor (its end-of-speech decision ends an utterance when it comes first) | daemon (conversation.end_silence_ms only)
+  early_start_ms: 0        # with a call stream: a pause this long mid-utterance starts the agent on the text so far, played only if the final text agrees (0: off)
+  final_wait_ms: 1500      # with a call stream: wait this long for the vendor's last words after the daemon's end of speech, then take its partial text
   pocketsphinx:
     model_dir: /usr/share/pocketsphinx/model/en-us
     mode: auto             # auto (grammar of the agent's phrases when it has any, else open) | grammar | keyphrase | open

@@ -24,6 +24,8 @@ final class OpenAIChatConversation: AgentConversation {
         var heard: [String] = []
         /// Tool calls of the answer being spoken, with their results.
         var toolCalls: [(call: ChatWire.ToolCall, result: String)] = []
+        /// The messages before the last caller turn, to go back to if that turn is withdrawn.
+        var beforeLastTurn: [ChatWire.Message]?
     }
 
     /// Model rounds of one answer at most (each after webhook results).
@@ -58,9 +60,23 @@ final class OpenAIChatConversation: AgentConversation {
         state.withLock { $0.heard.append(text) }
     }
 
+    /// Only a chat without webhook tools: a webhook is an effect outside the daemon.
+    var answersProvisionally: Bool { configuration.tools.isEmpty }
+
+    func withdrawLastTurn() {
+        state.withLock { history in
+            guard let before = history.beforeLastTurn else { return }
+            history.messages = before
+            history.beforeLastTurn = nil
+            history.heard = []
+            history.toolCalls = []
+        }
+    }
+
     func respond(to input: AgentInput) -> AsyncThrowingStream<AgentAction, any Error> {
         let messages = state.withLock { history in
             Self.closeAnswer(&history)
+            history.beforeLastTurn = history.messages
             history.messages.append(.user(Self.text(of: input)))
             Self.bound(&history.messages, turns: configuration.historyTurns)
             return history.messages

@@ -5,6 +5,9 @@
 // payload PCM16 LE), an empty AudioEvent ends the stream; results come back as `TranscriptEvent` messages
 // with JSON `{"Transcript": {"Results": [{"Alternatives": [{"Transcript"}], "IsPartial"}]}}`, errors as
 // `:message-type` exception with `:exception-type` and `{"Message"}`.
+// For a whole call (`startCallStream`) the socket stays open and every frame goes out (Transcribe ends a
+// stream that gets no audio for 15 s); a result with `IsPartial: false` ends a segment at a pause, which is
+// Transcribe's end-of-speech decision. Transcribe has no message to flush early.
 // Reference: https://docs.aws.amazon.com/transcribe/latest/dg/streaming-setting-up.html (WebSocket section),
 // https://docs.aws.amazon.com/transcribe/latest/dg/event-stream.html,
 // https://docs.aws.amazon.com/transcribe/latest/APIReference/API_streaming_TranscriptEvent.html
@@ -16,7 +19,7 @@ import NIOCore
 import WSCore
 
 /// Speech-to-text through Amazon Transcribe streaming (WebSocket, partial and final results).
-public final class TranscribeSpeechToText: SpeechToText {
+public final class TranscribeSpeechToText: CallStreamingSpeechToText {
     /// Provider settings.
     public struct Configuration: Sendable, Hashable {
         public var region: String
@@ -64,6 +67,12 @@ public final class TranscribeSpeechToText: SpeechToText {
             url: presignedURL(options), headers: HTTPFields(), provider: name, dialect: TranscribeDialect(), timeout: configuration.timeout,
             logger: logger)
     }
+
+    public func startCallStream(_ options: TranscriptionOptions) async throws(ProviderError) -> any CallTranscriptionStream {
+        try await WebSocketCallStream.open(
+            url: presignedURL(options), headers: HTTPFields(), provider: name, dialect: TranscribeDialect(), timeout: configuration.timeout,
+            logger: logger)
+    }
 }
 
 /// Transcribe's event-stream messages.
@@ -88,6 +97,8 @@ struct TranscribeDialect: StreamingDialect {
         .binary(EventStreamMessage.audioEvent([]).encoded())
     }
 
+    func finalize() -> WebSocketTranscription.Outgoing? { nil }
+
     func interpret(_ message: WebSocketMessage, provider: String) -> [WebSocketTranscription.Incoming] {
         guard case .binary(let buffer) = message else {
             return [.failure(ProviderError(.badResponse, provider: provider, "text frame where event-stream binary was expected"))]
@@ -104,7 +115,7 @@ struct TranscribeDialect: StreamingDialect {
             }
             return (event.Transcript?.Results ?? []).compactMap { result in
                 let text = result.Alternatives?.first?.Transcript ?? ""
-                return result.IsPartial == false ? .final(text, confidence: nil) : .partial(text)
+                return result.IsPartial == false ? .final(text, confidence: nil, endOfSpeech: true) : .partial(text)
             }
         case "exception", "error":
             let type = decoded.headers[":exception-type"] ?? decoded.headers[":error-code"] ?? "exception"

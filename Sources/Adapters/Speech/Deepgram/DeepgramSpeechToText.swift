@@ -3,7 +3,12 @@
 // `Authorization: Token KEY`; binary audio frames out, `{"type": "CloseStream"}` ends the audio; messages
 // in are JSON `{"type": "Results", "channel": {"alternatives": [{"transcript", "confidence"}]},
 // "is_final", "speech_final"}` (interim when is_final is false), then `{"type": "Metadata"}` before close.
+// For a whole call (`startCallStream`) the same socket stays open: every frame goes out (silence included),
+// `{"type": "Finalize"}` flushes what was heard when the daemon ends an utterance (answered by results with
+// `from_finalize: true`, not guaranteed when little audio is buffered), `speech_final: true` and
+// `{"type": "UtteranceEnd"}` (query `utterance_end_ms=1000`) are Deepgram's end-of-speech decisions.
 // Reference: https://developers.deepgram.com/reference/speech-to-text-api/listen-streaming,
+// https://developers.deepgram.com/docs/finalize, https://developers.deepgram.com/docs/utterance-end,
 // https://developers.deepgram.com/docs/understand-endpointing-interim-results,
 // https://developers.deepgram.com/docs/interim-results
 import Domain
@@ -13,7 +18,7 @@ import Logging
 import WSCore
 
 /// Speech-to-text through Deepgram's live streaming WebSocket (interim and final results).
-public final class DeepgramSpeechToText: SpeechToText {
+public final class DeepgramSpeechToText: CallStreamingSpeechToText {
     /// Provider settings.
     public struct Configuration: Sendable, Hashable {
         /// `wss://api.deepgram.com`.
@@ -47,12 +52,13 @@ public final class DeepgramSpeechToText: SpeechToText {
         self.logger = logger
     }
 
-    /// The streaming URL for `options`.
-    func url(_ options: TranscriptionOptions) -> String {
+    /// The streaming URL for `options`; a call's stream also asks for `UtteranceEnd` messages.
+    func url(_ options: TranscriptionOptions, wholeCall: Bool = false) -> String {
         var query = [
             "encoding=linear16", "sample_rate=\(options.sampleRate)", "channels=1", "interim_results=true",
             "endpointing=\(configuration.endpointingMs)", "language=\(options.language)", "model=\(configuration.model)",
         ]
+        if wholeCall { query.append("utterance_end_ms=1000") }
         for phrase in options.phrases.prefix(50) {
             query.append("keywords=" + (phrase.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
         }
@@ -64,6 +70,14 @@ public final class DeepgramSpeechToText: SpeechToText {
         headers[.authorization] = "Token \(configuration.apiKey)"
         return try await WebSocketTranscription.open(url: url(options), headers: headers, provider: name, dialect: DeepgramDialect(),
             timeout: configuration.timeout, logger: logger)
+    }
+
+    public func startCallStream(_ options: TranscriptionOptions) async throws(ProviderError) -> any CallTranscriptionStream {
+        var headers = HTTPFields()
+        headers[.authorization] = "Token \(configuration.apiKey)"
+        return try await WebSocketCallStream.open(
+            url: url(options, wholeCall: true), headers: headers, provider: name, dialect: DeepgramDialect(), timeout: configuration.timeout,
+            logger: logger)
     }
 }
 
@@ -80,6 +94,7 @@ struct DeepgramDialect: StreamingDialect {
         let type: String?
         let channel: Channel?
         let is_final: Bool?
+        let speech_final: Bool?
         let description: String?
         let message: String?
     }
@@ -87,6 +102,8 @@ struct DeepgramDialect: StreamingDialect {
     func audio(_ frame: AudioFrame) -> WebSocketTranscription.Outgoing { .binary(frame.littleEndianBytes) }
 
     func endOfAudio() -> WebSocketTranscription.Outgoing { .text(#"{"type":"CloseStream"}"#) }
+
+    func finalize() -> WebSocketTranscription.Outgoing? { .text(#"{"type":"Finalize"}"#) }
 
     func interpret(_ message: WebSocketMessage, provider: String) -> [WebSocketTranscription.Incoming] {
         guard case .text(let text) = message else {
@@ -101,12 +118,15 @@ struct DeepgramDialect: StreamingDialect {
                 return [.failure(ProviderError(.badResponse, provider: provider, "Results without channel.alternatives"))]
             }
             let transcript = alternative.transcript ?? ""
-            return decoded.is_final == true ? [.final(transcript, confidence: alternative.confidence)] : [.partial(transcript)]
+            guard decoded.is_final == true else { return [.partial(transcript)] }
+            return [.final(transcript, confidence: alternative.confidence, endOfSpeech: decoded.speech_final == true)]
         case "Metadata":
             return [.done]
         case "Error":
             return [.failure(ProviderError(.server, provider: provider, "\(decoded.description ?? decoded.message ?? text.prefix(200).description)"))]
-        case "SpeechStarted", "UtteranceEnd":
+        case "UtteranceEnd":
+            return [.endOfSpeech]
+        case "SpeechStarted":
             return []
         default:
             return [.failure(ProviderError(.badResponse, provider: provider, "unknown message type \(decoded.type ?? "none")"))]

@@ -2,7 +2,6 @@ import AdapterSupport
 import HTTPTypes
 import Domain
 import Logging
-import NIOCore
 import Synchronization
 import WSClient
 import WSCore
@@ -13,6 +12,8 @@ protocol StreamingDialect: Sendable {
     func audio(_ frame: AudioFrame) -> WebSocketTranscription.Outgoing
     /// The message that tells the vendor the audio is over.
     func endOfAudio() -> WebSocketTranscription.Outgoing
+    /// The message that asks the vendor to finalise what it heard so far (nil: the vendor has none).
+    func finalize() -> WebSocketTranscription.Outgoing?
     /// What a vendor message means.
     func interpret(_ message: WebSocketMessage, provider: String) -> [WebSocketTranscription.Incoming]
 }
@@ -20,14 +21,14 @@ protocol StreamingDialect: Sendable {
 /// One utterance streamed over a WebSocket: frames go out as they come, partials come back, and the
 /// final text is the finals the vendor sent before it closed the connection after the end of audio.
 final class WebSocketTranscription: TranscriptionSession {
-    enum Outgoing: Sendable {
-        case binary([UInt8])
-        case text(String)
-    }
+    typealias Outgoing = VendorWebSocket.Outgoing
 
     enum Incoming: Sendable {
         case partial(String)
-        case final(String, confidence: Double?)
+        /// A finalised segment; `endOfSpeech` where the vendor's endpointing says the caller stopped.
+        case final(String, confidence: Double?, endOfSpeech: Bool = false)
+        /// The vendor's endpointing says the caller stopped, with no text of its own (Deepgram `UtteranceEnd`).
+        case endOfSpeech
         case failure(ProviderError)
         /// The vendor says it is done (it will close).
         case done
@@ -67,39 +68,12 @@ final class WebSocketTranscription: TranscriptionSession {
         url: String, headers: HTTPFields, provider: String, dialect: any StreamingDialect, timeout: Duration, logger: Logger
     ) async throws(ProviderError) -> WebSocketTranscription {
         let session = WebSocketTranscription(provider: provider, dialect: dialect, timeout: timeout, logger: logger)
-        let opened = OpenSignal()
-        let runner = Task {
-            do {
-                let configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20, additionalHeaders: headers)
-                let close = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
-                    opened.signal(nil)
-                    try await session.pump(inbound: inbound, outbound: outbound)
-                }
-                let failure = Self.classify(close: close, provider: provider)
-                if let failure, !session.state.withLock({ $0.failure != nil || $0.ended }) {
-                    logger.warning("provider stream failed", metadata: ["provider": "\(provider)", "error.kind": "\(failure.kind)", "error": "\(failure.message)"])
-                }
-                session.end(failure)
-            } catch {
-                let failure = (error as? WebSocketClientError) == .webSocketUpgradeFailed
-                    ? await UpgradeRefusal.classify(url: url, headers: headers, provider: provider, timeout: timeout)
-                    : Self.classify(error, provider: provider)
-                opened.signal(failure)
-                session.end(failure)
-            }
-            opened.signal(ProviderError(.network, provider: provider, "connection closed before it opened"))
-        }
+        let runner = try await VendorWebSocket.open(
+            url: url, headers: headers, provider: provider, timeout: timeout, logger: logger,
+            pump: { inbound, outbound in try await session.pump(inbound: inbound, outbound: outbound) },
+            quiet: { session.state.withLock { $0.failure != nil || $0.ended } },
+            ended: { session.end($0) })
         session.task.withLock { $0 = runner }
-        let timer = Task {
-            try await Task.sleep(for: timeout)
-            opened.signal(ProviderError(.timeout, provider: provider, "no WebSocket handshake within \(timeout)"))
-        }
-        defer { timer.cancel() }
-        if let failure = await opened.wait() {
-            runner.cancel()
-            logger.warning("provider request failed", metadata: ["provider": "\(provider)", "error.kind": "\(failure.kind)", "error": "\(failure.message)"])
-            throw failure
-        }
         return session
     }
 
@@ -139,21 +113,9 @@ final class WebSocketTranscription: TranscriptionSession {
     }
 
     private func pump(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
-        let outgoingStream = outgoingStream
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await item in outgoingStream {
-                    switch item {
-                    case .binary(let bytes): try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
-                    case .text(let text): try await outbound.write(.text(text))
-                    }
-                }
-            }
-            for try await message in inbound.messages(maxSize: 1 << 20) {
-                for incoming in dialect.interpret(message, provider: provider) { handle(incoming) }
-                if state.withLock({ $0.failure != nil }) { break }
-            }
-            group.cancelAll()
+        try await VendorWebSocket.pump(outgoing: outgoingStream, inbound: inbound, outbound: outbound) { message in
+            for incoming in dialect.interpret(message, provider: provider) { handle(incoming) }
+            return state.withLock { $0.failure == nil }
         }
     }
 
@@ -161,7 +123,7 @@ final class WebSocketTranscription: TranscriptionSession {
         switch incoming {
         case .partial(let text):
             if !text.isEmpty { partialFeed.yield(Transcript(text: text, isFinal: false)) }
-        case .final(let text, let confidence):
+        case .final(let text, let confidence, _):
             state.withLock { state in
                 if !text.isEmpty { state.finals.append(text) }
                 if let confidence { state.confidence = confidence }
@@ -169,7 +131,7 @@ final class WebSocketTranscription: TranscriptionSession {
         case .failure(let error):
             logger.warning("provider request failed", metadata: ["provider": "\(provider)", "error.kind": "\(error.kind)", "error": "\(error.message)"])
             state.withLock { if $0.failure == nil { $0.failure = error } }
-        case .done:
+        case .done, .endOfSpeech:
             break
         }
     }
@@ -184,16 +146,6 @@ final class WebSocketTranscription: TranscriptionSession {
         partialFeed.finish()
         outgoing.finish()
         waiters.forEach { $0.resume() }
-    }
-
-    /// A vendor's close frame: anything but a normal close is a failure, and so is a connection cut
-    /// without a close frame (the results may be incomplete).
-    static func classify(close: WebSocketCloseFrame?, provider: String) -> ProviderError? {
-        WebSocketFailure.classify(close: close, provider: provider)
-    }
-
-    static func classify(_ error: any Error, provider: String) -> ProviderError {
-        WebSocketFailure.classify(error, provider: provider)
     }
 }
 
