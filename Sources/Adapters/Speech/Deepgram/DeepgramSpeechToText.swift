@@ -83,6 +83,12 @@ public final class DeepgramSpeechToText: CallStreamingSpeechToText {
 
 /// Deepgram's JSON messages.
 struct DeepgramDialect: StreamingDialect {
+    /// Every message's `type`; the rest depends on it (`channel` is an object in `Results`, an array of
+    /// indices in `UtteranceEnd` and `SpeechStarted`).
+    private struct Kind: Decodable {
+        let type: String?
+    }
+
     private struct Message: Decodable {
         struct Channel: Decodable {
             struct Alternative: Decodable {
@@ -109,6 +115,14 @@ struct DeepgramDialect: StreamingDialect {
         guard case .text(let text) = message else {
             return [.failure(ProviderError(.badResponse, provider: provider, "binary frame where JSON was expected"))]
         }
+        guard let kind = try? JSONDecoder().decode(Kind.self, from: Data(text.utf8)) else {
+            return [.failure(ProviderError(.badResponse, provider: provider, "invalid JSON message: \(text.prefix(120))"))]
+        }
+        switch kind.type {
+        case "UtteranceEnd": return [.endOfSpeech]
+        case "SpeechStarted": return []
+        default: break
+        }
         guard let decoded = try? JSONDecoder().decode(Message.self, from: Data(text.utf8)) else {
             return [.failure(ProviderError(.badResponse, provider: provider, "invalid JSON message: \(text.prefix(120))"))]
         }
@@ -124,10 +138,6 @@ struct DeepgramDialect: StreamingDialect {
             return [.done]
         case "Error":
             return [.failure(ProviderError(.server, provider: provider, "\(decoded.description ?? decoded.message ?? text.prefix(200).description)"))]
-        case "UtteranceEnd":
-            return [.endOfSpeech]
-        case "SpeechStarted":
-            return []
         default:
             return [.failure(ProviderError(.badResponse, provider: provider, "unknown message type \(decoded.type ?? "none")"))]
         }
