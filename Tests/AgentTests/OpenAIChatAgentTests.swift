@@ -94,6 +94,22 @@ struct OpenAIChatAgentTests {
         await server.close()
     }
 
+    @Test func aWithdrawnEarlyTurnLeavesNoTraceInTheHistory() async throws {
+        let server = try await FakeVendorServer { _ in Self.sse(Self.stream(["Sure."])) }
+        let conversation = try await Self.agent(server).startConversation(AgentContext(callID: "c", conversationID: "v", tenantID: "t"))
+        #expect(conversation.answersProvisionally)
+        _ = try await Self.actions(conversation, .utterance("hello"))
+        conversation.heard("Sure.")
+        // Asked on a pause ("i want to"), then withdrawn: the caller went on.
+        _ = try await Self.actions(conversation, .utterance("i want to"))
+        conversation.withdrawLastTurn()
+        _ = try await Self.actions(conversation, .utterance("i want to pay my bill"))
+        let third = try #require(try JSONSerialization.jsonObject(with: Data(server.requests[2].body)) as? [String: Any])
+        #expect((third["messages"] as? [[String: Any]] ?? []).map { $0["content"] as? String ?? "" }
+            == ["Be brief.", "hello", "Sure.", "i want to pay my bill"])
+        await server.close()
+    }
+
     @Test func aStreamWithoutDoneOrItsLastBlankLineStillEndsTheReply() async throws {
         var cut = Self.stream(["Sure, one moment please."], done: false)
         cut[cut.count - 1] = Array(String(decoding: cut[cut.count - 1], as: UTF8.self).dropLast(2).utf8)

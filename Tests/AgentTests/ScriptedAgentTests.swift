@@ -117,6 +117,16 @@ struct ScriptedAgentTests {
         #expect(try await say(.utterance("yes", confidence: 0.4), to: c) == [.say("Goodbye."), .hangup])
     }
 
+    @Test func onlyAScriptWithoutQuestionsAnswersOnAPauseAndAWithdrawnTurnRestoresTheQuestion() async throws {
+        #expect(try await conversation().answersProvisionally)
+        let c = try await confirmingConversation()
+        #expect(!c.answersProvisionally, "a confirmation depends on the final transcript's confidence")
+        #expect(try await say(.utterance("bye", confidence: 0.5), to: c) == [.say("Do you want to end the call?")])
+        _ = try await say(.utterance("my balance"), to: c)  // asked on a pause, then withdrawn
+        c.withdrawLastTurn()
+        #expect(try await say(.utterance("yes", confidence: 0.9), to: c) == [.say("Goodbye."), .hangup])
+    }
+
     @Test func aNoKeepsTheCallerOnTheLine() async throws {
         let c = try await confirmingConversation()
         #expect(try await say(.utterance("goodbye", confidence: 0.3), to: c) == [.say("Do you want to end the call?")])
