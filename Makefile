@@ -23,7 +23,7 @@ help:
 	@echo "make fuzz          run each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make bench-media   media load benchmark: CALLS=1000 SECONDS=30 [TRANSPORT=rtp|audiosocket] [RTP_SOCKET=shared|per_call] [REALTIME_PRIORITY=1..99]"
 	@echo "make bench-speech  measure TTS adapter overhead (vendor first byte -> first frame) against fake vendors"
-	@echo "make bench-turn    turn latency with 50 ms fake STT/LLM/TTS: end of speech -> first reply frame, the gateway's share, sentence gaps [CALLS=10 TURNS=20]"
+	@echo "make bench-turn    turn latency with 50 ms fake STT/LLM/TTS: end of speech -> first reply frame, the gateway's share, sentence gaps [CALLS=10 TURNS=20 STT=batch|stream EARLY_MS=0]"
 
 # Installs missing Debian packages when run as root; otherwise says what to install.
 define apt_ensure
@@ -90,7 +90,7 @@ bench-speech: deps
 
 bench-turn: deps
 	$(SWIFT) build -c release --product bench-turn
-	CALLS=$(or $(CALLS),10) TURNS=$(or $(TURNS),20) ./.build/release/bench-turn
+	CALLS=$(or $(CALLS),10) TURNS=$(or $(TURNS),20) STT=$(or $(STT),batch) EARLY_MS=$(or $(EARLY_MS),0) ./.build/release/bench-turn
 
 embed:
 	./scripts/embed-defaults.sh

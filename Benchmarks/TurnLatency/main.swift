@@ -9,6 +9,13 @@
 // (`gateway_ms` = that minus the configured end-of-speech silence and the three 50 ms fakes); per
 // sentence boundary, the silence beyond one frame between the last frame of a sentence and the first of
 // the next. Media here is in process (the socket media path has `make bench-media`). JSON last line.
+//
+// STT=batch (default): the OpenAI-compatible STT, one request per utterance after the daemon's endpointing
+// (conversation.end_silence_ms, 600 ms). STT=stream: a fake Deepgram live stream, one per call, whose
+// endpointing says speech_final 300 ms after the voice stops (then 50 ms); EARLY_MS=n also starts the agent
+// on the partial text after n ms of pause (stt.early_start_ms). `wait_ms` is the silence the endpointing
+// waits for; `gateway_ms` = reply - wait - the three fakes (with an early start the fakes overlap the wait,
+// so it can be negative: the reply_ms figures are what the caller feels).
 import Agent
 import AdapterSupport
 import Application
@@ -28,9 +35,13 @@ let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
 let conversationConfig: ConversationConfiguration = {
     var config = ConversationConfiguration()
     config.noInputTimeout = .seconds(60)
+    config.earlyStart = .milliseconds(Int64(ProcessInfo.processInfo.environment["EARLY_MS"] ?? "") ?? 0)
     return config
 }()
-let endSilence = Double(conversationConfig.endSilence.milliseconds)
+let streaming = environment["STT"] == "stream"
+let earlyMs = Int64(environment["EARLY_MS"] ?? "") ?? 0
+let vendorEndpointingMs = 300.0
+let endSilence = streaming ? vendorEndpointingMs : Double(conversationConfig.endSilence.milliseconds)
 
 // MARK: Fake vendors (50 ms each)
 
@@ -55,8 +66,49 @@ let stt = try await FakeVendorServer { _ in
 let llm = try await FakeVendorServer { _ in FakeVendorServer.Response(contentType: "text/event-stream", chunks: llmChunks, delay: delay) }
 let tts = try await FakeVendorServer { _ in FakeVendorServer.Response(contentType: "audio/pcm", chunks: ttsChunks, delay: delay) }
 
+/// A fake Deepgram live stream per connection: interim text after 200 ms of voice, `speech_final` 300 ms
+/// after the voice stops (its endpointing), each 50 ms after the audio that brings it; a `Finalize` is
+/// answered in 50 ms when words are pending.
+func deepgramConnection() -> @Sendable (FakeWebSocketVendor.Handshake, FakeWebSocketVendor.Message) -> [FakeWebSocketVendor.Reply] {
+    let state = Mutex((voiced: 0, silent: 0, pending: false))
+    @Sendable func result(final: Bool, speechFinal: Bool) -> [FakeWebSocketVendor.Reply] {
+        [.pause(delay), .text(#"{"type":"Results","is_final":\#(final),"speech_final":\#(speechFinal),"channel":{"alternatives":[{"transcript":"what is my balance","confidence":0.97}]}}"#)]
+    }
+    return { _, message in
+        switch message {
+        case .binary(let bytes):
+            let voiced = bytes.contains { $0 != 0 }
+            return state.withLock { s -> [FakeWebSocketVendor.Reply] in
+                if voiced {
+                    s.voiced += 1
+                    s.silent = 0
+                    if s.voiced == 10 { s.pending = true; return result(final: false, speechFinal: false) }
+                    return []
+                }
+                s.silent += 1
+                guard s.pending, s.silent == Int(vendorEndpointingMs / 20) else { return [] }
+                s.pending = false
+                s.voiced = 0
+                return result(final: true, speechFinal: true)
+            }
+        case .text(#"{"type":"Finalize"}"#):
+            return state.withLock { s in
+                guard s.pending else { return [] }
+                s.pending = false
+                s.voiced = 0
+                return result(final: true, speechFinal: false)
+            }
+        case .text:
+            return [.close(code: 1000)]
+        }
+    }
+}
+let deepgram = try await FakeWebSocketVendor(connection: deepgramConnection)
+
 func http(_ server: FakeVendorServer) -> HTTPProviderSettings { HTTPProviderSettings(baseURL: server.baseURL, apiKey: "bench", timeout: .seconds(30)) }
-let speechToText = OpenAISpeechToText(configuration: .init(http: http(stt)), logger: logger)
+let speechToText: any SpeechToText = streaming
+    ? DeepgramSpeechToText(configuration: .init(baseURL: deepgram.baseURL, apiKey: "bench", endpointingMs: Int(vendorEndpointingMs)), logger: logger)
+    : OpenAISpeechToText(configuration: .init(http: http(stt)), logger: logger)
 let textToSpeech = OpenAITextToSpeech(configuration: .init(http: http(tts)), logger: logger)
 let agent = OpenAIChatAgent(configuration: .init(http: http(llm), model: "bench", greeting: ""), logger: logger)
 
@@ -157,7 +209,7 @@ let gateway = replies.map { $0 - endSilence - 3 * fakeDelay }.sorted()
 let gaps = all.flatMap(\.boundaryGapsMs).sorted()
 let report: [String: Any] = [
     "benchmark": "turn-latency", "calls": calls, "turns": all.count, "turns_answered": replies.count,
-    "end_silence_ms": endSilence, "fakes_ms": 3 * fakeDelay,
+    "stt": streaming ? "stream" : "batch", "early_start_ms": earlyMs, "wait_ms": endSilence, "fakes_ms": 3 * fakeDelay,
     "reply_ms_p50": round1(percentile(replies, 0.5)), "reply_ms_p99": round1(percentile(replies, 0.99)),
     "gateway_ms_p50": round1(percentile(gateway, 0.5)), "gateway_ms_p99": round1(percentile(gateway, 0.99)),
     "sentence_gap_ms_max": round1(gaps.last ?? 0), "sentence_gaps_over_one_frame": gaps.filter { $0 > 20 }.count,
@@ -169,4 +221,5 @@ print("turns \(all.count) answered \(replies.count) | reply p50 \(round1(percent
 await stt.close()
 await llm.close()
 await tts.close()
+await deepgram.close()
 print(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]), as: UTF8.self))

@@ -49,9 +49,17 @@ public final class FakeWebSocketVendor: Sendable {
     public let port: Int
 
     /// `upgrade` returns nil to accept, or the HTTP status to refuse with (401, 429, 503...).
-    public init(
+    public convenience init(
         upgrade: @escaping @Sendable (Handshake) -> Int? = { _ in nil },
         respond: @escaping @Sendable (Handshake, Message) -> [Reply]
+    ) async throws {
+        try await self.init(upgrade: upgrade, connection: { respond })
+    }
+
+    /// `connection` makes the responder of each new connection (a vendor with per-connection state).
+    public init(
+        upgrade: @escaping @Sendable (Handshake) -> Int? = { _ in nil },
+        connection: @escaping @Sendable () -> @Sendable (Handshake, Message) -> [Reply]
     ) async throws {
         let box = WSRecordBox()
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -71,7 +79,7 @@ public final class FakeWebSocketVendor: Sendable {
                     },
                     upgradePipelineHandler: { channel, head in
                         let handshake = Handshake(uri: head.uri, headers: head.headers.map { ($0.name, $0.value) })
-                        let handler = WebSocketScriptHandler(handshake: handshake, respond: respond) { message in
+                        let handler = WebSocketScriptHandler(handshake: handshake, respond: connection()) { message in
                             box.server?.recorded.withLock { $0.messages.append(message) }
                         }
                         // The refusal handler reads HTTP parts; after the upgrade only WebSocket frames flow.
