@@ -45,6 +45,31 @@ struct CallStreamConversationTests {
         }
 
         func events(_ type: CallEventType) async -> [CallEvent] { await publisher.events.filter { $0.type == type } }
+
+        /// Starts the conversation and its event delivery; returns once the greeting played (and the
+        /// stream opened, when `streamOpens`).
+        func start(streamOpens: Bool = true) async -> Running {
+            let (digits, _) = AsyncStream.makeStream(of: String.self)
+            let (recorder, manager) = (recorder, manager)
+            let running = Running(delivered: Task { await recorder.run() }, run: Task { await manager.run(digits: digits) })
+            #expect(await eventually { media.playedSampleCounts.count == 1 && (!streamOpens || stt.opened == 1) })
+            return running
+        }
+
+        /// Waits for the conversation to end (cancelling it first when `cancel`), then for its events.
+        @discardableResult
+        func stop(_ running: Running, cancel: Bool = true) async -> ConversationManager.Ending {
+            if cancel { running.run.cancel() }
+            let ending = await running.run.value
+            recorder.finish()
+            await running.delivered.value
+            return ending
+        }
+    }
+
+    struct Running {
+        let delivered: Task<Void, Never>
+        let run: Task<ConversationManager.Ending, Never>
     }
 
     static func said(_ text: String) -> Int { text.count * 240 }
@@ -52,10 +77,7 @@ struct CallStreamConversationTests {
     @Test func anAnswerStartedOnAPauseIsPlayedWhenTheFinalTextAgrees() async throws {
         let stt = FakeCallStreamingSTT(partialAfter: 30, partialText: "what is my balance")
         let h = Harness(stt: stt, earlyStart: .milliseconds(200))
-        let (digits, _) = AsyncStream.makeStream(of: String.self)
-        async let delivered: Void = h.recorder.run()
-        let run = Task { await h.manager.run(digits: digits) }
-        #expect(await eventually { h.media.playedSampleCounts.count == 1 && stt.opened == 1 })
+        let running = await h.start()
         h.media.push(Frames.voiced(30))
         #expect(await eventually { stt.stream?.voiced == 30 })
         // A pause of 200 ms: the agent is asked on the partial text, its answer is synthesised but not played.
@@ -68,10 +90,7 @@ struct CallStreamConversationTests {
         #expect(h.media.playedSampleCounts[1] == Self.said("You said what is my balance."))
         #expect(h.agent.asked.withLock { $0 }.count == 1)
         #expect(h.agent.withdrawn.withLock { $0 } == 0)
-        run.cancel()
-        _ = await run.value
-        h.recorder.finish()
-        await delivered
+        await h.stop(running)
         let transcribed = await h.events(.sttTranscribed)
         #expect(transcribed.map { $0.data["text"] } == ["What is my balance?"])
         #expect(transcribed.first?.data["endpointing"] == "daemon")
@@ -86,10 +105,7 @@ struct CallStreamConversationTests {
     @Test func anAnswerStartedOnAPauseIsThrownAwayWhenTheCallerGoesOn() async throws {
         let stt = FakeCallStreamingSTT(partialAfter: 30, partialText: "what is my balance")
         let h = Harness(stt: stt, earlyStart: .milliseconds(200))
-        let (digits, _) = AsyncStream.makeStream(of: String.self)
-        async let delivered: Void = h.recorder.run()
-        let run = Task { await h.manager.run(digits: digits) }
-        #expect(await eventually { h.media.playedSampleCounts.count == 1 && stt.opened == 1 })
+        let running = await h.start()
         h.media.push(Frames.voiced(30))
         #expect(await eventually { stt.stream?.voiced == 30 })
         #expect(await h.pushSlowly(Frames.silence(25)) { h.agent.asked.withLock { $0 }.count == 1 })
@@ -100,10 +116,7 @@ struct CallStreamConversationTests {
         #expect(await h.pushSlowly(Frames.silence(40)) { h.media.playedSampleCounts.count == 2 })
         #expect(h.media.playedSampleCounts[1] == Self.said("You said what is my balance on savings."))
         #expect(h.agent.asked.withLock { $0 } == ["what is my balance", "what is my balance on savings"])
-        run.cancel()
-        _ = await run.value
-        h.recorder.finish()
-        await delivered
+        await h.stop(running)
         // The second pause offered the whole text, which the final text then confirmed.
         let responded = await h.events(.llmResponded)
         #expect(responded.count == 1)
@@ -114,10 +127,7 @@ struct CallStreamConversationTests {
     @Test func theVendorsEndOfSpeechEndsEachUtteranceOnOneStream() async throws {
         let stt = FakeCallStreamingSTT()
         let h = Harness(stt: stt, vendorEndpointing: true)
-        let (digits, _) = AsyncStream.makeStream(of: String.self)
-        async let delivered: Void = h.recorder.run()
-        let run = Task { await h.manager.run(digits: digits) }
-        #expect(await eventually { h.media.playedSampleCounts.count == 1 && stt.opened == 1 })
+        let running = await h.start()
         for (n, text) in ["my balance please", "and my savings"].enumerated() {
             h.media.push(Frames.voiced(30) + Frames.silence(5))
             #expect(await eventually { stt.stream?.frames == 35 * (n + 1) })
@@ -128,9 +138,7 @@ struct CallStreamConversationTests {
         h.media.push(Frames.voiced(30) + Frames.silence(5))
         #expect(await eventually { stt.stream?.frames == 105 })
         stt.stream?.say(.segment(Transcript(text: "bye", isFinal: true), endOfSpeech: true))
-        #expect(await run.value == .hangUp)
-        h.recorder.finish()
-        await delivered
+        #expect(await h.stop(running, cancel: false) == .hangUp)
         #expect(stt.opened == 1)
         #expect(stt.stream?.finalizes == 0)
         let transcribed = await h.events(.sttTranscribed)
@@ -142,10 +150,7 @@ struct CallStreamConversationTests {
     @Test func pausesWithoutPacketsReachTheVendorAsSilence() async throws {
         let stt = FakeCallStreamingSTT()
         let h = Harness(stt: stt)
-        let (digits, _) = AsyncStream.makeStream(of: String.self)
-        async let delivered: Void = h.recorder.run()
-        let run = Task { await h.manager.run(digits: digits) }
-        #expect(await eventually { h.media.playedSampleCounts.count == 1 && stt.opened == 1 })
+        let running = await h.start()
         h.media.push(Frames.voiced(10))
         #expect(await eventually { stt.stream?.frames == 10 })
         // One second without packets (Asterisk sends none in silence): 50 frames of silence go out.
@@ -155,27 +160,19 @@ struct CallStreamConversationTests {
         }
         #expect(await eventually { (stt.stream?.frames ?? 0) >= 10 + 45 })
         #expect(stt.stream?.voiced == 10)
-        run.cancel()
-        _ = await run.value
-        h.recorder.finish()
-        await delivered
+        await h.stop(running)
     }
 
     @Test func aStreamThatBreaksMidUtteranceHandsTheUtteranceToASessionWithItsAudio() async throws {
         let stt = FakeCallStreamingSTT(fallbackAnswers: ["bye"])
         let h = Harness(stt: stt)
-        let (digits, _) = AsyncStream.makeStream(of: String.self)
-        async let delivered: Void = h.recorder.run()
-        let run = Task { await h.manager.run(digits: digits) }
-        #expect(await eventually { h.media.playedSampleCounts.count == 1 && stt.opened == 1 })
+        let running = await h.start()
         h.media.push(Frames.voiced(30))
         #expect(await eventually { stt.stream?.frames == 30 })
         stt.stream?.say(.failed(ProviderError(.network, provider: "fake-stream", "connection reset")))
         #expect(await eventually { stt.stream?.closed == true })
         h.media.push(Frames.voiced(5) + Frames.silence(35))
-        #expect(await run.value == .hangUp)
-        h.recorder.finish()
-        await delivered
+        #expect(await h.stop(running, cancel: false) == .hangUp)
         // The session got the whole utterance: the 30 frames the stream had, then the rest.
         let frames = stt.fallback.framesPerUtterance.withLock { $0 }
         #expect(frames.count == 1)
@@ -187,14 +184,9 @@ struct CallStreamConversationTests {
     @Test func aStreamThatCannotOpenLeavesEachUtteranceItsOwnSession() async throws {
         let stt = FakeCallStreamingSTT(fallbackAnswers: ["bye"], openFailure: ProviderError(.auth, provider: "fake-stream", "401"))
         let h = Harness(stt: stt)
-        let (digits, _) = AsyncStream.makeStream(of: String.self)
-        async let delivered: Void = h.recorder.run()
-        let run = Task { await h.manager.run(digits: digits) }
-        #expect(await eventually { h.media.playedSampleCounts.count == 1 })
+        let running = await h.start(streamOpens: false)
         h.media.push(Frames.voiced(30) + Frames.silence(35))
-        #expect(await run.value == .hangUp)
-        h.recorder.finish()
-        await delivered
+        #expect(await h.stop(running, cancel: false) == .hangUp)
         #expect(stt.fallback.framesPerUtterance.withLock { $0 }.count == 1)
         #expect(await h.events(.sttFailed).map { $0.data["kind"] } == ["auth"])
     }
