@@ -72,6 +72,12 @@ struct ConfigurationTests {
         ("VOICEGW_STT_POCKETSPHINX_MIN_CONFIDENCE", "1.5", "stt.pocketsphinx.min_confidence"),
         ("VOICEGW_STT_POCKETSPHINX_MIN_CONFIDENCE", "high", "stt.pocketsphinx.min_confidence"),
         ("VOICEGW_STT_POCKETSPHINX_NOISE_FLOOR", "-1", "stt.pocketsphinx.noise_floor"),
+        ("VOICEGW_STT_STREAMING", "always", "stt.streaming"),
+        ("VOICEGW_STT_ENDPOINTING", "both", "stt.endpointing"),
+        ("VOICEGW_STT_EARLY_START_MS", "-5", "stt.early_start_ms"),
+        ("VOICEGW_STT_FINAL_WAIT_MS", "0", "stt.final_wait_ms"),
+        ("VOICEGW_HTTP_AUTH_HS256_SECRET", "too-short", "http.auth.hs256_secret"),
+        ("VOICEGW_HTTP_AUTH_PUBLIC_KEYS_FILE", "/nonexistent/keys.pem", "http.auth.public_keys_file"),
     ])
     func badValuesNameTheKey(variable: String, value: String, key: String) {
         do {

@@ -85,14 +85,16 @@ struct EndToEndTests {
         #expect(try await harness.get("/ready").body.contains(#""ari":"connected""#))
         #expect(try await harness.get("/health").body == #"{"status":"ok"}"#)
 
-        // Like `core restart now`: the WebSocket drops without a close frame, connections refused for 0.5 s.
-        harness.fake.dropEventConnections(refuseFor: .milliseconds(500))
-        let dropped = ContinuousClock.now
+        // Like `core restart now`: the WebSocket drops without a close frame, connections refused until the
+        // test has seen the daemon not ready (no wall-clock window to race).
+        harness.fake.dropEventConnectionsUntilReleased()
         #expect(try await eventually { try await harness.get("/ready").status == 503 })
         #expect(try await harness.get("/ready").body.contains(#""ari":"disconnected""#))
+        harness.fake.acceptEventConnections()
+        let released = ContinuousClock.now
         #expect(try await eventually { try await harness.get("/ready").status == 200 })
         // No wall-clock bound: the backoff schedule is unit-tested without sleeping.
-        print("ARI back \(ContinuousClock.now - dropped) after the drop (refused for 500 ms)")
+        print("ARI back \(ContinuousClock.now - released) after connections were accepted again")
         // The app is registered again: a call placed now is answered.
         let callID = harness.fake.placeCall()
         #expect(await eventually { harness.fake.requests.contains { $0.path == "/ari/channels/\(callID)/answer" } })

@@ -15,9 +15,10 @@ struct ReconnectReconciliationTests {
         let channel = fake.placeCall()
         #expect(await eventually { fake.rtpPeer(bridgedWith: channel).map { $0.received.count > 5 } ?? false }, "no greeting")
 
-        fake.dropEventConnections(refuseFor: .milliseconds(500))
+        fake.dropEventConnectionsUntilReleased()
         #expect(try await eventually { try await harness.get("/ready").status == 503 })
         fake.hangupCaller(channel)  // StasisEnd goes to nobody
+        fake.acceptEventConnections()
         #expect(try await eventually { try await harness.get("/ready").status == 200 })
 
         #expect(await eventually { harness.events().contains { $0["type"] as? String == "call.ended" } }, "the call was never ended")

@@ -1,3 +1,4 @@
+import Application
 import Domain
 import Foundation
 import Hummingbird
@@ -6,9 +7,20 @@ import NIOCore
 import Prometheus
 import ServiceLifecycle
 
-/// The management HTTP API: liveness, readiness and metrics (calls, auth and rate limits come with the
-/// operator API).
+/// The management HTTP API: liveness, readiness and metrics, and the operator API under `/v1`
+/// (bearer JWT on every request, a tenant sees only its own calls).
 public enum ManagementAPI {
+    /// What the `/v1` routes need.
+    public struct Operator: Sendable {
+        public var authenticator: APIAuthenticator
+        public var queries: CallQueries
+
+        public init(authenticator: APIAuthenticator, queries: CallQueries) {
+            self.authenticator = authenticator
+            self.queries = queries
+        }
+    }
+
     /// Where the API listens.
     public struct Configuration: Sendable, Hashable {
         public var host: String
@@ -25,18 +37,34 @@ public enum ManagementAPI {
     /// `onRunning` receives the bound port once the server accepts connections.
     public static func makeServer(
         configuration: Configuration, dependencies: [any HealthReporting], registry: PrometheusCollectorRegistry,
-        logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        operator: Operator? = nil, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> any Service {
-        let router = Router()
-        addHealthRoutes(to: router, dependencies: dependencies, registry: registry)
-        return Application(
-            router: router,
+        Application(
+            router: makeRouter(dependencies: dependencies, registry: registry, operator: `operator`, logger: logger),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "voicegatewayd"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }
 
-    static func addHealthRoutes(to router: Router<BasicRequestContext>, dependencies: [any HealthReporting], registry: PrometheusCollectorRegistry) {
+    /// The routes: `/health`, `/ready`, `/metrics`, and `/v1` behind bearer tokens. Without `operator`,
+    /// every `/v1` request is answered 503 (no keys: the API never runs open).
+    public static func makeRouter(
+        dependencies: [any HealthReporting], registry: PrometheusCollectorRegistry, operator: Operator?, logger: Logger
+    ) -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        router.add(middleware: RequestIDMiddleware(logger: logger))
+        addHealthRoutes(to: router, dependencies: dependencies, registry: registry)
+        let authenticator = `operator`?.authenticator ?? APIAuthenticator(keys: .none, clock: SystemClock())
+        let v1 = router.group("v1").add(middleware: AuthMiddleware(authenticator: authenticator))
+        if let `operator` { CallRoutes.add(to: v1, queries: `operator`.queries, logger: logger) }
+        // Any other path under /v1 is authenticated first, then not found: nothing is told without a token.
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+            v1.on("**", method: method) { _, _ -> Response in throw APIError.notFound }
+        }
+        return router
+    }
+
+    static func addHealthRoutes(to router: Router<APIRequestContext>, dependencies: [any HealthReporting], registry: PrometheusCollectorRegistry) {
         router.get("health") { _, _ in
             json(.ok, ["status": "ok"])
         }
@@ -58,9 +86,7 @@ public enum ManagementAPI {
     }
 
     static func json(_ status: HTTPResponse.Status, _ body: [String: any Sendable]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data("{}".utf8)
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        JSONBody.response(status, body)
     }
 }
+

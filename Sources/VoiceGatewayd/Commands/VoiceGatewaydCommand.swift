@@ -12,7 +12,7 @@ struct VoiceGatewaydCommand: AsyncParsableCommand {
             overridden by an environment variable: VOICEGW_ + the key path upper-cased, dots as underscores \
             (http.port -> VOICEGW_HTTP_PORT).
             """,
-        subcommands: [RunCommand.self, CheckConfigCommand.self, TalkCommand.self],
+        subcommands: [RunCommand.self, CheckConfigCommand.self, TalkCommand.self, TokenCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

@@ -62,9 +62,16 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     voiceMetrics.registerProviders(stt: config.speech.sttProviders, tts: config.speech.ttsProviders)
     let callService = CallService(dependencies: dependencies, configuration: callConfig, metrics: voiceMetrics, logger: logger)
 
+    let apiKeys: APIKeys
+    do {
+        apiKeys = try await APIKeys.load(hs256Secret: config.apiHS256Secret, publicKeys: config.apiPublicKeys)
+    } catch { throw ConfigError(key: error.key, message: error.message) }
+    if apiKeys.isEmpty { logger.warning("no API token key configured (http.auth.*): every /v1 request is refused with 503") }
+    let operatorAPI = ManagementAPI.Operator(
+        authenticator: APIAuthenticator(keys: apiKeys, clock: clock), queries: CallQueries(repository: repository))
     let http = ManagementAPI.makeServer(
         configuration: .init(host: config.httpHost, port: config.httpPort), dependencies: [callService, telephony] + storage.health,
-        registry: registry, logger: logger, onRunning: hooks.onHTTPRunning)
+        registry: registry, operator: operatorAPI, logger: logger, onRunning: hooks.onHTTPRunning)
 
     // Reverse order on shutdown: calls end first (using telephony and the publisher), then the API,
     // then the ARI connection, and the publisher flushes last.

@@ -59,6 +59,10 @@ struct DaemonConfiguration: Sendable {
     var media: Media
     var httpHost: String
     var httpPort: Int
+    /// The HS256 secret of API tokens (empty: none).
+    var apiHS256Secret: String
+    /// The text of the PEM or JWKS file of the API's public keys (empty: none).
+    var apiPublicKeys: String
     /// The JSONL events file (`events.file`).
     var eventsFile: String { stateAndEvents.eventsFile }
     /// Call state (memory or Redis) and events (JSONL or Kafka with a spool).
@@ -150,6 +154,18 @@ struct DaemonConfiguration: Sendable {
 
         httpHost = try r.nonEmpty("http.host")
         httpPort = try r.int("http.port", in: 0...65535)
+        apiHS256Secret = try r.secret("http.auth.hs256_secret")
+        if !apiHS256Secret.isEmpty && apiHS256Secret.utf8.count < 32 {
+            throw ConfigError(key: "http.auth.hs256_secret", message: "must be at least 32 bytes (it is \(apiHS256Secret.utf8.count))")
+        }
+        apiPublicKeys = ""
+        if !(try r.string("http.auth.public_keys_file")).isEmpty {
+            let path = try r.existingFile("http.auth.public_keys_file")
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ConfigError(key: "http.auth.public_keys_file", message: "\(path) is not text")
+            }
+            apiPublicKeys = text
+        }
         agent = try AgentConfiguration(r)
 
         speech = try SpeechConfiguration(r)

@@ -61,6 +61,10 @@ media:
 http:
   host: 127.0.0.1
   port: 8080
+  auth:                    # bearer JWTs on every /v1 request; with no key, /v1 answers 503 (never open)
+    hs256_secret: ""       # at least 32 bytes; or hs256_secret_file, or VOICEGW_HTTP_AUTH_HS256_SECRET
+    hs256_secret_file: ""
+    public_keys_file: ""   # RS256/ES256 public keys: PEM (one or more PUBLIC KEY blocks) or a JWKS document
 
 events:
   file: var/events.jsonl   # one JSON event per line (used when events.kafka.brokers is empty)

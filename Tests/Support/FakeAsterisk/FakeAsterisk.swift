@@ -112,6 +112,18 @@ public final class FakeAsterisk: @unchecked Sendable {
         broadcast("ChannelDtmfReceived", ["channel": FakeAsteriskEvents.channel(channel), "digit": digit, "duration_ms": 100])
     }
 
+    /// Drops the event WebSockets like `dropEventConnections(refuseFor:)`, and refuses new ones until
+    /// `acceptEventConnections()`: a test that must observe the daemon disconnected does not race a
+    /// wall-clock window.
+    public func dropEventConnectionsUntilReleased() {
+        dropEventConnections(refuseFor: .seconds(3600))
+    }
+
+    /// Accepts event WebSockets again.
+    public func acceptEventConnections() {
+        state.withLock { $0.refuseUntil = nil }
+    }
+
     /// Like `core restart now`: every events WebSocket is closed without a close frame, and new connections
     /// are refused for `refuseFor`.
     public func dropEventConnections(refuseFor: Duration) {

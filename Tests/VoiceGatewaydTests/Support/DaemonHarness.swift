@@ -83,9 +83,11 @@ final class DaemonHarness: Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// GET on the management API.
-    func get(_ path: String) async throws -> (status: UInt, body: String) {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: baseURL + path), timeout: .seconds(30))
+    /// GET on the management API (with a bearer token when given).
+    func get(_ path: String, token: String? = nil) async throws -> (status: UInt, body: String) {
+        var request = HTTPClientRequest(url: baseURL + path)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 1 << 20)
         return (response.status.code, String(buffer: body))
     }

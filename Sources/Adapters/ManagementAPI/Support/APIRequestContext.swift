@@ -1,0 +1,15 @@
+import Hummingbird
+
+/// The request context of the management API: the request's id (from `X-Request-ID` or generated) and,
+/// on `/v1`, who is calling.
+public struct APIRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Echoed in `X-Request-ID` and in every error body; logged with the request.
+    public var requestID = ""
+    /// The verified caller (set by the authentication middleware on `/v1`).
+    public var principal: APIPrincipal?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+}

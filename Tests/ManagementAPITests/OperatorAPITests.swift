@@ -1,0 +1,218 @@
+import Application
+import CallState
+import Domain
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import JWTKit
+import Logging
+import ManagementAPI
+import Prometheus
+import Testing
+import TestSupport
+
+/// The claims a test token carries (any of them may be left out).
+struct TestClaims: JWTPayload {
+    var exp: ExpirationClaim?
+    var nbf: NotBeforeClaim?
+    var sub: SubjectClaim? = SubjectClaim(value: "tester")
+    var tenant_id: String?
+    var scope: String?
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+/// `/v1` over Hummingbird's test client: who may read which call, and what every refusal looks like.
+@Suite("Operator API: tokens, tenants, a call and its transcript")
+struct OperatorAPITests {
+    static let secret = "an-hs256-secret-of-at-least-32-bytes!"
+    static let clock = TestClock()
+    static var now: Date { Date(timeIntervalSince1970: TimeInterval(clock.now().millisecondsSinceEpoch) / 1000) }
+
+    static func fixture(_ name: String) throws -> String {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/jwt/\(name)")
+        return try String(contentsOf: url, encoding: .utf8)
+    }
+
+    static func claims(tenant: String? = "acme", scope: String? = "calls:read", expiresIn: TimeInterval? = 300, notBefore: TimeInterval? = nil) -> TestClaims {
+        TestClaims(
+            exp: expiresIn.map { ExpirationClaim(value: now.addingTimeInterval($0)) },
+            nbf: notBefore.map { NotBeforeClaim(value: now.addingTimeInterval($0)) }, tenant_id: tenant, scope: scope)
+    }
+
+    static func hs256(_ claims: TestClaims, secret: String = secret) async throws -> String {
+        try await JWTKeyCollection().add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256).sign(claims)
+    }
+
+    static func rs256(_ claims: TestClaims) async throws -> String {
+        try await JWTKeyCollection().add(rsa: Insecure.RSA.PrivateKey(pem: fixture("rsa-private.pem")), digestAlgorithm: .sha256).sign(claims)
+    }
+
+    static func es256(_ claims: TestClaims, kid: String? = nil) async throws -> String {
+        try await JWTKeyCollection().add(ecdsa: ES256PrivateKey(pem: fixture("ec-private.pem")))
+            .sign(claims, kid: kid.map { JWKIdentifier(string: $0) })
+    }
+
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// A router over a repository holding one call of `acme` with a short conversation, and one of `globex`.
+    static func router(hs256Secret: String? = secret, publicKeys: String? = nil) async throws -> Router<APIRequestContext> {
+        let repository = InMemoryCallRepository(clock: clock)
+        var call = Call(
+            id: "call-1", tenantID: "acme", channelID: "chan-1", conversationID: "conv-1", direction: .inbound, callerNumber: "+15551230001",
+            calleeNumber: "+15559870000", instanceID: "i-1", createdAt: clock.now())
+        _ = try call.answer(at: clock.now())
+        call.remember(HistoryLine(speaker: .agent, text: "Hello, how can I help you?", at: clock.now()))
+        call.remember(HistoryLine(speaker: .caller, text: "my card is **** **** **** 1111", at: clock.now()))
+        try await repository.save(call)
+        try await repository.save(Call(
+            id: "call-2", tenantID: "globex", channelID: "chan-2", conversationID: "conv-2", direction: .inbound, callerNumber: "+15551230002",
+            calleeNumber: "+15559870001", instanceID: "i-1", createdAt: clock.now()))
+        let keys = try await APIKeys.load(hs256Secret: hs256Secret, publicKeys: publicKeys)
+        let api = ManagementAPI.Operator(authenticator: APIAuthenticator(keys: keys, clock: clock), queries: CallQueries(repository: repository))
+        return ManagementAPI.makeRouter(dependencies: [], registry: PrometheusCollectorRegistry(), operator: api, logger: Logger(label: "test"))
+    }
+
+    struct Answer {
+        let status: HTTPResponse.Status
+        let json: [String: Any]
+        let headers: HTTPFields
+        var code: String? { (json["error"] as? [String: Any])?["code"] as? String }
+        var message: String { ((json["error"] as? [String: Any])?["message"] as? String) ?? "" }
+    }
+
+    static func get(_ router: Router<APIRequestContext>, _ path: String, token: String?, requestID: String? = nil) async throws -> Answer {
+        var fields = HTTPFields()
+        if let token { fields[.authorization] = "Bearer \(token)" }
+        if let requestID { fields[HTTPField.Name("X-Request-ID")!] = requestID }
+        let headers = fields
+        let app = Application(router: router)
+        return try await app.test(.router) { client in
+            try await client.execute(uri: path, method: .get, headers: headers) { response in
+                let json = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
+                return Answer(status: response.status, json: json, headers: response.headers)
+            }
+        }
+    }
+
+    @Test func aTenantReadsItsCallWithTheConversationSoFar() async throws {
+        let router = try await Self.router()
+        let answer = try await Self.get(router, "/v1/calls/call-1", token: try await Self.hs256(Self.claims()))
+        #expect(answer.status == .ok)
+        #expect(answer.json["call_id"] as? String == "call-1")
+        #expect(answer.json["state"] as? String == "answered")
+        #expect(answer.json["from"] as? String == "+15551230001")
+        let history = try #require(answer.json["history"] as? [[String: Any]])
+        #expect(history.map { $0["speaker"] as? String } == ["agent", "caller"])
+        #expect(history.last?["text"] as? String == "my card is **** **** **** 1111")
+        let transcript = try await Self.get(router, "/v1/calls/call-1/transcript", token: try await Self.hs256(Self.claims()))
+        #expect(transcript.status == .ok)
+        #expect((transcript.json["lines"] as? [[String: Any]])?.count == 2)
+        #expect(answer.headers[HTTPField.Name("X-Request-ID")!]?.isEmpty == false)
+    }
+
+    @Test func anotherTenantsCallIsNotFoundLikeAMissingOne() async throws {
+        let router = try await Self.router()
+        let token = try await Self.hs256(Self.claims())
+        let other = try await Self.get(router, "/v1/calls/call-2", token: token)
+        let missing = try await Self.get(router, "/v1/calls/nope", token: token)
+        #expect(other.status == .notFound && missing.status == .notFound)
+        #expect(other.code == "not_found" && other.message == missing.message)
+    }
+
+    /// The attack script: each refusal gets its status and the error body, and leaks nothing.
+    @Test func refusals() async throws {
+        let router = try await Self.router()
+        let path = "/v1/calls/call-1"
+        func expect(_ token: String?, _ status: HTTPResponse.Status, _ code: String, _ what: Comment) async throws {
+            let answer = try await Self.get(router, path, token: token)
+            #expect(answer.status == status, what)
+            #expect(answer.code == code, what)
+            #expect(answer.json["request_id"] as? String != nil, what)
+            #expect(answer.json["call_id"] == nil, what)
+            #expect(!answer.message.contains(Self.secret), what)
+        }
+        try await expect(nil, .unauthorized, "unauthorized", "no token")
+        try await expect("not.a.jwt", .unauthorized, "unauthorized", "garbage")
+        try await expect(try await Self.hs256(Self.claims(), secret: "another-secret-that-is-32-bytes-long"), .unauthorized, "unauthorized", "bad signature")
+        try await expect(try await Self.hs256(Self.claims(expiresIn: -120)), .unauthorized, "unauthorized", "expired beyond the leeway")
+        try await expect(try await Self.hs256(Self.claims(expiresIn: nil)), .unauthorized, "unauthorized", "no exp")
+        try await expect(try await Self.hs256(Self.claims(notBefore: 120)), .unauthorized, "unauthorized", "not valid yet")
+        try await expect(try await Self.hs256(Self.claims(tenant: nil)), .unauthorized, "unauthorized", "no tenant")
+        try await expect(try await Self.hs256(Self.claims(scope: "calls:write")), .forbidden, "forbidden", "missing scope")
+        try await expect(try await Self.hs256(Self.claims(scope: nil)), .forbidden, "forbidden", "no scope at all")
+        // alg none: an unsigned token that says so.
+        let none = Self.base64URL(Data(#"{"alg":"none","typ":"JWT"}"#.utf8)) + "."
+            + Self.base64URL(try JSONEncoder().encode(Self.claims())) + "."
+        try await expect(none, .unauthorized, "unauthorized", "alg none")
+        // RS256 token while only the HS256 secret is configured.
+        try await expect(try await Self.rs256(Self.claims()), .unauthorized, "unauthorized", "no key for RS256")
+        #expect(try await Self.get(router, path, token: try await Self.hs256(Self.claims(expiresIn: -10))).status == .ok, "within the leeway")
+        #expect(try await Self.get(router, path, token: try await Self.hs256(Self.claims(scope: "admin"))).status == .ok, "admin reads")
+    }
+
+    @Test func publicKeysFromPEMOrJWKSVerifyRS256AndES256AndNeverAnHMACMadeOfThem() async throws {
+        let pem = try Self.fixture("rsa-public.pem") + (try Self.fixture("ec-public.pem"))
+        let router = try await Self.router(hs256Secret: nil, publicKeys: pem)
+        #expect(try await Self.get(router, "/v1/calls/call-1", token: try await Self.rs256(Self.claims())).status == .ok)
+        #expect(try await Self.get(router, "/v1/calls/call-1", token: try await Self.es256(Self.claims(), kid: "pem-1")).status == .ok)
+        // Without a kid, the first key of the token's algorithm (the EC key, though the RSA key comes first).
+        #expect(try await Self.get(router, "/v1/calls/call-1", token: try await Self.es256(Self.claims())).status == .ok)
+        #expect(try await Self.get(router, "/v1/calls/call-1", token: try await Self.es256(Self.claims(), kid: "pem-0")).status == .unauthorized,
+                "pem-0 is the RSA key")
+        // HS/RS confusion: an HS256 token whose secret is the server's public key.
+        let confused = try await Self.hs256(Self.claims(), secret: try Self.fixture("rsa-public.pem"))
+        let refused = try await Self.get(router, "/v1/calls/call-1", token: confused)
+        #expect(refused.status == .unauthorized)
+        #expect(refused.message.contains("no key"))
+        // The same with an HS256 secret configured too: the signature does not verify.
+        let both = try await Self.router(publicKeys: pem)
+        #expect(try await Self.get(both, "/v1/calls/call-1", token: confused).status == .unauthorized)
+        #expect(try await Self.get(both, "/v1/calls/call-1", token: try await Self.rs256(Self.claims())).status == .ok)
+
+        // A JWKS document with the EC key.
+        let ec = try ES256PrivateKey(pem: Self.fixture("ec-private.pem")).publicKey
+        let parameters = try #require(ec.parameters)
+        let jwks = #"{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","alg":"ES256","x":"\#(parameters.x)","y":"\#(parameters.y)"}]}"#
+        let viaJWKS = try await Self.router(hs256Secret: nil, publicKeys: jwks)
+        #expect(try await Self.get(viaJWKS, "/v1/calls/call-1", token: try await Self.es256(Self.claims(), kid: "k1")).status == .ok)
+        #expect(try await Self.get(viaJWKS, "/v1/calls/call-1", token: try await Self.rs256(Self.claims())).status == .unauthorized)
+    }
+
+    @Test func withoutKeysEveryV1RequestIs503AndHealthStillAnswers() async throws {
+        let router = ManagementAPI.makeRouter(dependencies: [], registry: PrometheusCollectorRegistry(), operator: nil, logger: Logger(label: "test"))
+        let answer = try await Self.get(router, "/v1/calls/call-1", token: try await Self.hs256(Self.claims()))
+        #expect(answer.status == .serviceUnavailable)
+        #expect(answer.code == "auth_not_configured")
+        #expect(try await Self.get(router, "/v1/anything/else", token: nil).status == .serviceUnavailable)
+        #expect(try await Self.get(router, "/health", token: nil).status == .ok)
+    }
+
+    @Test func requestIDsAreEchoedWhenSaneAndReplacedWhenNot() async throws {
+        let router = try await Self.router()
+        let kept = try await Self.get(router, "/v1/calls/nope", token: nil, requestID: "abc-123.X_y")
+        #expect(kept.headers[HTTPField.Name("X-Request-ID")!] == "abc-123.X_y")
+        #expect(kept.json["request_id"] as? String == "abc-123.X_y")
+        let replaced = try await Self.get(router, "/v1/calls/nope", token: nil, requestID: "bad id\" <script>")
+        let id = try #require(replaced.headers[HTTPField.Name("X-Request-ID")!])
+        #expect(id != "bad id\" <script>" && UUID(uuidString: id) != nil)
+        // An unknown path under /v1 asks for a token first, then is not found.
+        #expect(try await Self.get(router, "/v1/nothing/here", token: nil).status == .unauthorized)
+        let unknown = try await Self.get(router, "/v1/nothing/here", token: try await Self.hs256(Self.claims()))
+        #expect(unknown.status == .notFound && unknown.code == "not_found")
+    }
+
+    @Test func keysThatCannotWorkAreRefusedNamingTheKey() async throws {
+        await #expect(throws: APIKeys.LoadError.self) { try await APIKeys.load(hs256Secret: "short", publicKeys: nil) }
+        do {
+            _ = try await APIKeys.load(hs256Secret: nil, publicKeys: "not a key")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.key == "http.auth.public_keys_file")
+        }
+    }
+}
