@@ -8,6 +8,8 @@ import HummingbirdTesting
 import JWTKit
 import Logging
 import ManagementAPI
+import NIOCore
+import Synchronization
 import Prometheus
 import Testing
 import TestSupport
@@ -20,6 +22,21 @@ struct TestClaims: JWTPayload {
     var tenant_id: String?
     var scope: String?
     func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+/// Records the commands the routes hand on; answers with `failure` when set.
+final class RecordedCommands: CallCommands {
+    let seen = Mutex<[String]>([])
+    let failure: CallCommandError?
+    init(failure: CallCommandError? = nil) { self.failure = failure }
+    func perform(_ command: CallCommand, on id: CallID, tenant: TenantID) async throws(CallCommandError) {
+        if let failure { throw failure }
+        seen.withLock { $0.append("\(tenant) \(id) \(command)") }
+    }
+    func sendDTMF(_ digits: String, to id: CallID, tenant: TenantID) async throws(CallCommandError) {
+        if let failure { throw failure }
+        seen.withLock { $0.append("\(tenant) \(id) dtmf \(digits)") }
+    }
 }
 
 /// `/v1` over Hummingbird's test client: who may read which call, and what every refusal looks like.
@@ -60,7 +77,9 @@ struct OperatorAPITests {
     }
 
     /// A router over a repository holding one call of `acme` with a short conversation, and one of `globex`.
-    static func router(hs256Secret: String? = secret, publicKeys: String? = nil) async throws -> Router<APIRequestContext> {
+    static func router(
+        hs256Secret: String? = secret, publicKeys: String? = nil, commands: any CallCommands = RecordedCommands()
+    ) async throws -> Router<APIRequestContext> {
         let repository = InMemoryCallRepository(clock: clock)
         var call = Call(
             id: "call-1", tenantID: "acme", channelID: "chan-1", conversationID: "conv-1", direction: .inbound, callerNumber: "+15551230001",
@@ -73,7 +92,7 @@ struct OperatorAPITests {
             id: "call-2", tenantID: "globex", channelID: "chan-2", conversationID: "conv-2", direction: .inbound, callerNumber: "+15551230002",
             calleeNumber: "+15559870001", instanceID: "i-1", createdAt: clock.now()))
         let keys = try await APIKeys.load(hs256Secret: hs256Secret, publicKeys: publicKeys)
-        let api = ManagementAPI.Operator(authenticator: APIAuthenticator(keys: keys, clock: clock), queries: CallQueries(repository: repository))
+        let api = ManagementAPI.Operator(authenticator: APIAuthenticator(keys: keys, clock: clock), queries: CallQueries(repository: repository), commands: commands)
         return ManagementAPI.makeRouter(dependencies: [], registry: PrometheusCollectorRegistry(), operator: api, logger: Logger(label: "test"))
     }
 
@@ -86,13 +105,27 @@ struct OperatorAPITests {
     }
 
     static func get(_ router: Router<APIRequestContext>, _ path: String, token: String?, requestID: String? = nil) async throws -> Answer {
+        try await send(router, .get, path, token: token, requestID: requestID)
+    }
+
+    static func post(
+        _ router: Router<APIRequestContext>, _ path: String, token: String?, body: String, contentType: String = "application/json"
+    ) async throws -> Answer {
+        try await send(router, .post, path, token: token, body: body, contentType: contentType)
+    }
+
+    static func send(
+        _ router: Router<APIRequestContext>, _ method: HTTPRequest.Method, _ path: String, token: String?, requestID: String? = nil,
+        body: String? = nil, contentType: String = "application/json"
+    ) async throws -> Answer {
         var fields = HTTPFields()
+        if body != nil { fields[.contentType] = contentType }
         if let token { fields[.authorization] = "Bearer \(token)" }
         if let requestID { fields[HTTPField.Name("X-Request-ID")!] = requestID }
         let headers = fields
         let app = Application(router: router)
         return try await app.test(.router) { client in
-            try await client.execute(uri: path, method: .get, headers: headers) { response in
+            try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
                 let json = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
                 return Answer(status: response.status, json: json, headers: response.headers)
             }
@@ -213,6 +246,66 @@ struct OperatorAPITests {
             Issue.record("loaded")
         } catch {
             #expect(error.key == "http.auth.public_keys_file")
+        }
+    }
+
+    @Test func commandsAreHandedOnForTheTokensTenantAndAnswered202() async throws {
+        let commands = RecordedCommands()
+        let router = try await Self.router(commands: commands)
+        let token = try await Self.hs256(Self.claims(scope: "calls:read calls:write"))
+        let hangup = try await Self.post(router, "/v1/calls/call-1/hangup", token: token, body: "")
+        #expect(hangup.status == .accepted && hangup.json["command"] as? String == "hangup")
+        #expect(try await Self.post(router, "/v1/calls/call-1/say", token: token, body: #"{"text":"Please hold.","interrupt":true}"#).status == .accepted)
+        #expect(try await Self.post(router, "/v1/calls/call-1/transfer", token: token, body: #"{"target":"queue:billing","reason":"asked"}"#).status == .accepted)
+        #expect(try await Self.post(router, "/v1/calls/call-1/transfer", token: token, body: #"{"target":"+15551234567"}"#).status == .accepted)
+        #expect(try await Self.post(router, "/v1/calls/call-1/dtmf", token: token, body: #"{"digits":"12#"}"#).status == .accepted)
+        #expect(commands.seen.withLock { $0 } == [
+            "acme call-1 hangUp", #"acme call-1 say("Please hold.", interrupt: true)"#, "acme call-1 transfer(queue:billing)",
+            "acme call-1 transfer(external:+15551234567)", "acme call-1 dtmf 12#",
+        ])
+    }
+
+    /// Bad bodies and scopes: each gets its status and code, and nothing is handed on.
+    @Test func badCommandsAreRefused() async throws {
+        let commands = RecordedCommands()
+        let router = try await Self.router(commands: commands)
+        let token = try await Self.hs256(Self.claims(scope: "calls:write"))
+        func expect(_ path: String, _ body: String, _ status: HTTPResponse.Status, _ code: String, token: String? = nil, contentType: String = "application/json") async throws {
+            let writer = try await Self.hs256(Self.claims(scope: "calls:write"))
+            let answer = try await Self.post(router, path, token: token ?? writer, body: body, contentType: contentType)
+            #expect(answer.status == status, "\(path) \(body.prefix(60))")
+            #expect(answer.code == code, "\(path) \(body.prefix(60))")
+        }
+        try await expect("/v1/calls/call-1/say", #"{"text":"hi"}"#, .forbidden, "forbidden", token: try await Self.hs256(Self.claims(scope: "calls:read")))
+        try await expect("/v1/calls/call-1/say", #"{"text":"hi","loud":true}"#, .badRequest, "unknown_field")
+        try await expect("/v1/calls/call-1/say", #"{"text":"hi""#, .badRequest, "invalid_json")
+        try await expect("/v1/calls/call-1/say", #"["hi"]"#, .badRequest, "invalid_json")
+        try await expect("/v1/calls/call-1/say", #"{"text":42}"#, .unprocessableContent, "invalid_field")
+        try await expect("/v1/calls/call-1/say", #"{"text":"hi","interrupt":"yes"}"#, .unprocessableContent, "invalid_field")
+        try await expect("/v1/calls/call-1/say", #"{}"#, .unprocessableContent, "invalid_field")
+        try await expect("/v1/calls/call-1/say", #"{"text":"   "}"#, .unprocessableContent, "invalid_field")
+        try await expect("/v1/calls/call-1/say", "text=hi", .unsupportedMediaType, "unsupported_media_type", contentType: "application/x-www-form-urlencoded")
+        try await expect("/v1/calls/call-1/say", #"{"text":""# + String(repeating: "a", count: 20_000) + #""}"#, .contentTooLarge, "body_too_large")
+        try await expect("/v1/calls/call-1/transfer", #"{"target":"sip:evil@example.com"}"#, .unprocessableContent, "invalid_field")
+        try await expect("/v1/calls/call-1/transfer", #"{"target":"queue:../../etc"}"#, .unprocessableContent, "invalid_field")
+        try await expect("/v1/calls/call-1/dtmf", #"{"digits":"12x"}"#, .unprocessableContent, "invalid_field")
+        try await expect("/v1/calls/call-1/hangup", #"{"now":true}"#, .badRequest, "unknown_field")
+        #expect(commands.seen.withLock { $0 }.isEmpty)
+        #expect(try await Self.get(router, "/v1/calls/call-1/hangup", token: token).status == .notFound, "GET of a command")
+    }
+
+    @Test func commandFailuresMapToStatuses() async throws {
+        let token = try await Self.hs256(Self.claims(scope: "calls:write"))
+        let cases: [(CallCommandError, HTTPResponse.Status, String)] = [
+            (.notFound, .notFound, "not_found"), (.notLive, .conflict, "call_not_live"), (.elsewhere("i-2"), .conflict, "call_elsewhere"),
+            (.destinationNotAllowed(try PhoneNumber("+19005551234")), .forbidden, "destination_not_allowed"),
+            (.telephony(ProviderError(.server, provider: "ari", "boom")), .badGateway, "telephony_error"), (.unavailable, .serviceUnavailable, "state_unavailable"),
+        ]
+        for (failure, status, code) in cases {
+            let router = try await Self.router(commands: RecordedCommands(failure: failure))
+            let answer = try await Self.post(router, "/v1/calls/call-1/hangup", token: token, body: "{}")
+            #expect(answer.status == status && answer.code == code, "\(failure)")
+            #expect(!answer.message.contains("boom"), "no internals")
         }
     }
 }

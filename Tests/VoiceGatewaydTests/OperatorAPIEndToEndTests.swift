@@ -43,6 +43,28 @@ struct OperatorAPIEndToEndTests {
         try await harness.stop()
     }
 
+    @Test func anOperatorSaysALineAndHangsUp() async throws {
+        let harness = try await DaemonHarness.start(environment: ["VOICEGW_HTTP_AUTH_HS256_SECRET": Self.secret])
+        #expect(try await eventually { try await harness.get("/ready").status == 200 })
+        let channel = harness.fake.placeCall()
+        #expect(await eventually { harness.fake.rtpPeer(bridgedWith: channel).map { $0.received.count > 5 } ?? false }, "no greeting")
+        let callID = try #require(harness.events().first { $0["type"] as? String == "call.started" }?["call_id"] as? String)
+        let token = try await Self.token(scope: [.callsRead, .callsWrite])
+        let said = try await harness.post("/v1/calls/\(callID)/say", token: token, json: #"{"text":"A supervisor is listening.","interrupt":true}"#)
+        #expect(said.status == 202)
+        #expect(try await eventually { (try await harness.get("/v1/calls/\(callID)", token: token).body).contains("A supervisor is listening.") },
+                "the operator's line is not in the history")
+        #expect(try await harness.post("/v1/calls/\(callID)/dtmf", token: token, json: #"{"digits":"5"}"#).status == 202)
+        #expect(harness.fake.requests.contains { $0.path == "/ari/channels/\(channel)/dtmf" })
+        #expect(try await harness.post("/v1/calls/\(callID)/hangup", token: token, json: "{}").status == 202)
+        #expect(await eventually { harness.events().contains { $0["type"] as? String == "call.ended" } })
+        let ended = harness.events().last { $0["type"] as? String == "call.ended" }
+        #expect((ended?["data"] as? [String: Any])?["reason"] as? String == "gateway_hangup")
+        #expect(await eventually { harness.fake.channels.isEmpty && harness.fake.bridges.isEmpty })
+        #expect(try await harness.post("/v1/calls/\(callID)/hangup", token: token, json: "{}").status == 409)
+        try await harness.stop()
+    }
+
     @Test func withoutAKeyTheAPIIsClosed() async throws {
         let harness = try await DaemonHarness.start()
         #expect(try await eventually { try await harness.get("/ready").status == 200 })

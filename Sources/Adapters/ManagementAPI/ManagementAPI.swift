@@ -14,10 +14,12 @@ public enum ManagementAPI {
     public struct Operator: Sendable {
         public var authenticator: APIAuthenticator
         public var queries: CallQueries
+        public var commands: any CallCommands
 
-        public init(authenticator: APIAuthenticator, queries: CallQueries) {
+        public init(authenticator: APIAuthenticator, queries: CallQueries, commands: any CallCommands) {
             self.authenticator = authenticator
             self.queries = queries
+            self.commands = commands
         }
     }
 
@@ -56,7 +58,10 @@ public enum ManagementAPI {
         addHealthRoutes(to: router, dependencies: dependencies, registry: registry)
         let authenticator = `operator`?.authenticator ?? APIAuthenticator(keys: .none, clock: SystemClock())
         let v1 = router.group("v1").add(middleware: AuthMiddleware(authenticator: authenticator))
-        if let `operator` { CallRoutes.add(to: v1, queries: `operator`.queries, logger: logger) }
+        if let `operator` {
+            CallRoutes.add(to: v1, queries: `operator`.queries, logger: logger)
+            CommandRoutes.add(to: v1, commands: `operator`.commands)
+        }
         // Any other path under /v1 is authenticated first, then not found: nothing is told without a token.
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
             v1.on("**", method: method) { _, _ -> Response in throw APIError.notFound }

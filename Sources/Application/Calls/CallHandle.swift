@@ -10,6 +10,8 @@ enum CallSignal: Sendable, Hashable {
     case shutdown
     /// The drain deadline passed: say `goodbye` (nothing when empty), then end the call.
     case closing(goodbye: String)
+    /// An operator's command (management API).
+    case command(CallCommand)
 }
 
 /// The call service's link to one live call.

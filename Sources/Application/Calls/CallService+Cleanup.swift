@@ -19,6 +19,7 @@ extension CallService {
             hangUpCaller = false
             if let cause { data["hangup_cause"] = .int(Int64(cause)) }
         case .shutdown: reason = .shutdown
+        case .hungUpByOperator: reason = .gatewayHangup
         case .failed(let message):
             reason = .error
             data["error"] = .string(message)

@@ -6,6 +6,8 @@ extension CallService {
     enum Finish: Sendable {
         case conversation(ConversationManager.Ending)
         case callerLeft(cause: Int?)
+        /// An operator hung the call up.
+        case hungUpByOperator
         case shutdown
         case failed(String)
     }
@@ -116,6 +118,7 @@ extension CallService {
         let deps = dependencies
         let (digits, digit) = AsyncStream.makeStream(of: String.self)
         let (closing, close) = AsyncStream.makeStream(of: String.self)
+        let (commands, command) = AsyncStream.makeStream(of: CallCommand.self)
         return await withTaskGroup(of: Finish?.self) { group in
             group.addTask {
                 for await signal in handle.signals {
@@ -133,6 +136,12 @@ extension CallService {
                     case .closing(let goodbye):
                         logger.info("drain deadline: closing the call")
                         close.yield(goodbye)
+                    case .command(.hangUp):
+                        logger.info("hung up by an operator")
+                        return .hungUpByOperator
+                    case .command(let other):
+                        logger.info("operator command", metadata: ["command": "\(other)"])
+                        command.yield(other)
                     }
                 }
                 return nil
@@ -173,14 +182,14 @@ extension CallService {
                         let manager = ConversationManager(
                             media: media, stt: speech.stt, tts: speech.tts, agent: conversation, recorder: recorder, log: handle.log,
                             metrics: self.metrics, configuration: settings, clock: deps.clock, logger: logger)
-                        return .conversation(await manager.run(digits: digits, closing: closing, resuming: resuming))
+                        return .conversation(await manager.run(digits: digits, closing: closing, commands: commands, resuming: resuming))
                     case .speech(let agent):
                         let session = try await agent.connect(context, lineRate: media.offer.lineRate)
                         await activate()
                         let conversation = SpeechToSpeechConversation(
                             media: media, session: session, tts: speech.tts, provider: agent.name, recorder: recorder, log: handle.log,
                             metrics: self.metrics, configuration: settings, clock: deps.clock, logger: logger)
-                        return .conversation(await conversation.run(digits: digits, closing: closing))
+                        return .conversation(await conversation.run(digits: digits, closing: closing, commands: commands))
                     }
                 } catch {
                     if Task.isCancelled { return nil }
@@ -197,6 +206,7 @@ extension CallService {
             group.cancelAll()
             digit.finish()
             close.finish()
+            command.finish()
             return finish
         }
     }

@@ -21,6 +21,8 @@ public struct CallServiceConfiguration: Sendable, Hashable {
     public var shutdownGrace: Duration = .seconds(10)
     /// Said to each call still live when the grace period ends, before it is hung up ("" says nothing).
     public var shutdownGoodbye = "Sorry, this line is closing now. Goodbye."
+    /// External numbers an operator may transfer a call to (`calls.allowed_destinations`).
+    public var allowedDestinations = DestinationPolicy.none
     /// Turn-taking settings.
     public var conversation = ConversationConfiguration()
 

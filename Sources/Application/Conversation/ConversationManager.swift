@@ -51,9 +51,11 @@ public struct ConversationManager: Sendable {
     /// Runs the conversation; `digits` carries the caller's DTMF as it arrives. `resuming` starts with
     /// the resume line instead of the agent's opening (a call picked up again after a restart).
     /// A line on `closing` interrupts whatever is playing, is spoken (an empty line is not), and ends the
-    /// conversation with `.closed`: how a draining daemon says goodbye.
+    /// conversation with `.closed`: how a draining daemon says goodbye. An operator's line (`commands`) is
+    /// said after the response playing, or cutting it; an operator's transfer ends the conversation with it.
     public func run(
-        digits: AsyncStream<String>, closing: AsyncStream<String> = AsyncStream { $0.finish() }, resuming: Bool = false
+        digits: AsyncStream<String>, closing: AsyncStream<String> = AsyncStream { $0.finish() },
+        commands: AsyncStream<CallCommand> = AsyncStream { $0.finish() }, resuming: Bool = false
     ) async -> Ending {
         let (signals, signal) = AsyncStream.makeStream(of: ConversationSignal.self, bufferingPolicy: .unbounded)
         let listener = UtteranceListener(
@@ -70,7 +72,7 @@ public struct ConversationManager: Sendable {
         return await withTaskExecutorPreference(media.preferredExecutor) {
             await converse(
                 listener: listener, responder: responder, signals: signals, signal: signal, digits: digits, closing: closing,
-                resuming: resuming)
+                commands: commands, resuming: resuming)
         }
     }
 
@@ -94,7 +96,7 @@ public struct ConversationManager: Sendable {
     private func converse(
         listener: UtteranceListener, responder: Responder, signals: AsyncStream<ConversationSignal>,
         signal: AsyncStream<ConversationSignal>.Continuation, digits: AsyncStream<String>, closing: AsyncStream<String>,
-        resuming: Bool
+        commands: AsyncStream<CallCommand>, resuming: Bool
     ) async -> Ending {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await listener.run(inbound: media.inbound, signals: signal) }
@@ -103,6 +105,9 @@ public struct ConversationManager: Sendable {
             }
             group.addTask {
                 for await line in closing { signal.yield(.closing(line)) }
+            }
+            group.addTask {
+                for await command in commands { signal.yield(.command(command)) }
             }
             group.addTask {
                 while !Task.isCancelled {
@@ -134,6 +139,10 @@ private struct Driver {
     var lastSpeechEnd: Duration?
     /// A response started on a provisional text, its audio held until the final text releases it.
     var held: (id: Int, task: Task<Void, Never>, gate: ProvisionalGate)?
+    /// Whether the response `responseID` is still running.
+    var responding = false
+    /// Operator lines waiting for the response playing to end.
+    var pendingLines: [String] = []
 
     mutating func drive(
         _ signals: AsyncStream<ConversationSignal>, resuming: Bool, clock: any Domain.Clock, media: any MediaSession,
@@ -160,11 +169,32 @@ private struct Driver {
                 if id == responseID { machine.responseStartedSpeaking() }
                 actions = []
             case .responseFinished(let id, let ending):
+                if id == responseID { responding = false }
                 actions = id == responseID ? machine.handle(.responseFinished(ending, now: now)) : []
             case .tick: actions = machine.handle(.tick(now: now))
             case .mediaEnded: return .mediaEnded
+            case .command(.transfer(let target)):
+                responseID = 0
+                responding = false
+                await discardHeld(metrics: metrics)
+                response?.cancel()
+                await media.flush()
+                response = nil
+                return .transfer(target)
+            case .command(.say(let text, let interrupt)):
+                if interrupt && responding {
+                    responseID = 0
+                    responding = false
+                    response?.cancel()
+                    await media.flush()
+                }
+                pendingLines.append(text)
+                actions = []
+            case .command(.hangUp):
+                return .hangUp
             case .closing(let line):
                 responseID = 0
+                responding = false
                 await discardHeld(metrics: metrics)
                 response?.cancel()
                 await media.flush()
@@ -174,6 +204,12 @@ private struct Driver {
             }
             if let ending = await perform(actions, media: media, recorder: recorder, log: log, metrics: metrics, clock: clock) {
                 return ending
+            }
+            if !responding && !pendingLines.isEmpty {
+                // An operator's line, once nothing else plays.
+                await stopResponse()
+                let (id, task) = launch(.line(pendingLines.removeFirst(), thenHangUp: false), gate: nil)
+                (responseID, response) = (id, task)
             }
         }
         return .cancelled
@@ -209,10 +245,12 @@ private struct Driver {
                 metrics.earlyStart(used: true)
                 response = early.task
                 responseID = early.id
+                responding = true
             case .discardPrepared:
                 await discardHeld(metrics: metrics)
             case .interrupt:
                 responseID = 0
+                responding = false
                 response?.cancel()
                 await media.flush()
                 response = nil
@@ -240,6 +278,7 @@ private struct Driver {
             let ending = await responder.run(what, speechEndedAt: speechEnd, gate: gate) { signal.yield(.responseSpeaking(id: id)) }
             signal.yield(.responseFinished(id: id, ending))
         }
+        if gate == nil { responding = true }
         return (id, task)
     }
 

@@ -19,4 +19,6 @@ enum ConversationSignal: Sendable {
     case mediaEnded
     /// The daemon is closing the call (drain deadline): say this line (none when empty), then end.
     case closing(String)
+    /// An operator's line or transfer.
+    case command(CallCommand)
 }

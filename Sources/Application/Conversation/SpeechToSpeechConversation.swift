@@ -42,6 +42,8 @@ public struct SpeechToSpeechConversation: Sendable {
         case failed(any Error)
         case digit(String)
         case closing(String)
+        /// An operator's line or transfer.
+        case command(CallCommand)
         case mediaEnded
         /// The daemon's endpointing (models that leave the turns to the client): the caller started, stopped.
         case callerStarted
@@ -50,8 +52,12 @@ public struct SpeechToSpeechConversation: Sendable {
 
     /// Runs until the model hangs up or transfers (after its last words have played), the media ends, the
     /// model fails (the fallback line is said, then the call ends), a closing line arrives, or the task is
-    /// cancelled. Closes the session.
-    public func run(digits: AsyncStream<String>, closing: AsyncStream<String> = AsyncStream { $0.finish() }) async -> ConversationManager.Ending {
+    /// cancelled. Closes the session. An operator's line (`commands`) is said in the daemon's voice, after
+    /// the answer playing or cutting it; an operator's transfer ends the conversation with it.
+    public func run(
+        digits: AsyncStream<String>, closing: AsyncStream<String> = AsyncStream { $0.finish() },
+        commands: AsyncStream<CallCommand> = AsyncStream { $0.finish() }
+    ) async -> ConversationManager.Ending {
         let (signals, signal) = AsyncStream.makeStream(of: Signal.self, bufferingPolicy: .unbounded)
         let ending = await withTaskExecutorPreference(media.preferredExecutor) {
             await withTaskGroup(of: Void.self) { group in
@@ -79,6 +85,7 @@ public struct SpeechToSpeechConversation: Sendable {
                 }
                 group.addTask { for await d in digits { signal.yield(.digit(d)) } }
                 group.addTask { for await line in closing { signal.yield(.closing(line)) } }
+                group.addTask { for await command in commands { signal.yield(.command(command)) } }
                 var turn = SpeechToSpeechTurn(conversation: self)
                 let ending = await turn.drive(signals)
                 await turn.stopPlayback()
@@ -124,6 +131,14 @@ struct SpeechToSpeechTurn {
                 await stopPlayback()
                 if !line.isEmpty { await sayOwnLine(line) }
                 return .closed
+            case .command(.transfer(let target)):
+                await stopPlayback()
+                return .transfer(target)
+            case .command(.say(let text, let interrupt)):
+                if interrupt { await stopPlayback() } else { await finishPlayback() }
+                await sayOwnLine(text)
+            case .command(.hangUp):
+                return .hangUp
             case .mediaEnded:
                 return .mediaEnded
             case .callerStarted:

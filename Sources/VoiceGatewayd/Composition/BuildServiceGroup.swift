@@ -44,6 +44,7 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     var callConfig = CallServiceConfiguration(instanceID: config.instanceID)
     callConfig.defaultTransport = config.transport
     callConfig.maxConcurrentCalls = config.maxConcurrentCalls
+    callConfig.allowedDestinations = config.allowedDestinations
     callConfig.conversation = config.conversation
     callConfig.reattach = config.reattachCalls
     callConfig.reconcileInterval = config.reconcileInterval
@@ -68,7 +69,7 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     } catch { throw ConfigError(key: error.key, message: error.message) }
     if apiKeys.isEmpty { logger.warning("no API token key configured (http.auth.*): every /v1 request is refused with 503") }
     let operatorAPI = ManagementAPI.Operator(
-        authenticator: APIAuthenticator(keys: apiKeys, clock: clock), queries: CallQueries(repository: repository))
+        authenticator: APIAuthenticator(keys: apiKeys, clock: clock), queries: CallQueries(repository: repository), commands: callService)
     let http = ManagementAPI.makeServer(
         configuration: .init(host: config.httpHost, port: config.httpPort), dependencies: [callService, telephony] + storage.health,
         registry: registry, operator: operatorAPI, logger: logger, onRunning: hooks.onHTTPRunning)

@@ -59,6 +59,8 @@ struct DaemonConfiguration: Sendable {
     var media: Media
     var httpHost: String
     var httpPort: Int
+    /// External numbers the operator API may transfer to.
+    var allowedDestinations: DestinationPolicy
     /// The HS256 secret of API tokens (empty: none).
     var apiHS256Secret: String
     /// The text of the PEM or JWKS file of the API's public keys (empty: none).
@@ -193,6 +195,11 @@ struct DaemonConfiguration: Sendable {
         let limit = try r.int("calls.max_concurrent", in: 0...100_000)
         maxConcurrentCalls = limit == 0 ? nil : limit
         reattachCalls = try r.bool("calls.reattach")
+        let patterns = try r.string("calls.allowed_destinations").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        do { allowedDestinations = try DestinationPolicy(patterns: patterns) } catch {
+            throw ConfigError(key: "calls.allowed_destinations", message: error.description)
+        }
         reconcileInterval = .seconds(try r.int("calls.reconcile_interval_s", in: 1...3600))
         orphanGrace = .seconds(try r.int("calls.orphan_grace_s", in: 0...3600))
         shutdownGrace = try r.milliseconds("shutdown.grace_ms", in: 0...600_000)

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOCore
 import ServiceLifecycle
 import TestSupport
 
@@ -87,6 +88,18 @@ final class DaemonHarness: Sendable {
     func get(_ path: String, token: String? = nil) async throws -> (status: UInt, body: String) {
         var request = HTTPClientRequest(url: baseURL + path)
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (response.status.code, String(buffer: body))
+    }
+
+    /// POST of a JSON body on the management API, with a bearer token.
+    func post(_ path: String, token: String, json: String) async throws -> (status: UInt, body: String) {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: json))
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 1 << 20)
         return (response.status.code, String(buffer: body))

@@ -1,0 +1,39 @@
+import Domain
+
+extension CallService {
+    /// Carries out `command` on the live call `id` of `tenant`, handled by this instance. An external
+    /// transfer target must be allowed by `calls.allowed_destinations`.
+    public func perform(_ command: CallCommand, on id: CallID, tenant: TenantID) async throws(CallCommandError) {
+        if case .transfer(.external(let number)) = command, !configuration.allowedDestinations.allows(number) {
+            throw .destinationNotAllowed(number)
+        }
+        let handle = try await liveHandle(id, tenant: tenant)
+        if case .transfer = command, !handle.viaTelephony {
+            throw .unsupported("a dialplan AudioSocket call cannot be transferred")
+        }
+        handle.send(.command(command))
+    }
+
+    /// Plays `digits` (0-9, *, #, A-D) to the far end of the live call `id` of `tenant`.
+    public func sendDTMF(_ digits: String, to id: CallID, tenant: TenantID) async throws(CallCommandError) {
+        let handle = try await liveHandle(id, tenant: tenant)
+        guard handle.viaTelephony else { throw .unsupported("a dialplan AudioSocket call cannot be sent DTMF") }
+        do {
+            try await dependencies.telephony.sendDTMF(digits, to: handle.channelID)
+        } catch {
+            throw .telephony(error)
+        }
+    }
+
+    /// The handle of a live call of `tenant` on this instance, or why there is none.
+    private func liveHandle(_ id: CallID, tenant: TenantID) async throws(CallCommandError) -> CallHandle {
+        let stored: Call?
+        do { stored = try await dependencies.repository.get(id) } catch { throw .unavailable }
+        guard let call = stored, call.tenantID == tenant else { throw .notFound }
+        guard call.state.isLive else { throw .notLive }
+        guard let handle = calls.withLock({ $0.values.first { $0.callID == id } }) else {
+            throw call.instanceID == configuration.instanceID ? .notLive : .elsewhere(call.instanceID)
+        }
+        return handle
+    }
+}
