@@ -14,6 +14,14 @@ struct CallServiceCommandTests {
         return started.callID
     }
 
+    /// Places a call and waits for its greeting to have played; its channel and id.
+    func greetedCall(_ harness: CallServiceHarness) async throws -> (ChannelID, CallID) {
+        let channel = await harness.telephony.placeCall()
+        let session = try await harness.session()
+        await harness.playbacks(session, finished: 1)
+        return (channel, try await callID(harness))
+    }
+
     @Test func anOperatorLineCutsTheGreetingWhenAskedAndIsLogged() async throws {
         let harness = CallServiceHarness(holdsPlayback: true)
         try await harness.running {
@@ -50,10 +58,7 @@ struct CallServiceCommandTests {
     @Test func hangUpEndsTheCallAsTheGatewaysHangup() async throws {
         let harness = CallServiceHarness()
         try await harness.running {
-            let channel = await harness.telephony.placeCall()
-            let session = try await harness.session()
-            await harness.playbacks(session, finished: 1)
-            let id = try await callID(harness)
+            let (channel, id) = try await greetedCall(harness)
             try await harness.service.perform(.hangUp, on: id, tenant: "acme")
             let ended = try #require(await harness.published(.callEnded).first)
             #expect(ended.string("reason") == "gateway_hangup")
@@ -67,10 +72,7 @@ struct CallServiceCommandTests {
     @Test func transferToAQueueAndDTMFGoThroughTelephony() async throws {
         let harness = CallServiceHarness()
         try await harness.running {
-            let channel = await harness.telephony.placeCall()
-            let session = try await harness.session()
-            await harness.playbacks(session, finished: 1)
-            let id = try await callID(harness)
+            let (channel, id) = try await greetedCall(harness)
             try await harness.service.sendDTMF("12#", to: id, tenant: "acme")
             #expect(await harness.telephony.sentDTMF.map(\.digits) == ["12#"])
             try await harness.service.perform(.transfer(.queue("billing")), on: id, tenant: "acme")
@@ -84,10 +86,7 @@ struct CallServiceCommandTests {
     @Test func externalNumbersOnlyWhenAllowedAndOtherTenantsSeeNothing() async throws {
         let harness = CallServiceHarness { $0.allowedDestinations = try! DestinationPolicy(patterns: ["+1555*", "+442071234567"]) }
         try await harness.running {
-            _ = await harness.telephony.placeCall()
-            let session = try await harness.session()
-            await harness.playbacks(session, finished: 1)
-            let id = try await callID(harness)
+            let (_, id) = try await greetedCall(harness)
             let premium = try PhoneNumber("+19005551234")
             await #expect(throws: CallCommandError.destinationNotAllowed(premium)) {
                 try await harness.service.perform(.transfer(.external(premium)), on: id, tenant: "acme")

@@ -62,9 +62,12 @@ public enum ManagementAPI {
             CallRoutes.add(to: v1, queries: `operator`.queries, logger: logger)
             CommandRoutes.add(to: v1, commands: `operator`.commands)
         }
-        // Any other path under /v1 is authenticated first, then not found: nothing is told without a token.
+        // Any other path or method under /v1 is authenticated first, then not found (or not allowed):
+        // nothing is told without a token.
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
-            v1.on("**", method: method) { _, _ -> Response in throw APIError.notFound }
+            v1.on("**", method: method) { request, _ -> Response in
+                throw KnownRoutes.methodNotAllowed(request.method, request.uri.path) ?? APIError.notFound
+            }
         }
         return router
     }
@@ -82,6 +85,11 @@ public enum ManagementAPI {
                 ready = ready && state.isReady
             }
             return json(ready ? .ok : .serviceUnavailable, ["status": ready ? "ready" : "not_ready", "dependencies": states])
+        }
+        router.get("openapi.json") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
         router.get("metrics") { _, _ in
             var headers = HTTPFields()

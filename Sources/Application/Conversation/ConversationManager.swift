@@ -174,12 +174,7 @@ private struct Driver {
             case .tick: actions = machine.handle(.tick(now: now))
             case .mediaEnded: return .mediaEnded
             case .command(.transfer(let target)):
-                responseID = 0
-                responding = false
-                await discardHeld(metrics: metrics)
-                response?.cancel()
-                await media.flush()
-                response = nil
+                await cutResponse(media: media, metrics: metrics)
                 return .transfer(target)
             case .command(.say(let text, let interrupt)):
                 if interrupt && responding {
@@ -193,12 +188,7 @@ private struct Driver {
             case .command(.hangUp):
                 return .hangUp
             case .closing(let line):
-                responseID = 0
-                responding = false
-                await discardHeld(metrics: metrics)
-                response?.cancel()
-                await media.flush()
-                response = nil
+                await cutResponse(media: media, metrics: metrics)
                 if !line.isEmpty { _ = await responder.run(.line(line, thenHangUp: true), speechEndedAt: nil) {} }
                 return .closed
             }
@@ -280,6 +270,16 @@ private struct Driver {
         }
         if gate == nil { responding = true }
         return (id, task)
+    }
+
+    /// Stops at once whatever plays or is held (an operator's transfer, the drain's closing line).
+    private mutating func cutResponse(media: any MediaSession, metrics: VoiceMetrics) async {
+        responseID = 0
+        responding = false
+        await discardHeld(metrics: metrics)
+        response?.cancel()
+        await media.flush()
+        response = nil
     }
 
     /// Throws the held response away; returns once the agent has forgotten its turn (before anything

@@ -19,6 +19,8 @@ struct RequestIDMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as APIError {
             response = error.response(requestID: context.requestID)
+        } catch let error as any HTTPResponseError where error.status == .notFound && KnownRoutes.methodNotAllowed(request.method, request.uri.path) != nil {
+            response = KnownRoutes.methodNotAllowed(request.method, request.uri.path)!.response(requestID: context.requestID)
         } catch let error as any HTTPResponseError {
             let code = error.status == .notFound ? "not_found" : error.status == .methodNotAllowed ? "method_not_allowed"
                 : error.status == .contentTooLarge ? "body_too_large" : "bad_request"
@@ -29,6 +31,9 @@ struct RequestIDMiddleware: RouterMiddleware {
             response = APIError(.internalServerError, "internal", "internal error").response(requestID: context.requestID)
         }
         response.headers[.xRequestID] = context.requestID
+        if response.status == .methodNotAllowed, let methods = KnownRoutes.methods(for: request.uri.path) {
+            response.headers[.allow] = methods.map(\.rawValue).joined(separator: ", ")
+        }
         if request.uri.path.hasPrefix("/v1") {
             logger.info("api request", metadata: [
                 "request.id": "\(context.requestID)", "method": "\(request.method)", "path": "\(request.uri.path)",
