@@ -19,7 +19,7 @@ export VOICEGW_ARI_URL="http://127.0.0.1:1"
 daemon=$!
 trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$work"' EXIT INT TERM
 for _ in $(seq 1 300); do
-  curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+  python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "http://127.0.0.1:$port/health" 2>/dev/null && break
   sleep 0.1
 done
 token=$("$bin" token --tenant default --scope "calls:read calls:write admin" --ttl 3600)
