@@ -309,9 +309,11 @@ let package = Package(
         .testTarget(
             name: "VoiceGatewaydTests",
             dependencies: [
-                "VoiceGatewayd", "TestSupport", "Domain", "Media", "Speech", "Agent", "Application", "Directory",
+                "VoiceGatewayd", "TestSupport", "Domain", "Media", "Speech", "Agent", "Application", "Directory", "ManagementAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Testing
 
@@ -130,5 +131,27 @@ struct ConfigurationTests {
         let (_, warnings) = try DaemonConfiguration.load(
             file: nil, environment: ["VOICEGW_AGENT_SCRIPT": Self.agentScript, "VOICEGW_HTTP_PROT": "1"])
         #expect(warnings == ["ignoring unknown environment variable VOICEGW_HTTP_PROT"])
+    }
+}
+
+@Suite("check-config")
+struct CheckConfigCommandTests {
+    /// A configuration file overlaying `yaml`, in a fresh directory.
+    static func file(_ yaml: String, extra: [String: String] = [:]) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("check-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (name, text) in extra { try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        let path = directory.appendingPathComponent("config.yaml").path
+        try yaml.replacingOccurrences(of: "$DIR", with: directory.path).write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func keyFilesThatCannotVerifyTokensFailTheCheck() async throws {
+        let bad = try Self.file("http:\n  auth:\n    public_keys_file: $DIR/keys.pem\n", extra: ["keys.pem": "not a key\n"])
+        await #expect(throws: ExitCode(78)) { try await CheckConfigCommand.parse(["--config", bad]).run() }
+        let pem = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/jwt/ec-public.pem"), encoding: .utf8)
+        let good = try Self.file("http:\n  auth:\n    public_keys_file: $DIR/keys.pem\n", extra: ["keys.pem": pem])
+        try await CheckConfigCommand.parse(["--config", good]).run()
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ManagementAPI
 
 /// `voicegatewayd`: the telephony voice bridge between Asterisk (ARI) and speech/agent services.
 @main
@@ -43,6 +44,12 @@ struct CheckConfigCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (config, warnings) = try options.load()
+        do {
+            _ = try await APIKeys.load(hs256Secret: config.apiHS256Secret, publicKeys: config.apiPublicKeys)
+        } catch {
+            FileHandle.standardError.write(Data("voicegatewayd: invalid configuration: \(error.description)\n".utf8))
+            throw ExitCode(78)
+        }
         for warning in warnings { print("warning: \(warning)") }
         print("configuration OK: ARI \(config.ari.url) app \(config.ari.app), HTTP \(config.httpHost):\(config.httpPort), "
             + "RTP \(config.rtp.host):\(config.rtp.portRange.lowerBound)-\(config.rtp.portRange.upperBound), "
