@@ -52,7 +52,8 @@ struct CallStreamConversationTests {
             let (digits, _) = AsyncStream.makeStream(of: String.self)
             let (recorder, manager) = (recorder, manager)
             let running = Running(delivered: Task { await recorder.run() }, run: Task { await manager.run(digits: digits) })
-            #expect(await eventually { media.playedSampleCounts.count == 1 && (!streamOpens || stt.opened == 1) })
+            // The stream opens in the background; frames go to it once the listener took it.
+            #expect(await eventually { media.playedSampleCounts.count == 1 && (!streamOpens || stt.stream?.taken == true) })
             return running
         }
 
@@ -189,5 +190,25 @@ struct CallStreamConversationTests {
         #expect(await h.stop(running, cancel: false) == .hangUp)
         #expect(stt.fallback.framesPerUtterance.withLock { $0 }.count == 1)
         #expect(await h.events(.sttFailed).map { $0.data["kind"] } == ["auth"])
+    }
+
+    @Test func aSlowHandshakeNeverHoldsTheCallerUpAndTheStreamIsTakenAfterTheUtterance() async throws {
+        let stt = FakeCallStreamingSTT(fallbackAnswers: ["hello there"], holdOpen: true)
+        let h = Harness(stt: stt, vendorEndpointing: true)
+        let running = await h.start(streamOpens: false)
+        // The vendor has not answered the handshake: the utterance goes to a session of its own.
+        h.media.push(Frames.voiced(30) + Frames.silence(35))
+        #expect(await eventually { h.media.playedSampleCounts.count == 2 })
+        #expect(h.media.playedSampleCounts[1] == Self.said("You said hello there."))
+        #expect(stt.fallback.framesPerUtterance.withLock { $0 }.count == 1)
+        stt.releaseOpen()
+        #expect(await eventually { stt.stream?.taken == true })
+        // Frames now go to the stream; the vendor ends the next utterance.
+        let before = stt.stream?.frames ?? 0
+        h.media.push(Frames.voiced(30) + Frames.silence(5))
+        #expect(await eventually { (stt.stream?.frames ?? 0) >= before + 35 })
+        stt.stream?.say(.segment(Transcript(text: "and goodbye bye", isFinal: true), endOfSpeech: true))
+        #expect(await h.stop(running, cancel: false) == .hangUp)
+        #expect(await h.events(.sttTranscribed).map { $0.data["text"] } == ["hello there", "and goodbye bye"])
     }
 }

@@ -13,7 +13,14 @@ final class FakeCallStreamingSTT: CallStreamingSpeechToText {
     let partialAfter: Int?
     let partialText: String
 
-    init(fallbackAnswers: [String] = [], openFailure: ProviderError? = nil, partialAfter: Int? = nil, partialText: String = "") {
+    /// While held, `startCallStream` waits (a slow handshake) until `releaseOpen()`.
+    private let openHeld: Mutex<(held: Bool, waiters: [CheckedContinuation<Void, Never>])>
+
+    init(
+        fallbackAnswers: [String] = [], openFailure: ProviderError? = nil, partialAfter: Int? = nil, partialText: String = "",
+        holdOpen: Bool = false
+    ) {
+        openHeld = Mutex((holdOpen, []))
         fallback = FakeSpeechToText(answers: fallbackAnswers)
         self.openFailure = openFailure
         self.partialAfter = partialAfter
@@ -27,7 +34,23 @@ final class FakeCallStreamingSTT: CallStreamingSpeechToText {
         try await fallback.startSession(options)
     }
 
+    func releaseOpen() {
+        let waiters = openHeld.withLock { state in
+            state.held = false
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+
     func startCallStream(_ options: TranscriptionOptions) async throws(ProviderError) -> any CallTranscriptionStream {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let wait = openHeld.withLock { state -> Bool in
+                if state.held { state.waiters.append(waiter) }
+                return state.held
+            }
+            if !wait { waiter.resume() }
+        }
         if let openFailure { throw openFailure }
         let stream = FakeCallStream(partialAfter: partialAfter, partialText: partialText)
         streams.withLock { $0.append(stream) }
@@ -37,14 +60,23 @@ final class FakeCallStreamingSTT: CallStreamingSpeechToText {
 
 /// One scripted call stream: counts what it was sent, and says what the test tells it to.
 final class FakeCallStream: CallTranscriptionStream {
-    let events: AsyncStream<CallTranscriptionEvent>
+    private let stored: AsyncStream<CallTranscriptionEvent>
     private let feed: AsyncStream<CallTranscriptionEvent>.Continuation
-    private let counts = Mutex((frames: 0, voiced: 0, finalizes: 0, closed: false))
+    private let counts = Mutex((frames: 0, voiced: 0, finalizes: 0, closed: false, listened: false))
+
+    /// The results; asking for them marks the stream as taken by the listener.
+    var events: AsyncStream<CallTranscriptionEvent> {
+        counts.withLock { $0.listened = true }
+        return stored
+    }
+
+    /// Whether the listener took the stream (it reads the results).
+    var taken: Bool { counts.withLock { $0.listened } }
     private let partialAfter: Int?
     private let partialText: String
 
     init(partialAfter: Int?, partialText: String) {
-        (events, feed) = AsyncStream.makeStream(of: CallTranscriptionEvent.self)
+        (stored, feed) = AsyncStream.makeStream(of: CallTranscriptionEvent.self)
         self.partialAfter = partialAfter
         self.partialText = partialText
     }

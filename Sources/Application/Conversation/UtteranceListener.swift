@@ -1,5 +1,6 @@
 import Domain
 import Logging
+import Synchronization
 
 /// Listens to the caller: runs the VAD and endpointer over inbound frames and reports speech starts and
 /// final transcripts.
@@ -29,6 +30,8 @@ struct UtteranceListener: Sendable {
         case tick
         /// A result of the call stream opened `generation`-th.
         case vendor(CallTranscriptionEvent, generation: Int)
+        /// The call stream opened in the background (or could not be).
+        case opened(CallStreamSource.Opened?)
     }
 
     /// Runs until the inbound audio ends or the task is cancelled, then yields `.mediaEnded`.
@@ -82,8 +85,9 @@ struct UtteranceListener: Sendable {
 
 /// How a conversation opens its call's transcription stream (a chain's first provider that can keep one).
 struct CallStreamSource: Sendable {
+    typealias Opened = Result<(stream: any CallTranscriptionStream, provider: String), ProviderError>
     /// Opens a stream; nil when no provider can (the failure is returned for the record).
-    let open: @Sendable (TranscriptionOptions) async -> Result<(stream: any CallTranscriptionStream, provider: String), ProviderError>?
+    let open: @Sendable (TranscriptionOptions) async -> Opened?
     /// A stream of `provider` broke.
     let broke: @Sendable (ProviderError, _ provider: String) -> Void
 }
@@ -113,6 +117,12 @@ private struct ListenerState {
     var held: [AudioFrame] = []
     /// Silence owed to the stream for gaps without packets.
     var silenceOwed = Duration.zero
+    /// The first stream, opened in the background so that voice detection never waits for a handshake.
+    var opener: Task<CallStreamSource.Opened?, Never>?
+    /// Whether the background open's result was taken by the loop (else it is closed after the loop).
+    let openTaken = OnceFlag()
+    /// A stream that opened while an utterance went to a session of its own: adopted after it.
+    var deferred: (stream: any CallTranscriptionStream, provider: String)?
 
     struct OpenStream {
         let stream: any CallTranscriptionStream
@@ -133,7 +143,14 @@ private struct ListenerState {
     }
 
     mutating func listen(_ inputs: AsyncStream<UtteranceListener.Input>) async {
-        if listener.callStream != nil { await openStream() }
+        if let source = listener.callStream {
+            let (feed, options) = (feed, listener.options)
+            opener = Task {
+                let result = await source.open(options)
+                feed.yield(.opened(result))
+                return result
+            }
+        }
         for await input in inputs {
             if Task.isCancelled { break }
             var event: Endpointer.Event?
@@ -159,6 +176,8 @@ private struct ListenerState {
                 } else {
                     await perform(utterance.vendor(result))
                 }
+            case .opened(let result):
+                if openTaken.take() { take(opened: result) }
             }
             if case .speechEnded(let trailing, _) = event {
                 preroll.removeAll()
@@ -172,16 +191,28 @@ private struct ListenerState {
                     signals.yield(.transcriptionFailed(ProviderError(.unavailable, provider: listener.stt.name, "no session")))
                 }
             }
+            if let waiting = deferred, session == nil, !endpointer.isInSpeech {
+                deferred = nil
+                adopt(waiting.stream, provider: waiting.provider)
+            }
         }
         if let session { await session.cancel() }
         await closeStream()
+        if let waiting = deferred { await waiting.stream.close() }
+        // A background open still under way: its stream, if it comes, is closed (the call is over).
+        if let opener, openTaken.take() {
+            Task { if case .success(let opened)? = await opener.value { await opened.stream.close() } }
+        }
     }
 
     /// One inbound frame: voice detection, then the stream or the utterance's session.
     private mutating func take(_ frame: AudioFrame) async -> Endpointer.Event? {
         let voiced = vad.isSpeech(frame)
         let event = endpointer.frame(voiced: voiced)
-        if event == .speechStarted, stream == nil, listener.callStream != nil, clock.monotonic() >= retryAt {
+        // Barge-in first: nothing (a session, a stream) is waited for before the conversation hears it.
+        if event == .speechStarted { signals.yield(.speechStarted) }
+        if event == .speechStarted, stream == nil, deferred == nil, listener.callStream != nil, clock.monotonic() >= retryAt,
+           opener == nil || openTaken.isTaken {
             await openStream()
         }
         if let open = stream {
@@ -193,7 +224,6 @@ private struct ListenerState {
                 held = preroll + [frame]
                 preroll.removeAll()
                 await perform(utterance.speechStarted(now: clock.monotonic()))
-                signals.yield(.speechStarted)
             } else if endpointer.isInSpeech {
                 held.append(frame)
                 await perform(voiced ? utterance.voiced(now: clock.monotonic()) : utterance.silence(endpointer.silence ?? .zero))
@@ -210,7 +240,6 @@ private struct ListenerState {
         if event == .speechStarted {
             session = await startSession(preroll: preroll + [frame])
             preroll.removeAll()
-            signals.yield(.speechStarted)
         } else if let active = session {
             do { try await active.send(frame) } catch {
                 session = nil
@@ -230,22 +259,39 @@ private struct ListenerState {
 
     // MARK: The call stream
 
+    /// Opens the stream again (at a speech start, after a failure).
     private mutating func openStream() async {
-        guard let source = listener.callStream, let result = await source.open(listener.options) else { return }
+        guard let source = listener.callStream else { return }
+        take(opened: await source.open(listener.options))
+    }
+
+    /// A stream that opened is used at once, unless an utterance is going to a session of its own (then
+    /// after it); one that could not open is recorded and tried again later.
+    private mutating func take(opened result: CallStreamSource.Opened?) {
         switch result {
-        case .success(let (stream, provider)):
-            generation += 1
-            let (feed, generation) = (feed, generation)
-            let forwarder = Task {
-                for await event in stream.events { feed.yield(.vendor(event, generation: generation)) }
+        case .success(let (stream, provider))?:
+            if session != nil || endpointer.isInSpeech {
+                deferred = (stream, provider)
+            } else {
+                adopt(stream, provider: provider)
             }
-            self.stream = OpenStream(stream: stream, provider: provider, forwarder: forwarder)
-            utterance = StreamedUtterance(settings: listener.configuration.streaming)
-            listener.logger.debug("speech-to-text stream opened for the call", metadata: ["stt.provider": "\(provider)"])
-        case .failure(let error):
+        case .failure(let error)?:
             _ = listener.record(error)
             retryAt = clock.monotonic() + UtteranceListener.streamRetry
+        case nil:
+            break
         }
+    }
+
+    private mutating func adopt(_ stream: any CallTranscriptionStream, provider: String) {
+        generation += 1
+        let (feed, generation) = (feed, generation)
+        let forwarder = Task {
+            for await event in stream.events { feed.yield(.vendor(event, generation: generation)) }
+        }
+        self.stream = OpenStream(stream: stream, provider: provider, forwarder: forwarder)
+        utterance = StreamedUtterance(settings: listener.configuration.streaming)
+        listener.logger.debug("speech-to-text stream opened for the call", metadata: ["stt.provider": "\(provider)"])
     }
 
     /// The stream broke: it is recorded, and an utterance in progress goes on in a session of its own
@@ -348,4 +394,11 @@ private struct ListenerState {
             signals.yield(.transcriptionFailed(listener.record(error)))
         }
     }
+}
+
+/// Set once: `take()` is true the first time only.
+final class OnceFlag: Sendable {
+    private let taken = Mutex(false)
+    func take() -> Bool { taken.withLock { was in defer { was = true }; return !was } }
+    var isTaken: Bool { taken.withLock { $0 } }
 }
