@@ -7,7 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import JWTKit
 import Logging
-import ManagementAPI
+@testable import ManagementAPI
 import NIOCore
 import Synchronization
 import Prometheus
@@ -308,5 +308,24 @@ struct OperatorAPITests {
             #expect(answer.status == status && answer.code == code, "\(failure)")
             #expect(!answer.message.contains("boom"), "no internals")
         }
+    }
+
+    @Test func metricsAndReadinessAnswerLoopbackPeersOnlyUnlessPublic() async throws {
+        #expect(LoopbackOnlyMiddleware.isLoopback(try SocketAddress(ipAddress: "127.0.0.1", port: 1)))
+        #expect(LoopbackOnlyMiddleware.isLoopback(try SocketAddress(ipAddress: "127.8.9.1", port: 1)))
+        #expect(LoopbackOnlyMiddleware.isLoopback(try SocketAddress(ipAddress: "::1", port: 1)))
+        #expect(!LoopbackOnlyMiddleware.isLoopback(try SocketAddress(ipAddress: "10.0.0.5", port: 1)))
+        #expect(!LoopbackOnlyMiddleware.isLoopback(try SocketAddress(ipAddress: "2001:db8::1", port: 1)))
+        #expect(!LoopbackOnlyMiddleware.isLoopback(nil))
+        // The test client's peer is not a loopback socket: the closed router refuses, the public one answers.
+        let closed = ManagementAPI.makeRouter(
+            dependencies: [], registry: PrometheusCollectorRegistry(), operator: nil, metricsPublic: false, logger: Logger(label: "test"))
+        let refused = try await Self.get(closed, "/metrics", token: nil)
+        #expect(refused.status == .forbidden && refused.code == "forbidden")
+        #expect(try await Self.get(closed, "/ready", token: nil).status == .forbidden)
+        #expect(try await Self.get(closed, "/health", token: nil).status == .ok)
+        let open = ManagementAPI.makeRouter(
+            dependencies: [], registry: PrometheusCollectorRegistry(), operator: nil, metricsPublic: true, logger: Logger(label: "test"))
+        #expect(try await Self.get(open, "/metrics", token: nil).status == .ok)
     }
 }

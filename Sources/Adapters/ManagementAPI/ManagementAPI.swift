@@ -28,10 +28,13 @@ public enum ManagementAPI {
         public var host: String
         /// 0 picks a free port (tests); the bound port is reported through `onRunning`.
         public var port: Int
+        /// `/metrics` and `/ready` answer any peer (false: loopback peers only).
+        public var metricsPublic: Bool
 
-        public init(host: String = "127.0.0.1", port: Int = 8080) {
+        public init(host: String = "127.0.0.1", port: Int = 8080, metricsPublic: Bool = false) {
             self.host = host
             self.port = port
+            self.metricsPublic = metricsPublic
         }
     }
 
@@ -42,7 +45,8 @@ public enum ManagementAPI {
         operator: Operator? = nil, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> any Service {
         Application(
-            router: makeRouter(dependencies: dependencies, registry: registry, operator: `operator`, logger: logger),
+            router: makeRouter(
+                dependencies: dependencies, registry: registry, operator: `operator`, metricsPublic: configuration.metricsPublic, logger: logger),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "voicegatewayd"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
@@ -51,10 +55,12 @@ public enum ManagementAPI {
     /// The routes: `/health`, `/ready`, `/metrics`, and `/v1` behind bearer tokens. Without `operator`,
     /// every `/v1` request is answered 503 (no keys: the API never runs open).
     public static func makeRouter(
-        dependencies: [any HealthReporting], registry: PrometheusCollectorRegistry, operator: Operator?, logger: Logger
+        dependencies: [any HealthReporting], registry: PrometheusCollectorRegistry, operator: Operator?, metricsPublic: Bool = true,
+        logger: Logger
     ) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: RequestIDMiddleware(logger: logger))
+        if !metricsPublic { router.add(middleware: LoopbackOnlyMiddleware()) }
         addHealthRoutes(to: router, dependencies: dependencies, registry: registry)
         let authenticator = `operator`?.authenticator ?? APIAuthenticator(keys: .none, clock: SystemClock())
         let v1 = router.group("v1").add(middleware: AuthMiddleware(authenticator: authenticator))

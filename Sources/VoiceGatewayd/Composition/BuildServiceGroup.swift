@@ -71,7 +71,7 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     let operatorAPI = ManagementAPI.Operator(
         authenticator: APIAuthenticator(keys: apiKeys, clock: clock), queries: CallQueries(repository: repository), commands: callService)
     let http = ManagementAPI.makeServer(
-        configuration: .init(host: config.httpHost, port: config.httpPort), dependencies: [callService, telephony] + storage.health,
+        configuration: .init(host: config.httpHost, port: config.httpPort, metricsPublic: config.metricsPublic), dependencies: [callService, telephony] + storage.health,
         registry: registry, operator: operatorAPI, logger: logger, onRunning: hooks.onHTTPRunning)
 
     // Reverse order on shutdown: calls end first (using telephony and the publisher), then the API,

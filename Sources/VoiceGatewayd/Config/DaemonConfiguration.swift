@@ -59,6 +59,8 @@ struct DaemonConfiguration: Sendable {
     var media: Media
     var httpHost: String
     var httpPort: Int
+    /// `/metrics` and `/ready` answer any peer (false: loopback only).
+    var metricsPublic: Bool
     /// External numbers the operator API may transfer to.
     var allowedDestinations: DestinationPolicy
     /// The HS256 secret of API tokens (empty: none).
@@ -156,6 +158,7 @@ struct DaemonConfiguration: Sendable {
 
         httpHost = try r.nonEmpty("http.host")
         httpPort = try r.int("http.port", in: 0...65535)
+        metricsPublic = try r.bool("http.metrics_public")
         apiHS256Secret = try r.secret("http.auth.hs256_secret")
         if !apiHS256Secret.isEmpty && apiHS256Secret.utf8.count < 32 {
             throw ConfigError(key: "http.auth.hs256_secret", message: "must be at least 32 bytes (it is \(apiHS256Secret.utf8.count))")

@@ -61,6 +61,7 @@ media:
 http:
   host: 127.0.0.1
   port: 8080
+  metrics_public: false    # /metrics and /ready answer loopback peers only (403 to others); true: any peer
   auth:                    # bearer JWTs on every /v1 request; with no key, /v1 answers 503 (never open)
     hs256_secret: ""       # at least 32 bytes; or hs256_secret_file, or VOICEGW_HTTP_AUTH_HS256_SECRET
     hs256_secret_file: ""
