@@ -65,6 +65,25 @@ struct OperatorAPIEndToEndTests {
         try await harness.stop()
     }
 
+    @Test func aReloadReplacesTheKeysAndABadOneKeepsThem() async throws {
+        let harness = try await DaemonHarness.start(environment: ["VOICEGW_HTTP_AUTH_HS256_SECRET": Self.secret])
+        let old = try await Self.token()
+        #expect(try await harness.get("/v1/calls/nope", token: old).status == 404)
+        let rotated = "a-rotated-secret-of-at-least-thirty-two-bytes"
+        let (fresh, _) = try DaemonConfiguration.load(file: nil, environment: ["VOICEGW_HTTP_AUTH_HS256_SECRET": rotated])
+        try await harness.daemon.reloadAPIKeys(from: fresh)
+        #expect(try await harness.get("/v1/calls/nope", token: old).status == 401, "the old secret still works")
+        let new = try await APITokenMinter.hs256(secret: rotated, tenant: "default", scopes: [.callsRead], subject: "t", lifetime: .seconds(60))
+        #expect(try await harness.get("/v1/calls/nope", token: new).status == 404)
+        // A key file that cannot be read as keys: refused, naming the key; the rotated secret stays.
+        let bad = harness.directory.appendingPathComponent("bad.pem")
+        try "not a key".write(to: bad, atomically: true, encoding: .utf8)
+        let (broken, _) = try DaemonConfiguration.load(file: nil, environment: ["VOICEGW_HTTP_AUTH_PUBLIC_KEYS_FILE": bad.path])
+        await #expect(throws: ConfigError.self) { try await harness.daemon.reloadAPIKeys(from: broken) }
+        #expect(try await harness.get("/v1/calls/nope", token: new).status == 404)
+        try await harness.stop()
+    }
+
     @Test func withoutAKeyTheAPIIsClosed() async throws {
         let harness = try await DaemonHarness.start()
         #expect(try await eventually { try await harness.get("/ready").status == 200 })

@@ -13,7 +13,8 @@ struct RunCommand: AsyncParsableCommand {
             (/health, /ready, /metrics). SIGTERM or SIGINT drains: /ready turns 503 at once, new calls go
             back to the dialplan (VOICEGW_REFUSED=shutting_down), live calls go on for shutdown.grace_ms,
             then each hears shutdown.goodbye and is hung up; the events are flushed and the exit code is 0.
-            A second SIGTERM or SIGINT hangs up the calls still live at once.
+            A second SIGTERM or SIGINT hangs up the calls still live at once. SIGHUP reloads the operator
+            API's keys (http.auth.*) from the configuration; an invalid key file keeps the keys in use.
             """)
 
     @OptionGroup var options: ConfigOptions
@@ -49,6 +50,19 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         defer { watcher.cancel() }
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let reloader = Task {
+            for await _ in hangups {
+                do {
+                    let (fresh, _) = try options.load()
+                    try await daemon.reloadAPIKeys(from: fresh)
+                    logger.notice("SIGHUP: operator API keys reloaded")
+                } catch {
+                    logger.error("SIGHUP: keys not reloaded; the keys in use stay", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        defer { reloader.cancel() }
         try await daemon.group.run()
         logger.info("voicegatewayd stopped")
     }

@@ -68,8 +68,8 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
         apiKeys = try await APIKeys.load(hs256Secret: config.apiHS256Secret, publicKeys: config.apiPublicKeys)
     } catch { throw ConfigError(key: error.key, message: error.message) }
     if apiKeys.isEmpty { logger.warning("no API token key configured (http.auth.*): every /v1 request is refused with 503") }
-    let operatorAPI = ManagementAPI.Operator(
-        authenticator: APIAuthenticator(keys: apiKeys, clock: clock), queries: CallQueries(repository: repository), commands: callService)
+    let authenticator = APIAuthenticator(keys: apiKeys, clock: clock)
+    let operatorAPI = ManagementAPI.Operator(authenticator: authenticator, queries: CallQueries(repository: repository), commands: callService)
     let http = ManagementAPI.makeServer(
         configuration: .init(host: config.httpHost, port: config.httpPort, metricsPublic: config.metricsPublic), dependencies: [callService, telephony] + storage.health,
         registry: registry, operator: operatorAPI, logger: logger, onRunning: hooks.onHTTPRunning)
@@ -93,5 +93,5 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
         "http": "\(config.httpHost):\(config.httpPort)", "stt": "\(speech.stt.name)", "tts": "\(speech.tts.name)",
         "events.file": "\(config.eventsFile)",
     ])
-    return Daemon(group: group, callService: callService, telephony: telephony, registry: registry)
+    return Daemon(group: group, callService: callService, telephony: telephony, registry: registry, apiAuthenticator: authenticator)
 }

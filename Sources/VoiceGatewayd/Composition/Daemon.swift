@@ -2,6 +2,7 @@ import Application
 import AsteriskARI
 import Domain
 import Logging
+import ManagementAPI
 import Prometheus
 import ServiceLifecycle
 import UnixSignals
@@ -15,6 +16,18 @@ struct Daemon: Sendable {
     let callService: CallService
     let telephony: ARITelephony
     let registry: PrometheusCollectorRegistry
+    /// Verifies the operator API's tokens; its keys are replaced on SIGHUP.
+    let apiAuthenticator: APIAuthenticator
+
+    /// Loads the API keys `config` names and puts them in place (SIGHUP). On an error the keys in use
+    /// stay, and the error names the key.
+    func reloadAPIKeys(from config: DaemonConfiguration) async throws(ConfigError) {
+        do {
+            apiAuthenticator.reload(try await APIKeys.load(hs256Secret: config.apiHS256Secret, publicKeys: config.apiPublicKeys))
+        } catch {
+            throw ConfigError(key: error.key, message: error.message)
+        }
+    }
 }
 
 /// Hooks for whoever builds the daemon (the `run` command, tests).
