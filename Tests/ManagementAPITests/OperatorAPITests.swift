@@ -328,4 +328,54 @@ struct OperatorAPITests {
             dependencies: [], registry: PrometheusCollectorRegistry(), operator: nil, metricsPublic: true, logger: Logger(label: "test"))
         #expect(try await Self.get(open, "/metrics", token: nil).status == .ok)
     }
+
+    @Test func theTenantsCallsAreListedPageByPageWithFilters() async throws {
+        let repository = InMemoryCallRepository(clock: Self.clock)
+        for n in 0..<5 {
+            var call = Call(
+                id: CallID("acme-\(n)"), tenantID: "acme", channelID: ChannelID("ch-\(n)"), conversationID: ConversationID("v-\(n)"),
+                direction: n == 4 ? .outbound : .inbound, callerNumber: "+1555000000\(n)", calleeNumber: "+15559870000", instanceID: "i-1",
+                createdAt: Self.clock.now().advanced(by: .seconds(Int64(n))))
+            if n % 2 == 0 { _ = try call.answer(at: Self.clock.now()) }
+            try await repository.save(call)
+        }
+        try await repository.save(Call(
+            id: "globex-0", tenantID: "globex", channelID: "ch-g", conversationID: "v-g", direction: .inbound, callerNumber: "+15551230002",
+            calleeNumber: "+15559870001", instanceID: "i-1", createdAt: Self.clock.now()))
+        let keys = try await APIKeys.load(hs256Secret: Self.secret, publicKeys: nil)
+        let api = ManagementAPI.Operator(
+            authenticator: APIAuthenticator(keys: keys, clock: Self.clock), queries: CallQueries(repository: repository), commands: RecordedCommands())
+        let router = ManagementAPI.makeRouter(dependencies: [], registry: PrometheusCollectorRegistry(), operator: api, logger: Logger(label: "test"))
+        let token = try await Self.hs256(Self.claims())
+
+        var seen: [String] = []
+        var path = "/v1/calls?limit=2"
+        var pages = 0
+        while true {
+            let page = try await Self.get(router, path, token: token)
+            #expect(page.status == .ok)
+            let calls = try #require(page.json["calls"] as? [[String: Any]])
+            #expect(calls.count <= 2 && calls.allSatisfy { $0["history"] == nil && $0["tenant_id"] as? String == "acme" })
+            seen += calls.compactMap { $0["call_id"] as? String }
+            pages += 1
+            guard let next = page.json["next_cursor"] as? String else { break }
+            path = "/v1/calls?limit=2&cursor=\(next)"
+        }
+        #expect(seen == ["acme-0", "acme-1", "acme-2", "acme-3", "acme-4"])
+        #expect(pages == 3)
+        let answered = try await Self.get(router, "/v1/calls?state=answered", token: token)
+        #expect((answered.json["calls"] as? [[String: Any]])?.compactMap { $0["call_id"] as? String } == ["acme-0", "acme-2", "acme-4"])
+        let outbound = try await Self.get(router, "/v1/calls?direction=outbound&state=ringing,answered", token: token)
+        #expect((outbound.json["calls"] as? [[String: Any]])?.compactMap { $0["call_id"] as? String } == ["acme-4"])
+        for (query, status, code) in [
+            ("limit=0", HTTPResponse.Status.unprocessableContent, "invalid_field"), ("limit=101", .unprocessableContent, "invalid_field"),
+            ("limit=ten", .unprocessableContent, "invalid_field"), ("state=asleep", .unprocessableContent, "invalid_field"),
+            ("direction=sideways", .unprocessableContent, "invalid_field"), ("cursor=%21%21", .unprocessableContent, "invalid_field"),
+            ("sort=desc", .badRequest, "unknown_field"),
+        ] {
+            let answer = try await Self.get(router, "/v1/calls?\(query)", token: token)
+            #expect(answer.status == status && answer.code == code, "\(query)")
+        }
+        #expect(try await Self.get(router, "/v1/calls", token: try await Self.hs256(Self.claims(scope: "calls:write"))).status == .forbidden)
+    }
 }

@@ -3,13 +3,21 @@ public struct CallFilter: Sendable, Hashable {
     public var tenantID: TenantID?
     public var states: Set<CallState>?
     public var instanceID: InstanceID?
+    public var direction: CallDirection?
+    /// Only calls after this one in the listing order (creation time, then id): a page's cursor.
+    public var after: (createdAt: Timestamp, id: CallID)?
     /// At most this many calls, ordered by creation time then id.
     public var limit: Int
 
-    public init(tenantID: TenantID? = nil, states: Set<CallState>? = nil, instanceID: InstanceID? = nil, limit: Int = 1000) {
+    public init(
+        tenantID: TenantID? = nil, states: Set<CallState>? = nil, instanceID: InstanceID? = nil, direction: CallDirection? = nil,
+        after: (createdAt: Timestamp, id: CallID)? = nil, limit: Int = 1000
+    ) {
         self.tenantID = tenantID
         self.states = states
         self.instanceID = instanceID
+        self.direction = direction
+        self.after = after
         self.limit = limit
     }
 
@@ -18,7 +26,24 @@ public struct CallFilter: Sendable, Hashable {
         if let tenantID, call.tenantID != tenantID { return false }
         if let states, !states.contains(call.state) { return false }
         if let instanceID, call.instanceID != instanceID { return false }
+        if let direction, call.direction != direction { return false }
+        if let after, (call.createdAt, call.id) <= (after.createdAt, after.id) { return false }
         return true
+    }
+
+    public static func == (lhs: CallFilter, rhs: CallFilter) -> Bool {
+        lhs.tenantID == rhs.tenantID && lhs.states == rhs.states && lhs.instanceID == rhs.instanceID && lhs.direction == rhs.direction
+            && lhs.after?.createdAt == rhs.after?.createdAt && lhs.after?.id == rhs.after?.id && lhs.limit == rhs.limit
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(tenantID)
+        hasher.combine(states)
+        hasher.combine(instanceID)
+        hasher.combine(direction)
+        hasher.combine(after?.createdAt)
+        hasher.combine(after?.id)
+        hasher.combine(limit)
     }
 }
 

@@ -10,221 +10,967 @@ public enum OpenAPIDocument {
     "version": "1.0.0",
     "description": "Read and steer the calls of the token's tenant. Every /v1 request needs a bearer JWT (HS256, RS256 or ES256) with exp, tenant_id and scope (calls:read, calls:write, admin). Without a configured key every /v1 request is 503."
   },
-  "servers": [{"url": "http://127.0.0.1:8080"}],
-  "security": [{"bearer": []}],
+  "servers": [
+    {
+      "url": "http://127.0.0.1:8080"
+    }
+  ],
+  "security": [
+    {
+      "bearer": []
+    }
+  ],
   "components": {
     "securitySchemes": {
-      "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+      "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT"
+      }
     },
     "parameters": {
       "CallID": {
-        "name": "id", "in": "path", "required": true, "description": "The call id.",
-        "schema": {"type": "string", "minLength": 1, "maxLength": 128}
+        "name": "id",
+        "in": "path",
+        "required": true,
+        "description": "The call id.",
+        "schema": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 128
+        }
       },
       "RequestID": {
-        "name": "X-Request-ID", "in": "header", "required": false,
+        "name": "X-Request-ID",
+        "in": "header",
+        "required": false,
         "description": "Kept when 1-128 of letters, digits, '-', '_', '.'; otherwise a new id is generated. Echoed in the response.",
-        "schema": {"type": "string"}
+        "schema": {
+          "type": "string"
+        }
       }
     },
     "schemas": {
       "Error": {
-        "type": "object", "required": ["error", "request_id"], "additionalProperties": false,
+        "type": "object",
+        "required": [
+          "error",
+          "request_id"
+        ],
+        "additionalProperties": false,
         "properties": {
           "error": {
-            "type": "object", "required": ["code", "message"], "additionalProperties": false,
+            "type": "object",
+            "required": [
+              "code",
+              "message"
+            ],
+            "additionalProperties": false,
             "properties": {
-              "code": {"type": "string"},
-              "message": {"type": "string"},
-              "details": {"type": "object", "additionalProperties": {"type": "string"}}
+              "code": {
+                "type": "string"
+              },
+              "message": {
+                "type": "string"
+              },
+              "details": {
+                "type": "object",
+                "additionalProperties": {
+                  "type": "string"
+                }
+              }
             }
           },
-          "request_id": {"type": "string"}
+          "request_id": {
+            "type": "string"
+          }
         }
       },
       "HistoryLine": {
-        "type": "object", "required": ["speaker", "text", "at"], "additionalProperties": false,
+        "type": "object",
+        "required": [
+          "speaker",
+          "text",
+          "at"
+        ],
+        "additionalProperties": false,
         "properties": {
-          "speaker": {"type": "string", "enum": ["caller", "agent", "system"]},
-          "text": {"type": "string", "description": "Redacted."},
-          "at": {"type": "string", "format": "date-time"}
+          "speaker": {
+            "type": "string",
+            "enum": [
+              "caller",
+              "agent",
+              "system"
+            ]
+          },
+          "text": {
+            "type": "string",
+            "description": "Redacted."
+          },
+          "at": {
+            "type": "string",
+            "format": "date-time"
+          }
         }
       },
       "Call": {
-        "type": "object", "additionalProperties": false,
-        "required": ["call_id", "tenant_id", "conversation_id", "direction", "state", "from", "to", "created_at", "updated_at", "instance_id", "history"],
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "call_id",
+          "tenant_id",
+          "conversation_id",
+          "direction",
+          "state",
+          "from",
+          "to",
+          "created_at",
+          "updated_at",
+          "instance_id",
+          "history"
+        ],
         "properties": {
-          "call_id": {"type": "string"},
-          "tenant_id": {"type": "string"},
-          "conversation_id": {"type": "string"},
-          "direction": {"type": "string", "enum": ["inbound", "outbound"]},
-          "state": {"type": "string", "enum": ["ringing", "answered", "active", "transferring", "transferred", "ended", "failed"]},
-          "from": {"type": "string"},
-          "to": {"type": "string"},
-          "created_at": {"type": "string", "format": "date-time"},
-          "updated_at": {"type": "string", "format": "date-time"},
-          "answered_at": {"type": "string", "format": "date-time"},
-          "ended_at": {"type": "string", "format": "date-time"},
-          "end_reason": {"type": "string"},
-          "agent_id": {"type": "string"},
-          "transfer_target": {"type": "string"},
-          "instance_id": {"type": "string"},
-          "history": {"type": "array", "items": {"$ref": "#/components/schemas/HistoryLine"}}
+          "call_id": {
+            "type": "string"
+          },
+          "tenant_id": {
+            "type": "string"
+          },
+          "conversation_id": {
+            "type": "string"
+          },
+          "direction": {
+            "type": "string",
+            "enum": [
+              "inbound",
+              "outbound"
+            ]
+          },
+          "state": {
+            "type": "string",
+            "enum": [
+              "ringing",
+              "answered",
+              "active",
+              "transferring",
+              "transferred",
+              "ended",
+              "failed"
+            ]
+          },
+          "from": {
+            "type": "string"
+          },
+          "to": {
+            "type": "string"
+          },
+          "created_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updated_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "answered_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "ended_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "end_reason": {
+            "type": "string"
+          },
+          "agent_id": {
+            "type": "string"
+          },
+          "transfer_target": {
+            "type": "string"
+          },
+          "instance_id": {
+            "type": "string"
+          },
+          "history": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/HistoryLine"
+            }
+          }
         }
       },
       "Transcript": {
-        "type": "object", "required": ["call_id", "lines"], "additionalProperties": false,
+        "type": "object",
+        "required": [
+          "call_id",
+          "lines"
+        ],
+        "additionalProperties": false,
         "properties": {
-          "call_id": {"type": "string"},
-          "lines": {"type": "array", "items": {"$ref": "#/components/schemas/HistoryLine"}}
+          "call_id": {
+            "type": "string"
+          },
+          "lines": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/HistoryLine"
+            }
+          }
         }
       },
       "Accepted": {
-        "type": "object", "required": ["call_id", "command", "status"], "additionalProperties": false,
+        "type": "object",
+        "required": [
+          "call_id",
+          "command",
+          "status"
+        ],
+        "additionalProperties": false,
         "properties": {
-          "call_id": {"type": "string"},
-          "command": {"type": "string", "enum": ["hangup", "say", "transfer", "dtmf"]},
-          "status": {"type": "string", "const": "accepted"}
+          "call_id": {
+            "type": "string"
+          },
+          "command": {
+            "type": "string",
+            "enum": [
+              "hangup",
+              "say",
+              "transfer",
+              "dtmf"
+            ]
+          },
+          "status": {
+            "type": "string",
+            "const": "accepted"
+          }
         }
       },
-      "Empty": {"type": "object", "additionalProperties": false, "properties": {}},
+      "Empty": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {}
+      },
       "Say": {
-        "type": "object", "required": ["text"], "additionalProperties": false,
+        "type": "object",
+        "required": [
+          "text"
+        ],
+        "additionalProperties": false,
         "properties": {
-          "text": {"type": "string", "minLength": 1, "maxLength": 1000, "pattern": "\\S"},
-          "interrupt": {"type": "boolean", "default": false}
+          "text": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1000,
+            "pattern": "\\S"
+          },
+          "interrupt": {
+            "type": "boolean",
+            "default": false
+          }
         }
       },
       "Transfer": {
-        "type": "object", "required": ["target"], "additionalProperties": false,
+        "type": "object",
+        "required": [
+          "target"
+        ],
+        "additionalProperties": false,
         "properties": {
-          "target": {"type": "string", "pattern": "^((queue|extension):[A-Za-z0-9._-]{1,64}|(external:)?\\+[1-9][0-9]{1,14})$"},
-          "reason": {"type": "string", "maxLength": 500}
+          "target": {
+            "type": "string",
+            "pattern": "^((queue|extension):[A-Za-z0-9._-]{1,64}|(external:)?\\+[1-9][0-9]{1,14})$"
+          },
+          "reason": {
+            "type": "string",
+            "maxLength": 500
+          }
         }
       },
       "DTMF": {
-        "type": "object", "required": ["digits"], "additionalProperties": false,
-        "properties": {"digits": {"type": "string", "pattern": "^[0-9*#A-D]{1,32}$"}}
+        "type": "object",
+        "required": [
+          "digits"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "digits": {
+            "type": "string",
+            "pattern": "^[0-9*#A-D]{1,32}$"
+          }
+        }
+      },
+      "CallSummary": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "call_id",
+          "tenant_id",
+          "conversation_id",
+          "direction",
+          "state",
+          "from",
+          "to",
+          "created_at",
+          "updated_at",
+          "instance_id"
+        ],
+        "properties": {
+          "call_id": {
+            "type": "string"
+          },
+          "tenant_id": {
+            "type": "string"
+          },
+          "conversation_id": {
+            "type": "string"
+          },
+          "direction": {
+            "type": "string",
+            "enum": [
+              "inbound",
+              "outbound"
+            ]
+          },
+          "state": {
+            "type": "string",
+            "enum": [
+              "ringing",
+              "answered",
+              "active",
+              "transferring",
+              "transferred",
+              "ended",
+              "failed"
+            ]
+          },
+          "from": {
+            "type": "string"
+          },
+          "to": {
+            "type": "string"
+          },
+          "created_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updated_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "answered_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "ended_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "end_reason": {
+            "type": "string"
+          },
+          "agent_id": {
+            "type": "string"
+          },
+          "transfer_target": {
+            "type": "string"
+          },
+          "instance_id": {
+            "type": "string"
+          }
+        }
+      },
+      "CallPage": {
+        "type": "object",
+        "required": [
+          "calls"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "calls": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/CallSummary"
+            }
+          },
+          "next_cursor": {
+            "type": "string",
+            "description": "Pass as cursor for the next page; absent on the last page."
+          }
+        }
       }
     },
     "responses": {
-      "Unauthorized": {"description": "No valid token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "Forbidden": {"description": "The token lacks the scope, or the destination is not allowed.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "NotFound": {"description": "No such call for the tenant.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "Conflict": {"description": "The call is over, handled by another instance, or cannot take the command.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "BadRequest": {"description": "Not a JSON object, or an unknown field.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "TooLarge": {"description": "The body is over 16 KiB.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "UnsupportedMediaType": {"description": "The body is not application/json.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "Unprocessable": {"description": "A field is missing, of the wrong type, or invalid.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "BadGateway": {"description": "Asterisk refused the request.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "Unavailable": {"description": "No key configured, or the call state cannot be read.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "Accepted": {"description": "The call took the command.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}}}
+      "Unauthorized": {
+        "description": "No valid token.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Forbidden": {
+        "description": "The token lacks the scope, or the destination is not allowed.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "NotFound": {
+        "description": "No such call for the tenant.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Conflict": {
+        "description": "The call is over, handled by another instance, or cannot take the command.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "BadRequest": {
+        "description": "Not a JSON object, or an unknown field.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "TooLarge": {
+        "description": "The body is over 16 KiB.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "UnsupportedMediaType": {
+        "description": "The body is not application/json.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Unprocessable": {
+        "description": "A field is missing, of the wrong type, or invalid.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "BadGateway": {
+        "description": "Asterisk refused the request.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Unavailable": {
+        "description": "No key configured, or the call state cannot be read.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Accepted": {
+        "description": "The call took the command.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Accepted"
+            }
+          }
+        }
+      }
     }
   },
   "paths": {
     "/health": {
       "get": {
-        "summary": "Liveness", "operationId": "health", "security": [],
-        "responses": {"200": {"description": "Alive.", "content": {"application/json": {"schema": {"type": "object"}}}}}
+        "summary": "Liveness",
+        "operationId": "health",
+        "security": [],
+        "responses": {
+          "200": {
+            "description": "Alive.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          }
+        }
       }
     },
     "/ready": {
       "get": {
-        "summary": "Readiness (ARI connected, not draining, state and events reachable)", "operationId": "ready", "security": [],
+        "summary": "Readiness (ARI connected, not draining, state and events reachable)",
+        "operationId": "ready",
+        "security": [],
         "responses": {
-          "200": {"description": "Ready.", "content": {"application/json": {"schema": {"type": "object"}}}},
-          "503": {"description": "Not ready.", "content": {"application/json": {"schema": {"type": "object"}}}}
+          "200": {
+            "description": "Ready.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "Not ready.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          }
         }
       }
     },
     "/metrics": {
       "get": {
-        "summary": "Prometheus metrics", "operationId": "metrics", "security": [],
-        "responses": {"200": {"description": "Prometheus text format.", "content": {"text/plain": {"schema": {"type": "string"}}}}}
+        "summary": "Prometheus metrics",
+        "operationId": "metrics",
+        "security": [],
+        "responses": {
+          "200": {
+            "description": "Prometheus text format.",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        }
       }
     },
     "/openapi.json": {
       "get": {
-        "summary": "This document", "operationId": "openapi", "security": [],
-        "responses": {"200": {"description": "OpenAPI 3.1.", "content": {"application/json": {"schema": {"type": "object"}}}}}
+        "summary": "This document",
+        "operationId": "openapi",
+        "security": [],
+        "responses": {
+          "200": {
+            "description": "OpenAPI 3.1.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/calls": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/RequestID"
+        }
+      ],
+      "get": {
+        "summary": "The calls of the token's tenant, oldest first, a page at a time (scope calls:read)",
+        "operationId": "listCalls",
+        "parameters": [
+          {
+            "name": "state",
+            "in": "query",
+            "required": false,
+            "description": "Comma-separated states.",
+            "schema": {
+              "type": "string",
+              "pattern": "^(ringing|answered|active|transferring|transferred|ended|failed)(,(ringing|answered|active|transferring|transferred|ended|failed))*$"
+            }
+          },
+          {
+            "name": "direction",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "inbound",
+                "outbound"
+              ]
+            }
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 100,
+              "default": 20
+            }
+          },
+          {
+            "name": "cursor",
+            "in": "query",
+            "required": false,
+            "description": "next_cursor of the previous page: <created_at ms>_<call id>, the last call of that page.",
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]{1,15}_[A-Za-z0-9._-]{1,128}$"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "A page of calls.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CallPage"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "422": {
+            "$ref": "#/components/responses/Unprocessable"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
       }
     },
     "/v1/calls/{id}": {
-      "parameters": [{"$ref": "#/components/parameters/CallID"}, {"$ref": "#/components/parameters/RequestID"}],
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/CallID"
+        },
+        {
+          "$ref": "#/components/parameters/RequestID"
+        }
+      ],
       "get": {
-        "summary": "A call of the token's tenant with its conversation so far (scope calls:read)", "operationId": "getCall",
+        "summary": "A call of the token's tenant with its conversation so far (scope calls:read)",
+        "operationId": "getCall",
         "responses": {
-          "200": {"description": "The call.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Call"}}}},
-          "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"},
-          "404": {"$ref": "#/components/responses/NotFound"}, "503": {"$ref": "#/components/responses/Unavailable"}
+          "200": {
+            "description": "The call.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Call"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
         }
       }
     },
     "/v1/calls/{id}/transcript": {
-      "parameters": [{"$ref": "#/components/parameters/CallID"}, {"$ref": "#/components/parameters/RequestID"}],
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/CallID"
+        },
+        {
+          "$ref": "#/components/parameters/RequestID"
+        }
+      ],
       "get": {
-        "summary": "The redacted transcript of a call (scope calls:read)", "operationId": "getTranscript",
+        "summary": "The redacted transcript of a call (scope calls:read)",
+        "operationId": "getTranscript",
         "responses": {
-          "200": {"description": "The lines.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Transcript"}}}},
-          "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"},
-          "404": {"$ref": "#/components/responses/NotFound"}, "503": {"$ref": "#/components/responses/Unavailable"}
+          "200": {
+            "description": "The lines.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Transcript"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
         }
       }
     },
     "/v1/calls/{id}/hangup": {
-      "parameters": [{"$ref": "#/components/parameters/CallID"}],
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/CallID"
+        }
+      ],
       "post": {
-        "summary": "End a live call (scope calls:write)", "operationId": "hangUp",
-        "requestBody": {"required": false, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Empty"}}}},
+        "summary": "End a live call (scope calls:write)",
+        "operationId": "hangUp",
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/Empty"
+              }
+            }
+          }
+        },
         "responses": {
-          "202": {"$ref": "#/components/responses/Accepted"}, "400": {"$ref": "#/components/responses/BadRequest"},
-          "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"},
-          "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"},
-          "413": {"$ref": "#/components/responses/TooLarge"}, "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
-          "422": {"$ref": "#/components/responses/Unprocessable"}, "503": {"$ref": "#/components/responses/Unavailable"}
+          "202": {
+            "$ref": "#/components/responses/Accepted"
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/Unprocessable"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
         }
       }
     },
     "/v1/calls/{id}/say": {
-      "parameters": [{"$ref": "#/components/parameters/CallID"}],
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/CallID"
+        }
+      ],
       "post": {
-        "summary": "Say a line in the daemon's voice, after what plays or cutting it (scope calls:write)", "operationId": "say",
-        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Say"}}}},
+        "summary": "Say a line in the daemon's voice, after what plays or cutting it (scope calls:write)",
+        "operationId": "say",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/Say"
+              }
+            }
+          }
+        },
         "responses": {
-          "202": {"$ref": "#/components/responses/Accepted"}, "400": {"$ref": "#/components/responses/BadRequest"},
-          "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"},
-          "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"},
-          "413": {"$ref": "#/components/responses/TooLarge"}, "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
-          "422": {"$ref": "#/components/responses/Unprocessable"}, "503": {"$ref": "#/components/responses/Unavailable"}
+          "202": {
+            "$ref": "#/components/responses/Accepted"
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/Unprocessable"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
         }
       }
     },
     "/v1/calls/{id}/transfer": {
-      "parameters": [{"$ref": "#/components/parameters/CallID"}],
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/CallID"
+        }
+      ],
       "post": {
-        "summary": "Transfer a live call (scope calls:write); external numbers must match calls.allowed_destinations", "operationId": "transfer",
-        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Transfer"}}}},
+        "summary": "Transfer a live call (scope calls:write); external numbers must match calls.allowed_destinations",
+        "operationId": "transfer",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/Transfer"
+              }
+            }
+          }
+        },
         "responses": {
-          "202": {"$ref": "#/components/responses/Accepted"}, "400": {"$ref": "#/components/responses/BadRequest"},
-          "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"},
-          "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"},
-          "413": {"$ref": "#/components/responses/TooLarge"}, "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
-          "422": {"$ref": "#/components/responses/Unprocessable"}, "503": {"$ref": "#/components/responses/Unavailable"}
+          "202": {
+            "$ref": "#/components/responses/Accepted"
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/Unprocessable"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
         }
       }
     },
     "/v1/calls/{id}/dtmf": {
-      "parameters": [{"$ref": "#/components/parameters/CallID"}],
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/CallID"
+        }
+      ],
       "post": {
-        "summary": "Send DTMF to the far end of a live call (scope calls:write)", "operationId": "sendDTMF",
-        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DTMF"}}}},
+        "summary": "Send DTMF to the far end of a live call (scope calls:write)",
+        "operationId": "sendDTMF",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/DTMF"
+              }
+            }
+          }
+        },
         "responses": {
-          "202": {"$ref": "#/components/responses/Accepted"}, "400": {"$ref": "#/components/responses/BadRequest"},
-          "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"},
-          "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"},
-          "413": {"$ref": "#/components/responses/TooLarge"}, "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
-          "422": {"$ref": "#/components/responses/Unprocessable"}, "502": {"$ref": "#/components/responses/BadGateway"},
-          "503": {"$ref": "#/components/responses/Unavailable"}
+          "202": {
+            "$ref": "#/components/responses/Accepted"
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/Unprocessable"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
         }
       }
     }
