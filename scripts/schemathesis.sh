@@ -15,6 +15,7 @@ export VOICEGW_HTTP_AUTH_HS256_SECRET="schemathesis-secret-$(date +%s%N)-of-at-l
 export VOICEGW_EVENTS_FILE="$work/events.jsonl"
 export VOICEGW_EVENTS_SPOOL_DIR="$work/spool"
 export VOICEGW_ARI_URL="http://127.0.0.1:1"
+export VOICEGW_HTTP_RATE_LIMIT_REQUESTS_PER_S=0   # hundreds of requests a second: the budget is tested in the suite
 "$bin" run >"$work/daemon.log" 2>&1 &
 daemon=$!
 trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$work"' EXIT INT TERM

@@ -378,4 +378,24 @@ struct OperatorAPITests {
         }
         #expect(try await Self.get(router, "/v1/calls", token: try await Self.hs256(Self.claims(scope: "calls:write"))).status == .forbidden)
     }
+
+    @Test func eachTenantHasItsOwnRequestBudget() async throws {
+        let limiterClock = TestClock()
+        let repository = InMemoryCallRepository(clock: Self.clock)
+        let keys = try await APIKeys.load(hs256Secret: Self.secret, publicKeys: nil)
+        let api = ManagementAPI.Operator(
+            authenticator: APIAuthenticator(keys: keys, clock: Self.clock), queries: CallQueries(repository: repository),
+            commands: RecordedCommands(), limiter: InMemoryRateLimiter(rate: 1, burst: 2, clock: limiterClock))
+        let router = ManagementAPI.makeRouter(dependencies: [], registry: PrometheusCollectorRegistry(), operator: api, logger: Logger(label: "test"))
+        let acme = try await Self.hs256(Self.claims())
+        #expect(try await Self.get(router, "/v1/calls", token: acme).status == .ok)
+        #expect(try await Self.get(router, "/v1/calls/nope", token: acme).status == .notFound)
+        let limited = try await Self.get(router, "/v1/calls", token: acme)
+        #expect(limited.status == .tooManyRequests && limited.code == "rate_limited")
+        #expect(limited.headers[.retryAfter] == "1")
+        #expect(try await Self.get(router, "/v1/calls", token: try await Self.hs256(Self.claims(tenant: "globex"))).status == .ok, "another tenant")
+        #expect(try await Self.get(router, "/v1/calls", token: nil).status == .unauthorized, "no token is refused before any budget")
+        _ = limiterClock.advance(by: .seconds(1))
+        #expect(try await Self.get(router, "/v1/calls", token: acme).status == .ok)
+    }
 }

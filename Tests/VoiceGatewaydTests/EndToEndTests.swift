@@ -56,9 +56,12 @@ struct EndToEndTests {
 
         let events = harness.events()
         let types = events.map { $0["type"] as? String ?? "?" }
-        #expect(types == [
+        // The caller starts right after the last greeting packet arrived: on a loaded machine the daemon may
+        // not have seen its greeting end yet, and takes the caller's first words as a barge-in (harmless).
+        #expect(types.filter { $0 != "barge_in" } == [
             "call.started", "call.answered", "tts.generated", "stt.transcribed", "llm.responded", "tts.generated", "call.ended",
         ])
+        #expect(types.filter { $0 == "barge_in" }.count <= 1)
         for line in harness.eventLines() {
             let problems = validateEvent(Data(line.utf8))
             #expect(problems.isEmpty, "\(problems): \(line)")

@@ -15,11 +15,14 @@ public enum ManagementAPI {
         public var authenticator: APIAuthenticator
         public var queries: CallQueries
         public var commands: any CallCommands
+        /// Each tenant's request budget (nil: no limit).
+        public var limiter: (any RateLimiter)?
 
-        public init(authenticator: APIAuthenticator, queries: CallQueries, commands: any CallCommands) {
+        public init(authenticator: APIAuthenticator, queries: CallQueries, commands: any CallCommands, limiter: (any RateLimiter)? = nil) {
             self.authenticator = authenticator
             self.queries = queries
             self.commands = commands
+            self.limiter = limiter
         }
     }
 
@@ -64,6 +67,7 @@ public enum ManagementAPI {
         addHealthRoutes(to: router, dependencies: dependencies, registry: registry)
         let authenticator = `operator`?.authenticator ?? APIAuthenticator(keys: .none, clock: SystemClock())
         let v1 = router.group("v1").add(middleware: AuthMiddleware(authenticator: authenticator))
+        if let limiter = `operator`?.limiter { v1.add(middleware: RateLimitMiddleware(limiter: limiter)) }
         if let `operator` {
             CallRoutes.add(to: v1, queries: `operator`.queries, logger: logger)
             CommandRoutes.add(to: v1, commands: `operator`.commands)

@@ -69,7 +69,9 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     } catch { throw ConfigError(key: error.key, message: error.message) }
     if apiKeys.isEmpty { logger.warning("no API token key configured (http.auth.*): every /v1 request is refused with 503") }
     let authenticator = APIAuthenticator(keys: apiKeys, clock: clock)
-    let operatorAPI = ManagementAPI.Operator(authenticator: authenticator, queries: CallQueries(repository: repository), commands: callService)
+    let limiter = config.apiRate > 0 ? InMemoryRateLimiter(rate: config.apiRate, burst: config.apiBurst, clock: clock) : nil
+    let operatorAPI = ManagementAPI.Operator(
+        authenticator: authenticator, queries: CallQueries(repository: repository), commands: callService, limiter: limiter)
     let http = ManagementAPI.makeServer(
         configuration: .init(host: config.httpHost, port: config.httpPort, metricsPublic: config.metricsPublic), dependencies: [callService, telephony] + storage.health,
         registry: registry, operator: operatorAPI, logger: logger, onRunning: hooks.onHTTPRunning)

@@ -61,6 +61,9 @@ struct DaemonConfiguration: Sendable {
     var httpPort: Int
     /// `/metrics` and `/ready` answer any peer (false: loopback only).
     var metricsPublic: Bool
+    /// Each tenant's `/v1` requests per second (0: no limit) and burst.
+    var apiRate: Double
+    var apiBurst: Int
     /// External numbers the operator API may transfer to.
     var allowedDestinations: DestinationPolicy
     /// The HS256 secret of API tokens (empty: none).
@@ -159,6 +162,8 @@ struct DaemonConfiguration: Sendable {
         httpHost = try r.nonEmpty("http.host")
         httpPort = try r.int("http.port", in: 0...65535)
         metricsPublic = try r.bool("http.metrics_public")
+        apiRate = try r.number("http.rate_limit.requests_per_s", in: 0...100_000)
+        apiBurst = try r.int("http.rate_limit.burst", in: 1...1_000_000)
         apiHS256Secret = try r.secret("http.auth.hs256_secret")
         if !apiHS256Secret.isEmpty && apiHS256Secret.utf8.count < 32 {
             throw ConfigError(key: "http.auth.hs256_secret", message: "must be at least 32 bytes (it is \(apiHS256Secret.utf8.count))")

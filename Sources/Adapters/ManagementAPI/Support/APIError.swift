@@ -33,6 +33,7 @@ public struct APIError: Error, Sendable, Hashable {
         if !details.isEmpty { error["details"] = details }
         var response = JSONBody.response(status, ["error": error, "request_id": requestID])
         if status == .unauthorized { response.headers[.wwwAuthenticate] = #"Bearer realm="voicegatewayd""# }
+        if status == .tooManyRequests, let seconds = details["retry_after_s"] { response.headers[.retryAfter] = seconds }
         return response
     }
 }
