@@ -102,4 +102,19 @@ struct CallServiceCommandTests {
         #expect(throws: PhoneNumber.Invalid.self) { try DestinationPolicy(patterns: ["1555*"]) }
         #expect(throws: PhoneNumber.Invalid.self) { try DestinationPolicy(patterns: ["+*"]) }
     }
+
+    @Test func aTenantsOwnDestinationsReplaceTheDaemons() async throws {
+        var acme = StaticDirectory.tenant
+        acme.allowedDestinations = try DestinationPolicy(patterns: ["+4420*"])
+        let harness = CallServiceHarness(tenant: acme) { $0.allowedDestinations = try! DestinationPolicy(patterns: ["+1555*"]) }
+        try await harness.running {
+            let (_, id) = try await greetedCall(harness)
+            let daemonsOnly = try PhoneNumber("+15551234567")
+            await #expect(throws: CallCommandError.destinationNotAllowed(daemonsOnly)) {
+                try await harness.service.perform(.transfer(.external(daemonsOnly)), on: id, tenant: "acme")
+            }
+            try await harness.service.perform(.transfer(.external(try PhoneNumber("+442071234567"))), on: id, tenant: "acme")
+            #expect(try #require(await harness.published(.callEnded).first).string("reason") == "transferred")
+        }
+    }
 }

@@ -22,7 +22,10 @@ struct CallServiceHarness {
 
     /// `answers`: what the speech-to-text hears, one per utterance; `holdsPlayback`: replies wait at
     /// the media session's gate (see `InMemoryMediaSession.allowFrames`).
-    init(answers: [String] = [], holdsPlayback: Bool = false, configure: (inout CallServiceConfiguration) -> Void = { _ in }) {
+    init(
+        answers: [String] = [], holdsPlayback: Bool = false, tenant: TenantSettings = StaticDirectory.tenant,
+        configure: (inout CallServiceConfiguration) -> Void = { _ in }
+    ) {
         telephony = InMemoryTelephony(clock: clock)
         media = InMemoryMediaEngine(holdsPlayback: holdsPlayback)
         stt = FakeSpeechToText(answers: answers)
@@ -31,7 +34,7 @@ struct CallServiceHarness {
         configure(&configuration)
         let dependencies = CallService.Dependencies(
             telephony: telephony, media: media, stt: stt, tts: FrameTextToSpeech(), agent: FakeAgent(), repository: repository,
-            publisher: publisher, directory: StaticDirectory(), clock: clock)
+            publisher: publisher, directory: StaticDirectory(settings: tenant), clock: clock)
         service = CallService(
             dependencies: dependencies, configuration: configuration, metrics: VoiceMetrics(factory: NOOPMetricsHandler.instance),
             logger: Logger(label: "call-service-test"))
@@ -126,11 +129,13 @@ struct FakeAgent: Agent {
 /// One tenant for every number but "999", which no tenant owns.
 struct StaticDirectory: TenantDirectory {
     static let tenant = TenantSettings(id: "acme", agentID: "support-bot")
+    /// The one tenant's settings (`tenant` unless a test gives others).
+    var settings = Self.tenant
     func tenant(forDialled did: String, trunk: String?) async throws(ProviderError) -> TenantSettings {
         guard did != "999" else { throw ProviderError(.badRequest, provider: "directory", "no tenant owns \(did)") }
-        return Self.tenant
+        return settings
     }
-    func settings(for id: TenantID) async throws(ProviderError) -> TenantSettings { Self.tenant }
+    func settings(for id: TenantID) async throws(ProviderError) -> TenantSettings { settings }
 }
 
 extension CallEvent {

@@ -16,6 +16,7 @@ struct TenantTableTests {
               - id: globex
                 transport: rtp
                 max_concurrent_calls: 5
+                allowed_destinations: ["+1555*", "+442071234567"]
                 dids: ["+15551234567", 200]
             """)
         let directory = StaticTenantDirectory(table: table)
@@ -24,6 +25,8 @@ struct TenantTableTests {
         #expect(try await directory.tenant(forDialled: "+15551234567", trunk: nil).maxConcurrentCalls == 5)
         #expect(try await directory.tenant(forDialled: "999", trunk: nil).id == "acme")
         #expect(try await directory.settings(for: "globex").transport == .rtp)
+        #expect(try await directory.settings(for: "globex").allowedDestinations?.patterns == ["+1555*", "+442071234567"])
+        #expect(try await directory.settings(for: "acme").allowedDestinations == nil, "the daemon's list")
     }
 
     @Test func unknownNumberWithoutDefaultIsRefused() async throws {
@@ -38,6 +41,8 @@ struct TenantTableTests {
         ("tenants: [{id: a, dids: ['1']}, {id: b, dids: ['1']}]", "tenants[1].dids"),
         ("default_tenant: z\ntenants: [{id: a}]", "default_tenant"),
         ("tenants: [{id: a, max_concurrent_calls: -1}]", "tenants[0].max_concurrent_calls"),
+        ("tenants: [{id: a, allowed_destinations: ['1555*']}]", "tenants[0].allowed_destinations"),
+        ("tenants: [{id: a, allowed_destinations: '+1555*'}]", "tenants[0].allowed_destinations"),
     ])
     func badTablesNameTheKey(yaml: String, key: String) {
         do {

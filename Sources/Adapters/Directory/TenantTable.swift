@@ -17,6 +17,7 @@ import Yams
 ///     max_concurrent_calls: 100
 ///     dids: ["100", "+15551234567"]
 ///     agent_id: support-bot          # the orchestrator's agent for this tenant
+///     allowed_destinations: ["+1555*"]  # external numbers its operators may transfer to (else calls.allowed_destinations)
 ///     agent:                         # optional: this tenant's own agent (else the daemon's agent.*)
 ///       kind: openai                 # scripted | openai | orchestrator | realtime
 ///       model: gpt-4o-mini           # overrides of agent.<kind>.*; unset keys keep the daemon's
@@ -77,6 +78,12 @@ public struct TenantTable: Sendable, Hashable {
             if let limit = map["max_concurrent_calls"] {
                 guard let value = limit as? Int, value > 0 else { throw Invalid(key: "\(key).max_concurrent_calls", message: "a positive integer") }
                 settings.maxConcurrentCalls = value
+            }
+            if let raw = map["allowed_destinations"] {
+                guard let patterns = raw as? [String] else { throw Invalid(key: "\(key).allowed_destinations", message: "a list of +E164 or +prefix*") }
+                do { settings.allowedDestinations = try DestinationPolicy(patterns: patterns) } catch {
+                    throw Invalid(key: "\(key).allowed_destinations", message: error.description)
+                }
             }
             if let agent = map["agent"] {
                 settings.agent = try Self.agent(agent, key: "\(key).agent")

@@ -2,9 +2,9 @@ import Domain
 
 extension CallService {
     /// Carries out `command` on the live call `id` of `tenant`, handled by this instance. An external
-    /// transfer target must be allowed by `calls.allowed_destinations`.
+    /// transfer target must be allowed by the tenant's `allowed_destinations`, else `calls.allowed_destinations`.
     public func perform(_ command: CallCommand, on id: CallID, tenant: TenantID) async throws(CallCommandError) {
-        if case .transfer(.external(let number)) = command, !configuration.allowedDestinations.allows(number) {
+        if case .transfer(.external(let number)) = command, !(await destinations(of: tenant)).allows(number) {
             throw .destinationNotAllowed(number)
         }
         let handle = try await liveHandle(id, tenant: tenant)
@@ -23,6 +23,12 @@ extension CallService {
         } catch {
             throw .telephony(error)
         }
+    }
+
+    /// The tenant's destination policy, else the daemon's (also when the directory cannot be read).
+    private func destinations(of tenant: TenantID) async -> DestinationPolicy {
+        let settings = try? await dependencies.directory.settings(for: tenant)
+        return settings?.allowedDestinations ?? configuration.allowedDestinations
     }
 
     /// The handle of a live call of `tenant` on this instance, or why there is none.

@@ -17,6 +17,9 @@ public struct TenantSettings: Sendable, Hashable {
     public var maxConcurrentCalls: Int?
     /// The tenant's own agent; nil for the daemon's.
     public var agent: TenantAgentSettings?
+    /// External numbers the tenant's operators may send calls to; nil for the daemon's
+    /// `calls.allowed_destinations`.
+    public var allowedDestinations: DestinationPolicy?
 
     public init(
         id: TenantID, language: String = "en-US", sttProviders: [String] = [], ttsProviders: [String] = [],

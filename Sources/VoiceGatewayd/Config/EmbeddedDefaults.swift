@@ -234,7 +234,7 @@ tenants:
 
 calls:
   max_concurrent: 0        # 0: no limit
-  allowed_destinations: [] # external numbers the operator API may transfer to: exact +E164 or a prefix ending in * (+1555*); none by default
+  allowed_destinations: [] # external numbers the operator API may transfer to: exact +E164 or a prefix ending in * (+1555*); none by default; a tenant's allowed_destinations replaces it
   # Reconciliation with Asterisk runs on start, on every ARI reconnection and every reconcile_interval_s:
   # calls a previous process left behind are resumed (channel still in Stasis) or ended (gateway_restart),
   # calls of instances whose heartbeat expired are ended, leftover voicegw-m-*/voicegw-b-* are deleted.
