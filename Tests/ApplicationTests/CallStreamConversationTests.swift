@@ -211,4 +211,23 @@ struct CallStreamConversationTests {
         #expect(await h.stop(running, cancel: false) == .hangUp)
         #expect(await h.events(.sttTranscribed).map { $0.data["text"] } == ["hello there", "and goodbye bye"])
     }
+
+    @Test func aBrokenStreamIsOpenedAgainAtASpeechStartLaterWithTheAudioBeforeIt() async throws {
+        let stt = FakeCallStreamingSTT()
+        let h = Harness(stt: stt)
+        let running = await h.start()
+        let first = try #require(stt.stream)
+        first.say(.failed(ProviderError(.network, provider: "fake-stream", "connection reset")))
+        #expect(await eventually { first.closed })
+        // Ten seconds later (the retry delay), the next speech start opens a stream again.
+        #expect(await h.clock.waitForSleepers(2))
+        _ = h.clock.advance(by: .seconds(10))
+        h.media.push(Frames.silence(15) + Frames.voiced(30) + Frames.silence(5))
+        #expect(await eventually { stt.opened == 2 })
+        let second = try #require(stt.stream)
+        // The 300 ms before the detected start (preroll), then everything after it.
+        #expect(await eventually { second.frames >= 15 + 30 - 3 + 5 })
+        #expect(second.voiced == 30)
+        await h.stop(running)
+    }
 }

@@ -214,6 +214,10 @@ private struct ListenerState {
         if event == .speechStarted, stream == nil, deferred == nil, listener.callStream != nil, clock.monotonic() >= retryAt,
            opener == nil || openTaken.isTaken {
             await openStream()
+            // The audio from just before the detected start goes first, as a session would get it.
+            if let open = stream {
+                for earlier in preroll { try? await open.stream.send(earlier) }
+            }
         }
         if let open = stream {
             do { try await open.stream.send(frame) } catch {
@@ -259,18 +263,18 @@ private struct ListenerState {
 
     // MARK: The call stream
 
-    /// Opens the stream again (at a speech start, after a failure).
+    /// Opens the stream again at a speech start (after a failure): the utterance starting goes to it.
     private mutating func openStream() async {
         guard let source = listener.callStream else { return }
-        take(opened: await source.open(listener.options))
+        take(opened: await source.open(listener.options), midUtterance: false)
     }
 
-    /// A stream that opened is used at once, unless an utterance is going to a session of its own (then
-    /// after it); one that could not open is recorded and tried again later.
-    private mutating func take(opened result: CallStreamSource.Opened?) {
+    /// A stream that opened is used at once, unless it opened in the background while an utterance went to
+    /// a session of its own (then after it); one that could not open is recorded and tried again later.
+    private mutating func take(opened result: CallStreamSource.Opened?, midUtterance: Bool = true) {
         switch result {
         case .success(let (stream, provider))?:
-            if session != nil || endpointer.isInSpeech {
+            if midUtterance && (session != nil || endpointer.isInSpeech) {
                 deferred = (stream, provider)
             } else {
                 adopt(stream, provider: provider)
