@@ -1,6 +1,5 @@
 import Domain
 import Logging
-import Synchronization
 
 /// Listens to the caller: runs the VAD and endpointer over inbound frames and reports speech starts and
 /// final transcripts.
@@ -83,17 +82,8 @@ struct UtteranceListener: Sendable {
     }
 }
 
-/// How a conversation opens its call's transcription stream (a chain's first provider that can keep one).
-struct CallStreamSource: Sendable {
-    typealias Opened = Result<(stream: any CallTranscriptionStream, provider: String), ProviderError>
-    /// Opens a stream; nil when no provider can (the failure is returned for the record).
-    let open: @Sendable (TranscriptionOptions) async -> Opened?
-    /// A stream of `provider` broke.
-    let broke: @Sendable (ProviderError, _ provider: String) -> Void
-}
-
 /// The listener's loop and what it keeps between inputs.
-private struct ListenerState {
+struct ListenerState {
     let listener: UtteranceListener
     let feed: AsyncStream<UtteranceListener.Input>.Continuation
     let signals: AsyncStream<ConversationSignal>.Continuation
@@ -130,7 +120,7 @@ private struct ListenerState {
         let forwarder: Task<Void, Never>
     }
 
-    private var clock: any Domain.Clock { listener.clock }
+    var clock: any Domain.Clock { listener.clock }
 
     init(listener: UtteranceListener, feed: AsyncStream<UtteranceListener.Input>.Continuation, signals: AsyncStream<ConversationSignal>.Continuation) {
         self.listener = listener
@@ -240,7 +230,7 @@ private struct ListenerState {
     }
 
     /// A frame without a call stream: the utterance's own session.
-    private mutating func takeUnstreamed(_ frame: AudioFrame, event: Endpointer.Event?) async -> Endpointer.Event? {
+    mutating func takeUnstreamed(_ frame: AudioFrame, event: Endpointer.Event?) async -> Endpointer.Event? {
         if event == .speechStarted {
             session = await startSession(preroll: preroll + [frame])
             preroll.removeAll()
@@ -261,116 +251,9 @@ private struct ListenerState {
         if preroll.count > prerollFrames { preroll.removeFirst(preroll.count - prerollFrames) }
     }
 
-    // MARK: The call stream
-
-    /// Opens the stream again at a speech start (after a failure): the utterance starting goes to it.
-    private mutating func openStream() async {
-        guard let source = listener.callStream else { return }
-        take(opened: await source.open(listener.options), midUtterance: false)
-    }
-
-    /// A stream that opened is used at once, unless it opened in the background while an utterance went to
-    /// a session of its own (then after it); one that could not open is recorded and tried again later.
-    private mutating func take(opened result: CallStreamSource.Opened?, midUtterance: Bool = true) {
-        switch result {
-        case .success(let (stream, provider))?:
-            if midUtterance && (session != nil || endpointer.isInSpeech) {
-                deferred = (stream, provider)
-            } else {
-                adopt(stream, provider: provider)
-            }
-        case .failure(let error)?:
-            _ = listener.record(error)
-            retryAt = clock.monotonic() + UtteranceListener.streamRetry
-        case nil:
-            break
-        }
-    }
-
-    private mutating func adopt(_ stream: any CallTranscriptionStream, provider: String) {
-        generation += 1
-        let (feed, generation) = (feed, generation)
-        let forwarder = Task {
-            for await event in stream.events { feed.yield(.vendor(event, generation: generation)) }
-        }
-        self.stream = OpenStream(stream: stream, provider: provider, forwarder: forwarder)
-        utterance = StreamedUtterance(settings: listener.configuration.streaming)
-        listener.logger.debug("speech-to-text stream opened for the call", metadata: ["stt.provider": "\(provider)"])
-    }
-
-    /// The stream broke: it is recorded, and an utterance in progress goes on in a session of its own
-    /// with the audio kept for it (completed at once if the caller had already stopped).
-    private mutating func streamBroke(_ error: any Error) async {
-        guard let open = stream else { return }
-        let failure = listener.record(error)
-        listener.callStream?.broke(failure, open.provider)
-        await closeStream()
-        retryAt = clock.monotonic() + UtteranceListener.streamRetry
-        let wasOpen = utterance.isOpen
-        let speaking = endpointer.isInSpeech
-        utterance = StreamedUtterance(settings: listener.configuration.streaming)
-        guard wasOpen else { return }
-        if held.isEmpty { held = preroll }
-        session = await startSession(preroll: held)
-        held = []
-        if !speaking, let active = session {
-            session = nil
-            await finish(active, speechEndedAt: clock.monotonic())
-        }
-    }
-
-    private mutating func closeStream() async {
-        guard let open = stream else { return }
-        stream = nil
-        open.forwarder.cancel()
-        await open.stream.close()
-    }
-
-    /// Sends silence for `gap` without packets, so the vendor's endpointing hears the pause.
-    private mutating func streamSilence(_ gap: Duration) async {
-        guard let open = stream else { return }
-        silenceOwed += gap
-        let frame = AudioFrame(samples: [Int16](repeating: 0, count: listener.options.sampleRate / 50), sampleRate: listener.options.sampleRate)
-        var frames = 0
-        while silenceOwed >= .milliseconds(20) && frames < 50 {
-            silenceOwed -= .milliseconds(20)
-            frames += 1
-            do { try await open.stream.send(frame) } catch {
-                await streamBroke(error)
-                return
-            }
-        }
-        if let silence = endpointer.silence { await perform(utterance.silence(silence)) }
-    }
-
-    private mutating func perform(_ outputs: [StreamedUtterance.Output]) async {
-        for output in outputs {
-            switch output {
-            case .utterance(let transcript, let speechEndedAt, let settled, let byVendor):
-                held = []
-                if byVendor {
-                    // The vendor ended it first: the daemon's endpointer starts over, so more speech is a new utterance.
-                    endpointer.reset()
-                    preroll.removeAll()
-                }
-                var delivered = transcript
-                delivered.isFinal = settled
-                listener.deliver(
-                    delivered, provider: stream?.provider ?? listener.stt.name, speechEndedAt: speechEndedAt,
-                    endpointing: byVendor ? "vendor" : "daemon", signals: signals)
-            case .provisional(let text):
-                signals.yield(.provisional(Redactor.redact(text)))
-            case .withdraw:
-                signals.yield(.provisionalWithdrawn)
-            case .finalize:
-                await stream?.stream.finalize()
-            }
-        }
-    }
-
     // MARK: Per-utterance sessions
 
-    private func startSession(preroll: [AudioFrame]) async -> (any TranscriptionSession)? {
+    func startSession(preroll: [AudioFrame]) async -> (any TranscriptionSession)? {
         let stt = listener.stt
         do {
             let session = try await stt.startSession(listener.options)
@@ -384,7 +267,7 @@ private struct ListenerState {
         }
     }
 
-    private func finish(_ session: any TranscriptionSession, speechEndedAt: Duration) async {
+    func finish(_ session: any TranscriptionSession, speechEndedAt: Duration) async {
         let stt = listener.stt
         do {
             let transcript = try await withTimeout(listener.configuration.sttTimeout, clock: clock, provider: stt.name) {
@@ -398,11 +281,4 @@ private struct ListenerState {
             signals.yield(.transcriptionFailed(listener.record(error)))
         }
     }
-}
-
-/// Set once: `take()` is true the first time only.
-final class OnceFlag: Sendable {
-    private let taken = Mutex(false)
-    func take() -> Bool { taken.withLock { was in defer { was = true }; return !was } }
-    var isTaken: Bool { taken.withLock { $0 } }
 }

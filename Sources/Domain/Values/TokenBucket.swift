@@ -16,7 +16,7 @@ public struct TokenBucket: Sendable, Hashable {
     /// Takes a token at `now` (monotonic): nil when the request may pass, else the wait until it may.
     public mutating func take(at now: Duration) -> Duration? {
         if let updated, now > updated {
-            tokens = min(burst, tokens + (now - updated).secondsValue * rate)
+            tokens = min(burst, tokens + (now - updated).seconds * rate)
         }
         updated = max(updated ?? now, now)
         if tokens >= 1 {
@@ -24,12 +24,5 @@ public struct TokenBucket: Sendable, Hashable {
             return nil
         }
         return .nanoseconds(Int64(((1 - tokens) / rate * 1e9).rounded(.up)))
-    }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var secondsValue: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -85,10 +85,3 @@ public final class APIAuthenticator: Sendable {
         return Data(base64Encoded: base64)
     }
 }
-
-extension Duration {
-    /// The duration in seconds, as a `TimeInterval`.
-    var seconds: TimeInterval {
-        TimeInterval(components.seconds) + TimeInterval(components.attoseconds) / 1e18
-    }
-}

@@ -10,7 +10,7 @@ struct RateLimitMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let tenant = context.principal?.tenantID else { return try await next(request, context) }
         guard let wait = await limiter.take(tenant.rawValue) else { return try await next(request, context) }
-        let seconds = max(1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
+        let seconds = max(1, Int(wait.seconds.rounded(.up)))
         throw APIError(.tooManyRequests, "rate_limited", "too many requests for this tenant; retry in \(seconds) s", details: ["retry_after_s": "\(seconds)"])
     }
 }

@@ -17,18 +17,8 @@ struct RequestIDMiddleware: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
-        } catch let error as APIError {
-            response = error.response(requestID: context.requestID)
-        } catch let error as any HTTPResponseError where error.status == .notFound && KnownRoutes.methodNotAllowed(request.method, request.uri.path) != nil {
-            response = KnownRoutes.methodNotAllowed(request.method, request.uri.path)!.response(requestID: context.requestID)
-        } catch let error as any HTTPResponseError {
-            let code = error.status == .notFound ? "not_found" : error.status == .methodNotAllowed ? "method_not_allowed"
-                : error.status == .contentTooLarge ? "body_too_large" : "bad_request"
-            let message = error.status == .notFound ? "no such resource" : error.status.reasonPhrase
-            response = APIError(error.status, code, message).response(requestID: context.requestID)
         } catch {
-            logger.error("request failed", metadata: ["request.id": "\(context.requestID)", "error": "\(error)"])
-            response = APIError(.internalServerError, "internal", "internal error").response(requestID: context.requestID)
+            response = render(error, request: request, requestID: context.requestID)
         }
         response.headers[.xRequestID] = context.requestID
         if response.status == .methodNotAllowed, let methods = KnownRoutes.methods(for: request.uri.path) {
@@ -41,6 +31,26 @@ struct RequestIDMiddleware: RouterMiddleware {
             ])
         }
         return response
+    }
+
+    /// The error body of a failed request: an `APIError` as it is, Hummingbird's own errors with their status
+    /// (an unknown method on a known path as 405), anything else as a 500 that says nothing about the internals.
+    private func render(_ error: any Error, request: Request, requestID: String) -> Response {
+        switch error {
+        case let error as APIError:
+            return error.response(requestID: requestID)
+        case let error as any HTTPResponseError:
+            if error.status == .notFound, let wrongMethod = KnownRoutes.methodNotAllowed(request.method, request.uri.path) {
+                return wrongMethod.response(requestID: requestID)
+            }
+            let code = error.status == .notFound ? "not_found" : error.status == .methodNotAllowed ? "method_not_allowed"
+                : error.status == .contentTooLarge ? "body_too_large" : "bad_request"
+            let message = error.status == .notFound ? "no such resource" : error.status.reasonPhrase
+            return APIError(error.status, code, message).response(requestID: requestID)
+        default:
+            logger.error("request failed", metadata: ["request.id": "\(requestID)", "error": "\(error)"])
+            return APIError(.internalServerError, "internal", "internal error").response(requestID: requestID)
+        }
     }
 
     /// A client's request id is kept when it is 1-128 characters of letters, digits, `-`, `_`, `.`.
