@@ -37,6 +37,10 @@ final class RecordedCommands: CallCommands {
         if let failure { throw failure }
         seen.withLock { $0.append("\(tenant) \(id) dtmf \(digits)") }
     }
+    func originate(_ request: OutboundCallRequest, tenant: TenantID) async throws(OriginateError) -> OriginatedCall {
+        seen.withLock { $0.append("\(tenant) originate \(request.to) \(request.idempotencyKey ?? "-")") }
+        return OriginatedCall(callID: "out-1", state: .ringing, replayed: request.idempotencyKey == "seen-before")
+    }
 }
 
 /// `/v1` over Hummingbird's test client: who may read which call, and what every refusal looks like.

@@ -17,7 +17,8 @@ import Yams
 ///     max_concurrent_calls: 100
 ///     dids: ["100", "+15551234567"]
 ///     agent_id: support-bot          # the orchestrator's agent for this tenant
-///     allowed_destinations: ["+1555*"]  # external numbers its operators may transfer to (else calls.allowed_destinations)
+///     allowed_destinations: ["+1555*"]  # external numbers its operators may call or transfer to (else calls.allowed_destinations)
+///     dial_template: "PJSIP/{to}@acme-trunk"  # how its outbound calls are dialled (else calls.dial_template)
 ///     agent:                         # optional: this tenant's own agent (else the daemon's agent.*)
 ///       kind: openai                 # scripted | openai | orchestrator | realtime
 ///       model: gpt-4o-mini           # overrides of agent.<kind>.*; unset keys keep the daemon's
@@ -83,6 +84,12 @@ public struct TenantTable: Sendable, Hashable {
                 guard let patterns = raw as? [String] else { throw Invalid(key: "\(key).allowed_destinations", message: "a list of +E164 or +prefix*") }
                 do { settings.allowedDestinations = try DestinationPolicy(patterns: patterns) } catch {
                     throw Invalid(key: "\(key).allowed_destinations", message: error.description)
+                }
+            }
+            if let raw = map["dial_template"] {
+                guard let text = raw as? String else { throw Invalid(key: "\(key).dial_template", message: "a dial string with {to}") }
+                do { settings.dialTemplate = try DialTemplate(text) } catch {
+                    throw Invalid(key: "\(key).dial_template", message: error.description)
                 }
             }
             if let agent = map["agent"] {

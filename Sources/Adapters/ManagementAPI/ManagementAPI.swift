@@ -71,6 +71,7 @@ public enum ManagementAPI {
         if let `operator` {
             CallRoutes.add(to: v1, queries: `operator`.queries, logger: logger)
             CommandRoutes.add(to: v1, commands: `operator`.commands)
+            OriginateRoute.add(to: v1, commands: `operator`.commands)
         }
         // Any other path or method under /v1 is authenticated first, then not found (or not allowed):
         // nothing is told without a token.

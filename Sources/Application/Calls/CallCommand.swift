@@ -34,6 +34,8 @@ public protocol CallCommands: Sendable {
     func perform(_ command: CallCommand, on id: CallID, tenant: TenantID) async throws(CallCommandError)
     /// Plays `digits` to the far end of the live call `id` of `tenant`.
     func sendDTMF(_ digits: String, to id: CallID, tenant: TenantID) async throws(CallCommandError)
+    /// Places an outbound call for `tenant`.
+    func originate(_ request: OutboundCallRequest, tenant: TenantID) async throws(OriginateError) -> OriginatedCall
 }
 
 extension CallService: CallCommands {}

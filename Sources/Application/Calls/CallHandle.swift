@@ -12,6 +12,10 @@ enum CallSignal: Sendable, Hashable {
     case closing(goodbye: String)
     /// An operator's command (management API).
     case command(CallCommand)
+    /// The callee of an outbound call answered: its channel entered the application.
+    case answered(IncomingChannel)
+    /// The channel is gone (`ChannelDestroyed`) with its Q.850 cause and its dial's last status.
+    case destroyed(cause: Int?, dialStatus: String?)
 }
 
 /// The call service's link to one live call.
@@ -27,6 +31,13 @@ final class CallHandle: Sendable {
 
     /// The media a media-only call arrived with (dialplan AudioSocket); nil for calls under ARI control.
     let preconnected: (any MediaSession)?
+
+    private let dialing = Mutex(false)
+    /// An outbound call whose callee has not answered yet (its channel is not in the application).
+    var isDialing: Bool {
+        get { dialing.withLock { $0 } }
+        set { dialing.withLock { $0 = newValue } }
+    }
 
     /// Whether the telephony server controls the call (its channel is in the application).
     var viaTelephony: Bool { preconnected == nil }

@@ -63,10 +63,10 @@ extension CallService {
     /// delivering its events meanwhile.
     func runCall(
         _ call: Call, channel: IncomingChannel, tenant: TenantSettings, handle: CallHandle, recorder: CallEventRecorder,
-        resuming: Bool, logger: Logger, prelude: () async -> Void
+        resuming: Bool, logger: Logger, recorderRunning: Bool = false, prelude: () async -> Void
     ) async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await recorder.run() }
+            if !recorderRunning { group.addTask { await recorder.run() } }
             await prelude()
             if resuming, let history = call.history { handle.log.restore(history) }
             // Every turn joins the call's history in the call state, in order, so a restart resumes with it.
@@ -131,6 +131,10 @@ extension CallService {
                         if !soft { return .callerLeft(cause: cause) }
                     case .channelLeft:
                         return .callerLeft(cause: nil)
+                    case .destroyed(let cause, _):
+                        return .callerLeft(cause: cause)
+                    case .answered:
+                        continue
                     case .shutdown:
                         return .shutdown
                     case .closing(let goodbye):
@@ -160,11 +164,15 @@ extension CallService {
                     }
                     defer { inBand.cancel() }
 
-                    let context = AgentContext(
+                    var context = AgentContext(
                         callID: call.id, conversationID: call.conversationID, tenantID: tenant.id, agentID: tenant.agentID,
                         callerNumber: call.callerNumber, calleeNumber: call.calleeNumber, language: tenant.language,
                         history: resuming ? call.history ?? [] : [])
+                    context.variables = call.variables
                     var settings = self.configuration.conversation
+                    if call.direction == .outbound, !resuming, !self.configuration.outbound.agentSpeaksFirst {
+                        settings.calleeSpeaksFirst = self.configuration.outbound.calleeWait
+                    }
                     settings.language = tenant.language
                     if let voice = tenant.voice { settings.voice = voice }
                     let speech = self.speechProviders(for: tenant, settings: &settings, recorder: recorder)

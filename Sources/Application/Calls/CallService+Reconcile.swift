@@ -38,8 +38,9 @@ extension CallService {
             let inventory = try await deps.telephony.inventory()
             let facts = ReconciliationPlan.Facts(
                 liveCalls: live, instance: me, deadInstances: dead, takenOn: takenOn,
-                // Media-only calls have no channel in Asterisk to miss.
-                running: Set(running.filter { $0.value.viaTelephony }.keys),
+                // Media-only calls have no channel in Asterisk to miss; a ringing outbound channel is not
+                // in the application yet.
+                running: Set(running.filter { $0.value.viaTelephony && !$0.value.isDialing }.keys),
                 runningMedia: running.values.reduce(into: Set<String>()) { $0.formUnion($1.resources.mediaIDs) },
                 inventory: inventory, now: deps.clock.now())
             let actions = ReconciliationPlan.make(facts, rules: .init(reattach: configuration.reattach, orphanGrace: configuration.orphanGrace))

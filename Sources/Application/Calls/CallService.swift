@@ -29,6 +29,8 @@ public final class CallService: Service, HealthReporting, Sendable {
         public var mediaCalls: (any MediaCallSource)?
         /// The agents tenants chose; nil: `agent` talks on every call.
         public var agents: AgentRoster?
+        /// Where outbound calls' idempotency keys are claimed (shared by instances); nil: in memory.
+        public var idempotency: (any IdempotencyStore)?
 
         public init(
             telephony: any Telephony, media: any MediaEngine, stt: any SpeechToText, tts: any TextToSpeech,
@@ -56,6 +58,8 @@ public final class CallService: Service, HealthReporting, Sendable {
         case resume(Call, ChannelSnapshot)
         /// A call arrived over media alone.
         case mediaCall(MediaOnlyCall)
+        /// An outbound call was placed (its handle is registered).
+        case outbound(CallHandle, OutboundPlan)
         case shutdown
         /// The drain's grace period is over: close the calls still live.
         case graceOver
@@ -77,12 +81,17 @@ public final class CallService: Service, HealthReporting, Sendable {
     let tenantCalls = Mutex<[TenantID: Int]>([:])
     /// Whether a reconciliation is running (they never overlap).
     let reconciling = Mutex(false)
+    /// Outbound calls' idempotency keys, and where they go while the shared store is unreachable.
+    let idempotency: any IdempotencyStore
+    let localIdempotency: InMemoryIdempotencyStore
 
     public init(dependencies: Dependencies, configuration: CallServiceConfiguration, metrics: VoiceMetrics, logger: Logger) {
         self.dependencies = dependencies
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
+        self.localIdempotency = InMemoryIdempotencyStore(clock: dependencies.clock)
+        self.idempotency = dependencies.idempotency ?? localIdempotency
     }
 
     /// The ids of the calls in progress.
@@ -142,6 +151,8 @@ public final class CallService: Service, HealthReporting, Sendable {
                         if !shuttingDown { resume(call, on: channel, group: &group, input: input) }
                     case .mediaCall(let call):
                         take(call, group: &group, input: input)
+                    case .outbound(let handle, let plan):
+                        run(handle, group: &group, input: input) { await self.runOutbound(plan, handle: handle) }
                     case .shutdown:
                         guard !shuttingDown else { break }
                         shuttingDown = true
@@ -176,6 +187,17 @@ public final class CallService: Service, HealthReporting, Sendable {
     private func route(_ event: TelephonyEvent, group: inout DiscardingTaskGroup, input: AsyncStream<Input>.Continuation) {
         switch event {
         case .channelEntered(let channel):
+            if let handle = handle(for: channel.id), handle.direction == .outbound {
+                handle.send(.answered(channel))
+                return
+            }
+            if channel.arguments.first == "outbound" {
+                // An outbound call this process did not place (its placer restarted while it rang): no
+                // conversation waits for it.
+                logger.warning("answered outbound channel of no known call; hanging up", metadata: ["channel.id": "\(channel.id)"])
+                group.addTask { try? await self.dependencies.telephony.hangup(channel.id, cause: .normal) }
+                return
+            }
             if let refusal = refusal() {
                 group.addTask { await self.refuse(channel.id, reason: refusal, logger: self.logger) }
                 return
@@ -189,6 +211,8 @@ public final class CallService: Service, HealthReporting, Sendable {
             handle(for: channel)?.send(.hangupRequested(cause: cause, soft: soft))
         case .channelLeft(let channel):
             handle(for: channel)?.send(.channelLeft)
+        case .channelDestroyed(let channel, let cause, let status):
+            handle(for: channel)?.send(.destroyed(cause: cause, dialStatus: status))
         case .dtmf(let channel, let digit, _):
             handle(for: channel)?.send(.digit(digit))
         case .connection(let state):
@@ -227,8 +251,34 @@ public final class CallService: Service, HealthReporting, Sendable {
         _ handle: CallHandle, group: inout DiscardingTaskGroup, input: AsyncStream<Input>.Continuation,
         _ body: @escaping @Sendable () async -> Void
     ) {
+        register(handle)
+        run(handle, group: &group, input: input, body)
+    }
+
+    /// Makes a call this process takes on known to the event routing and reconciliation.
+    func register(_ handle: CallHandle) {
         takenOn.withLock { _ = $0.insert(handle.callID) }
         calls.withLock { $0[handle.channelID] = handle }
+    }
+
+    /// Forgets a registered call that never ran.
+    func unregister(_ handle: CallHandle) {
+        calls.withLock { _ = $0.removeValue(forKey: handle.channelID) }
+        takenOn.withLock { _ = $0.remove(handle.callID) }
+    }
+
+    /// Hands `input` to the run loop; false when the service is not running.
+    func start(_ input: Input) -> Bool {
+        guard accepting.withLock({ $0 }), let continuation = inputs.withLock({ $0 }) else { return false }
+        if case .enqueued = continuation.yield(input) { return true }
+        return false
+    }
+
+    /// Runs `body` for a registered call; the call is forgotten when it returns.
+    private func run(
+        _ handle: CallHandle, group: inout DiscardingTaskGroup, input: AsyncStream<Input>.Continuation,
+        _ body: @escaping @Sendable () async -> Void
+    ) {
         group.addTask {
             // The call runs outside the service's graceful-shutdown context: the drain decides when a call
             // ends, and a connection of the call that watches for graceful shutdown itself (swift-websocket
@@ -246,7 +296,7 @@ public final class CallService: Service, HealthReporting, Sendable {
         calls.withLock { $0[channel] }
     }
 
-    private func refusal() -> String? {
+    func refusal() -> String? {
         if !accepting.withLock({ $0 }) { return "shutting_down" }
         if let limit = configuration.maxConcurrentCalls, calls.withLock({ $0.count }) >= limit { return "capacity" }
         return nil

@@ -23,6 +23,8 @@ public struct CallServiceConfiguration: Sendable, Hashable {
     public var shutdownGoodbye = "Sorry, this line is closing now. Goodbye."
     /// External numbers an operator may transfer a call to (`calls.allowed_destinations`).
     public var allowedDestinations = DestinationPolicy.none
+    /// Outbound calls: dial template, who speaks first, idempotency.
+    public var outbound = OutboundSettings()
     /// Turn-taking settings.
     public var conversation = ConversationConfiguration()
 

@@ -44,6 +44,10 @@ public struct ConversationConfiguration: Sendable, Hashable {
     /// speech before taking its partial text.
     public var streamFinalWait: Duration = .milliseconds(1500)
 
+    /// An outbound call: the agent's opening waits for the callee's first words, or this much silence
+    /// (nil: the agent speaks first, as on inbound calls).
+    public var calleeSpeaksFirst: Duration?
+
     public init() {}
 }
 

@@ -148,7 +148,10 @@ private struct Driver {
         _ signals: AsyncStream<ConversationSignal>, resuming: Bool, clock: any Domain.Clock, media: any MediaSession,
         recorder: CallEventRecorder, log: ConversationLog, metrics: VoiceMetrics
     ) async -> ConversationManager.Ending {
-        let started = machine.handle(resuming ? .resume(now: clock.monotonic()) : .start(now: clock.monotonic()))
+        let now = clock.monotonic()
+        let first: TurnTakingMachine.Input =
+            resuming ? .resume(now: now) : machine.configuration.calleeSpeaksFirst == nil ? .start(now: now) : .awaitCallee(now: now)
+        let started = machine.handle(first)
         if let ending = await perform(started, media: media, recorder: recorder, log: log, metrics: metrics, clock: clock) {
             return ending
         }

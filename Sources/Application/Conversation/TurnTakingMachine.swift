@@ -32,6 +32,9 @@ public struct TurnTakingMachine: Sendable {
         case start(now: Duration)
         /// The conversation continues after a daemon restart: the resume line instead of the opening.
         case resume(now: Duration)
+        /// An outbound call was answered: the opening waits for the callee's first words (or
+        /// `calleeSpeaksFirst` of silence).
+        case awaitCallee(now: Duration)
         case speechStarted(now: Duration)
         case utterance(String, confidence: Double? = nil, now: Duration)
         /// The caller paused mid-utterance; the text so far.
@@ -64,6 +67,8 @@ public struct TurnTakingMachine: Sendable {
     private var listeningSince: Duration?
     /// The provisional text a prepared response answers (normalised).
     private var prepared: String?
+    /// The opening waits for the callee (`awaitCallee`).
+    public private(set) var openingOwed = false
 
     public init(configuration: ConversationConfiguration) {
         self.configuration = configuration
@@ -103,6 +108,12 @@ public struct TurnTakingMachine: Sendable {
             phase = .greeting
             return [.respond(.line(configuration.resumeLine, thenHangUp: false))]
 
+        case .awaitCallee(let now):
+            phase = .listening
+            openingOwed = true
+            listeningSince = now
+            return []
+
         case .speechStarted:
             listeningSince = nil
             if isTalking && configuration.bargeIn {
@@ -116,6 +127,7 @@ public struct TurnTakingMachine: Sendable {
             prepared = nil
             let discard: [Action] = early == nil ? [] : [.discardPrepared]
             guard phase == .listening else { return discard }
+            if openingOwed { return discard + owedOpening() }
             if text.isEmpty {
                 return discard + noInput(now: now, reprompt: configuration.repromptLine)
             }
@@ -126,7 +138,7 @@ public struct TurnTakingMachine: Sendable {
             return discard + [.respond(response)]
 
         case .provisional(let text, _):
-            guard phase == .listening, !text.isEmpty else { return [] }
+            guard phase == .listening, !openingOwed, !text.isEmpty else { return [] }
             let discard: [Action] = prepared == nil ? [] : [.discardPrepared]
             prepared = Self.normalised(text)
             return discard + [.prepare(.agent(.utterance(text, confidence: nil)))]
@@ -136,12 +148,14 @@ public struct TurnTakingMachine: Sendable {
 
         case .transcriptionFailed(let now):
             guard phase == .listening else { return [] }
+            if openingOwed { return owedOpening() }
             return noInput(now: now, reprompt: configuration.repromptLine)
 
         case .digits(let digits, _):
             switch phase {
             case .listening:
                 noInputStrikes = 0
+                openingOwed = false
                 phase = .thinking
                 return [.respond(.agent(.digits(digits)))]
             case .greeting where configuration.bargeIn, .speaking where configuration.bargeIn:
@@ -168,6 +182,9 @@ public struct TurnTakingMachine: Sendable {
             }
 
         case .tick(let now):
+            if openingOwed, phase == .listening, let since = listeningSince, let wait = configuration.calleeSpeaksFirst, now - since >= wait {
+                return owedOpening()
+            }
             guard phase == .listening, let since = listeningSince,
                 now - since >= configuration.noInputTimeout
             else { return [] }
@@ -178,6 +195,13 @@ public struct TurnTakingMachine: Sendable {
     /// The agent's response started producing speech (phase bookkeeping only).
     public mutating func responseStartedSpeaking() {
         if phase == .thinking { phase = .speaking }
+    }
+
+    /// The callee spoke (or stayed silent long enough): the agent's opening now.
+    private mutating func owedOpening() -> [Action] {
+        openingOwed = false
+        phase = .greeting
+        return [.respond(.opening)]
     }
 
     private mutating func noInput(now: Duration, reprompt: String) -> [Action] {

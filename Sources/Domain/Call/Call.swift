@@ -53,6 +53,19 @@ public struct Call: Sendable, Hashable, Codable {
         self.updatedAt = createdAt
     }
 
+    /// The operator's values of an outbound call (kept in `metadata` as `var.NAME`).
+    public var variables: [String: String] {
+        get {
+            var values: [String: String] = [:]
+            for (key, value) in metadata where key.hasPrefix("var.") { values[String(key.dropFirst(4))] = value }
+            return values
+        }
+        set {
+            metadata = metadata.filter { !$0.key.hasPrefix("var.") }
+            for (key, value) in newValue { metadata["var.\(key)"] = value }
+        }
+    }
+
     /// Adds a line to the history, dropping the oldest beyond `HistoryLine.limit`.
     public mutating func remember(_ line: HistoryLine) {
         var lines = history ?? []

@@ -50,9 +50,18 @@ public struct EndReason: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let telephonyShutdown = EndReason(rawValue: "telephony_shutdown")
     /// The call was transferred away.
     public static let transferred = EndReason(rawValue: "transferred")
+    /// An outbound call: the callee was busy.
+    public static let busy = EndReason(rawValue: "busy")
+    /// An outbound call: nobody answered before the timeout.
+    public static let noAnswer = EndReason(rawValue: "no_answer")
+    /// An outbound call: hung up by an operator (or the daemon's shutdown) before it was answered.
+    public static let canceled = EndReason(rawValue: "canceled")
+    /// An outbound call could not be placed (refused by Asterisk, the trunk or the network).
+    public static let dialFailed = EndReason(rawValue: "dial_failed")
 
     /// Every reason the daemon records (a bounded set: metric labels use it).
     public static let all: [EndReason] = [
         .callerHangup, .gatewayHangup, .shutdown, .error, .gatewayRestart, .telephonyShutdown, .transferred,
+        .busy, .noAnswer, .canceled, .dialFailed,
     ]
 }

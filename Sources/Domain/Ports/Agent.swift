@@ -11,6 +11,8 @@ public struct AgentContext: Sendable, Hashable {
     /// The conversation so far, when the call is resumed after a restart (empty for a new call): an
     /// agent that keeps a history starts from it.
     public var history: [HistoryLine]
+    /// Values the operator gave an outbound call (`variables` of `POST /v1/calls`); empty otherwise.
+    public var variables: [String: String] = [:]
 
     public init(
         callID: CallID, conversationID: ConversationID, tenantID: TenantID, agentID: String? = nil,

@@ -45,6 +45,11 @@ public enum TelephonyEvent: Sendable, Hashable {
     case hangupRequested(ChannelID, cause: Int?, soft: Bool)
     /// The channel left the application (ARI `StasisEnd`): the call is over for the daemon.
     case channelLeft(ChannelID)
+    /// The channel is gone (ARI `ChannelDestroyed`), with its Q.850 cause and, for a channel the daemon
+    /// originated, the last status of its dial (ARI `Dial`: `BUSY`, `NOANSWER`, `CONGESTION`, `RINGING`...).
+    /// For an originated channel that never entered the application this is how the dial ended; the
+    /// cause alone does not tell (Asterisk 22 destroys a busy channel with cause 0).
+    case channelDestroyed(ChannelID, cause: Int?, dialStatus: String?)
     /// The caller pressed a key.
     case dtmf(ChannelID, digit: String, duration: Duration)
     /// The event connection went up or down.

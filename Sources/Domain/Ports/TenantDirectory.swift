@@ -20,6 +20,8 @@ public struct TenantSettings: Sendable, Hashable {
     /// External numbers the tenant's operators may send calls to; nil for the daemon's
     /// `calls.allowed_destinations`.
     public var allowedDestinations: DestinationPolicy?
+    /// How the tenant's outbound calls are dialled; nil for the daemon's `calls.dial_template`.
+    public var dialTemplate: DialTemplate?
 
     public init(
         id: TenantID, language: String = "en-US", sttProviders: [String] = [], ttsProviders: [String] = [],

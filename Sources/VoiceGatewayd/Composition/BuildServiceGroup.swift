@@ -45,6 +45,7 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     callConfig.defaultTransport = config.transport
     callConfig.maxConcurrentCalls = config.maxConcurrentCalls
     callConfig.allowedDestinations = config.allowedDestinations
+    callConfig.outbound = config.outbound
     callConfig.conversation = config.conversation
     callConfig.reattach = config.reattachCalls
     callConfig.reconcileInterval = config.reconcileInterval

@@ -64,8 +64,10 @@ struct DaemonConfiguration: Sendable {
     /// Each tenant's `/v1` requests per second (0: no limit) and burst.
     var apiRate: Double
     var apiBurst: Int
-    /// External numbers the operator API may transfer to.
+    /// External numbers the operator API may call or transfer to.
     var allowedDestinations: DestinationPolicy
+    /// Outbound calls: dial template and who speaks first (`calls.dial_template`, `calls.outbound.*`).
+    var outbound: OutboundSettings
     /// The HS256 secret of API tokens (empty: none).
     var apiHS256Secret: String
     /// The text of the PEM or JWKS file of the API's public keys (empty: none).
@@ -208,6 +210,14 @@ struct DaemonConfiguration: Sendable {
         do { allowedDestinations = try DestinationPolicy(patterns: patterns) } catch {
             throw ConfigError(key: "calls.allowed_destinations", message: error.description)
         }
+        var outbound = OutboundSettings()
+        let dialTemplate = try r.nonEmpty("calls.dial_template")
+        do { outbound.dialTemplate = try DialTemplate(dialTemplate) } catch {
+            throw ConfigError(key: "calls.dial_template", message: error.description)
+        }
+        outbound.agentSpeaksFirst = try r.oneOf("calls.outbound.first_speaker", ["callee", "agent"]) == "agent"
+        outbound.calleeWait = try r.milliseconds("calls.outbound.callee_wait_ms", in: 0...30_000)
+        self.outbound = outbound
         reconcileInterval = .seconds(try r.int("calls.reconcile_interval_s", in: 1...3600))
         orphanGrace = .seconds(try r.int("calls.orphan_grace_s", in: 0...3600))
         shutdownGrace = try r.milliseconds("shutdown.grace_ms", in: 0...600_000)

@@ -234,7 +234,11 @@ tenants:
 
 calls:
   max_concurrent: 0        # 0: no limit
-  allowed_destinations: [] # external numbers the operator API may transfer to: exact +E164 or a prefix ending in * (+1555*); none by default; a tenant's allowed_destinations replaces it
+  allowed_destinations: [] # external numbers the operator API may call or transfer to: exact +E164 or a prefix ending in * (+1555*); none by default; a tenant's allowed_destinations replaces it
+  dial_template: "PJSIP/{to}@trunk" # outbound calls (POST /v1/calls): the dial string, {to} the +E164 number ({to_digits} without +); a tenant's dial_template replaces it
+  outbound:
+    first_speaker: callee  # callee: the agent's opening waits for the callee's first words (or callee_wait_ms of silence); agent: it speaks at once
+    callee_wait_ms: 2000
   # Reconciliation with Asterisk runs on start, on every ARI reconnection and every reconcile_interval_s:
   # calls a previous process left behind are resumed (channel still in Stasis) or ended (gateway_restart),
   # calls of instances whose heartbeat expired are ended, leftover voicegw-m-*/voicegw-b-* are deleted.

@@ -55,6 +55,12 @@ public struct OpenAIChatAgent: Agent {
     }
 
     public func startConversation(_ context: AgentContext) async throws(ProviderError) -> any AgentConversation {
-        OpenAIChatConversation(configuration: configuration, http: http, webhooks: webhooks, context: context)
+        var settings = configuration
+        if !context.variables.isEmpty {
+            // The operator's values for an outbound call reach the model with the instructions.
+            let lines = context.variables.sorted { $0.key < $1.key }.map { "- \($0.key): \($0.value)" }
+            settings.systemPrompt += (settings.systemPrompt.isEmpty ? "" : "\n\n") + "Values for this call:\n" + lines.joined(separator: "\n")
+        }
+        return OpenAIChatConversation(configuration: settings, http: http, webhooks: webhooks, context: context)
     }
 }

@@ -36,7 +36,8 @@ public struct OrchestratorAgent: Agent {
     public func startConversation(_ context: AgentContext) async throws(ProviderError) -> any AgentConversation {
         let created = try await client.createConversation(OrchestratorWire.CreateConversation(
             conversationID: context.conversationID.rawValue, tenantID: context.tenantID.rawValue, callID: context.callID.rawValue,
-            agentID: context.agentID ?? agentID, callerNumber: context.callerNumber, calleeNumber: context.calleeNumber, language: context.language))
+            agentID: context.agentID ?? agentID, callerNumber: context.callerNumber, calleeNumber: context.calleeNumber, language: context.language,
+            variables: context.variables.isEmpty ? nil : context.variables))
         return OrchestratorConversation(client: client, conversation: created)
     }
 }

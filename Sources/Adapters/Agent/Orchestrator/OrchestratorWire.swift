@@ -12,9 +12,11 @@ enum OrchestratorWire {
         var callerNumber: String
         var calleeNumber: String
         var language: String
+        /// The operator's values for an outbound call; absent when none.
+        var variables: [String: String]?
 
         enum CodingKeys: String, CodingKey {
-            case channel, language
+            case channel, language, variables
             case conversationID = "conversation_id"
             case tenantID = "tenant_id"
             case callID = "call_id"

@@ -10,10 +10,14 @@ extension InMemoryTelephony {
     }
 
     /// Hangs up: a call channel ends with a soft hangup (`hangupRequested(cause: 32, soft: true)`, then
-    /// `channelLeft`), a media channel goes silently, a pending originate is cancelled. A channel
-    /// already gone succeeds.
+    /// `channelLeft`), a media channel goes silently, a pending originate is cancelled (`channelDestroyed`,
+    /// cause 16 as from ARI's DELETE). A channel already gone succeeds.
     public func hangup(_ channel: ChannelID, cause: HangupCause) async throws(ProviderError) {
-        if pendingOriginates.removeValue(forKey: channel) != nil { return }
+        if pendingOriginates.removeValue(forKey: channel) != nil {
+            hungUp[channel] = cause
+            continuation.yield(.channelDestroyed(channel, cause: 16, dialStatus: "NOANSWER"))
+            return
+        }
         guard let existing = channels[channel] else { return }
         if !existing.isMedia { hungUp[channel] = cause }
         // With `soft`, Asterisk reports a soft-hangup bitmask (32 = explicit), not the Q.850 cause.

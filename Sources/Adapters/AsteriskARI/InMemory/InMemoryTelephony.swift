@@ -141,6 +141,16 @@ public actor InMemoryTelephony: Telephony {
         return true
     }
 
+    /// The dial of an originated call ends without an answer: the channel is destroyed with `cause` and
+    /// the dial's last status, as Asterisk 22 reports them (busy: cause 0, `BUSY`; no answer: 19,
+    /// `RINGING`; rejected: 21, `NOANSWER`; unroutable: 0, nil). Returns false if no such call is pending.
+    @discardableResult
+    public func failOriginated(_ id: ChannelID, cause: Int, dialStatus: String?) -> Bool {
+        guard pendingOriginates.removeValue(forKey: id) != nil else { return false }
+        continuation.yield(.channelDestroyed(id, cause: cause, dialStatus: dialStatus))
+        return true
+    }
+
     /// The event connection goes up or down (`connection` event). Commands keep working meanwhile, as
     /// ARI's REST does while only the WebSocket is down.
     public func setConnected(_ up: Bool) {

@@ -10,6 +10,8 @@ struct ARIState {
     var mediaWaiters: [String: CheckedContinuation<Void, Never>] = [:]
     var playbackWaiters: [String: CheckedContinuation<Void, Never>] = [:]
     var finishedPlaybacks: Set<String> = []
+    /// The last non-empty `Dial` status of each dialling channel, until it is answered or destroyed.
+    var dialStatuses: [String: String] = [:]
 
     /// Records a media channel's StasisStart; returns the waiter to resume, if one waits.
     mutating func mediaStarted(_ id: String) -> CheckedContinuation<Void, Never>? {

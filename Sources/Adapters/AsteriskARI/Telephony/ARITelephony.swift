@@ -110,6 +110,7 @@ public final class ARITelephony: Telephony, HealthReporting, Service {
         }
         switch event {
         case .stasisStart(let channel, let args):
+            state.withLock { _ = $0.dialStatuses.removeValue(forKey: channel.id) }
             continuation.yield(.channelEntered(IncomingChannel(
                 id: ChannelID(channel.id), name: channel.name, state: channel.state,
                 callerNumber: channel.caller?.number ?? "", callerName: channel.caller?.name ?? "",
@@ -118,6 +119,12 @@ public final class ARITelephony: Telephony, HealthReporting, Service {
             continuation.yield(.channelLeft(ChannelID(channel.id)))
         case .channelHangupRequest(let channel, let cause, let soft):
             continuation.yield(.hangupRequested(ChannelID(channel.id), cause: cause, soft: soft))
+        case .channelDestroyed(let channel, let cause, _):
+            let status = state.withLock { $0.dialStatuses.removeValue(forKey: channel.id) }
+            continuation.yield(.channelDestroyed(ChannelID(channel.id), cause: cause, dialStatus: status))
+        case .dial(let peer, let status) where !status.isEmpty:
+            // Only channels the application is subscribed to are reported (its originates): bounded.
+            state.withLock { $0.dialStatuses[peer.id] = status }
         case .channelDtmfReceived(let channel, let digit, let duration):
             continuation.yield(.dtmf(ChannelID(channel.id), digit: digit, duration: .milliseconds(duration)))
         case .playbackFinished(let playback):
