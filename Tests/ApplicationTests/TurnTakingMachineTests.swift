@@ -91,3 +91,36 @@ struct TurnTakingMachineTests {
         #expect(m.handle(.responseFinished(.transfer(.queue("support")), now: .seconds(3))) == [.transfer(.queue("support"))])
     }
 }
+
+/// An answered outbound call: the opening waits for the callee.
+@Suite("Turn-taking: the callee speaks first")
+struct CalleeFirstTests {
+    var configuration: ConversationConfiguration {
+        var c = ConversationConfiguration()
+        c.calleeSpeaksFirst = .seconds(2)
+        return c
+    }
+
+    @Test func theCalleesHelloBringsTheOpeningNotAnAgentTurn() {
+        var machine = TurnTakingMachine(configuration: configuration)
+        #expect(machine.handle(.awaitCallee(now: .zero)).isEmpty)
+        #expect(machine.handle(.speechStarted(now: .milliseconds(500))).isEmpty)
+        #expect(machine.handle(.provisional("hello", now: .milliseconds(700))).isEmpty)
+        #expect(machine.handle(.utterance("Hello?", now: .seconds(1))) == [.respond(.opening)])
+        #expect(machine.phase == .greeting && !machine.openingOwed)
+    }
+
+    @Test func silenceBringsTheOpeningAfterTheWaitAndOnlyOnce() {
+        var machine = TurnTakingMachine(configuration: configuration)
+        _ = machine.handle(.awaitCallee(now: .zero))
+        #expect(machine.handle(.tick(now: .milliseconds(1900))).isEmpty)
+        #expect(machine.handle(.tick(now: .seconds(2))) == [.respond(.opening)])
+        #expect(machine.handle(.tick(now: .seconds(3))).isEmpty)
+    }
+
+    @Test func anUnheardHelloAlsoBringsTheOpening() {
+        var machine = TurnTakingMachine(configuration: configuration)
+        _ = machine.handle(.awaitCallee(now: .zero))
+        #expect(machine.handle(.transcriptionFailed(now: .seconds(1))) == [.respond(.opening)])
+    }
+}

@@ -20,6 +20,7 @@ extension CallService {
     /// call ends with that reason.
     public func originate(_ request: OutboundCallRequest, tenant tenantID: TenantID) async throws(OriginateError) -> OriginatedCall {
         let deps = dependencies
+        guard inputs.withLock({ $0 }) != nil else { throw .unavailable("not_running") }
         var tenant = (try? await deps.directory.settings(for: tenantID)) ?? TenantSettings(id: tenantID)
         guard (tenant.allowedDestinations ?? configuration.allowedDestinations).allows(request.to) else {
             throw .destinationNotAllowed(request.to)

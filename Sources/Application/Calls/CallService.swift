@@ -74,7 +74,7 @@ public final class CallService: Service, HealthReporting, Sendable {
     let calls = Mutex<[ChannelID: CallHandle]>([:])
     private let accepting = Mutex(true)
     /// The run loop's input, once running (for `endNow`).
-    private let inputs = Mutex<AsyncStream<Input>.Continuation?>(nil)
+    let inputs = Mutex<AsyncStream<Input>.Continuation?>(nil)
     /// Ids of the calls this process has taken on (pruned by reconciliation).
     let takenOn = Mutex<Set<CallID>>([])
     /// Live calls per tenant, for the tenants' `maxConcurrentCalls`.

@@ -66,6 +66,10 @@ extension InMemoryTelephony {
     /// Creates the outbound channel (`Down`, not yet in the application); it enters when the test calls
     /// `answerOriginated`. Throws `badRequest` when the id is in use (ARI: 409).
     public func originate(_ request: OriginateRequest) async throws(ProviderError) -> ChannelID {
+        if refuseNextOriginate {
+            refuseNextOriginate = false
+            throw ProviderError(.server, provider: "ari", "POST channels: 500 Allocation failed")
+        }
         guard channels[request.channelID] == nil, pendingOriginates[request.channelID] == nil else {
             throw ProviderError(.badRequest, provider: "ari", "POST channels: 409 Channel with id \(request.channelID) already exists")
         }

@@ -69,6 +69,8 @@ public actor InMemoryTelephony: Telephony {
     var counter = 0
     var connection = TelephonyConnectionState.connected
     var pendingOriginates: [ChannelID: OriginateRequest] = [:]
+    /// The next originate is refused (as Asterisk 22 refuses an unknown technology: 500).
+    var refuseNextOriginate = false
     var bridgeCreated: [BridgeID: Timestamp] = [:]
 
     /// Live channels by id: calls in the application and the daemon's media channels.
@@ -149,6 +151,11 @@ public actor InMemoryTelephony: Telephony {
         guard pendingOriginates.removeValue(forKey: id) != nil else { return false }
         continuation.yield(.channelDestroyed(id, cause: cause, dialStatus: dialStatus))
         return true
+    }
+
+    /// The next `originate` fails as Asterisk refuses a dial string it cannot allocate (500 "Allocation failed").
+    public func failNextOriginate() {
+        refuseNextOriginate = true
     }
 
     /// The event connection goes up or down (`connection` event). Commands keep working meanwhile, as
