@@ -30,6 +30,10 @@ protocol TelephonyDriver: Sendable {
     func pressDigit(_ digit: String, on channel: ChannelID) async
     /// Far ends answering an originated call, where the driver can play that (false: it cannot).
     func answerOriginated(_ channel: ChannelID) async -> Bool
+    /// The callee of an originated call is busy.
+    func busyOriginated(_ channel: ChannelID) async
+    /// Nobody answers an originated call before its timeout.
+    func noAnswerOriginated(_ channel: ChannelID) async
     /// Every live channel, calls and media.
     func channels() async -> Set<ChannelID>
     func bridges() async -> [BridgeID: [ChannelID]]
@@ -70,6 +74,8 @@ struct InMemoryTelephonyDriver: TelephonyDriver {
     func hangUpCaller(_ channel: ChannelID) async { await memory.hangUpCaller(channel) }
     func pressDigit(_ digit: String, on channel: ChannelID) async { await memory.pressDigit(digit, on: channel) }
     func answerOriginated(_ channel: ChannelID) async -> Bool { await memory.answerOriginated(channel) }
+    func busyOriginated(_ channel: ChannelID) async { await memory.failOriginated(channel, cause: 0, dialStatus: "BUSY") }
+    func noAnswerOriginated(_ channel: ChannelID) async { await memory.failOriginated(channel, cause: 19, dialStatus: "RINGING") }
     func channels() async -> Set<ChannelID> { Set(await memory.channels.keys) }
     func bridges() async -> [BridgeID: [ChannelID]] { await memory.bridges }
     func refusal(of channel: ChannelID) async -> String? { await memory.returnedToDialplan[channel] }
@@ -101,6 +107,8 @@ struct ARITelephonyDriver: TelephonyDriver {
     func hangUpCaller(_ channel: ChannelID) async { fake.hangupCaller(channel.rawValue) }
     func pressDigit(_ digit: String, on channel: ChannelID) async { fake.sendDTMF(digit, on: channel.rawValue) }
     func answerOriginated(_ channel: ChannelID) async -> Bool { fake.answerOriginated(channel.rawValue) }
+    func busyOriginated(_ channel: ChannelID) async { fake.busyOriginated(channel.rawValue) }
+    func noAnswerOriginated(_ channel: ChannelID) async { fake.noAnswerOriginated(channel.rawValue) }
     func channels() async -> Set<ChannelID> { Set(fake.channels.keys.map { ChannelID($0) }) }
     func bridges() async -> [BridgeID: [ChannelID]] {
         Dictionary(uniqueKeysWithValues: fake.bridges.map { (BridgeID($0.key), $0.value.map { ChannelID($0) }) })

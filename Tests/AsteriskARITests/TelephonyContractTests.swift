@@ -175,4 +175,25 @@ struct TelephonyContractTests {
         }
         try await driver.telephony.hangup("out-7", cause: .normal)
     }
+
+    @Test(arguments: TelephonyAdapter.allCases)
+    func aDialThatEndsUnansweredIsOneDestroyedEventWithCauseAndStatus(_ adapter: TelephonyAdapter) async throws {
+        let driver = try await adapter.start()
+        defer { Task { await driver.stop() } }
+        for (id, expected) in [("out-busy", (0, "BUSY")), ("out-silent", (19, "RINGING")), ("out-cancel", (16, "NOANSWER"))] {
+            _ = try await driver.telephony.originate(OriginateRequest(endpoint: "PJSIP/+15551234567@trunk", channelID: ChannelID(id)))
+            switch id {
+            case "out-busy": await driver.busyOriginated(ChannelID(id))
+            case "out-silent": await driver.noAnswerOriginated(ChannelID(id))
+            default: try await driver.telephony.hangup(ChannelID(id), cause: .normal)
+            }
+            let events = try await driver.events { if case .channelDestroyed(let c, _, _) = $0 { c.rawValue == id } else { false } }
+            guard case .channelDestroyed(_, let cause, let status)? = events.last else { Issue.record("\(id): \(events)"); continue }
+            #expect(cause == expected.0, "\(id)")
+            // The fake reports a cancelled dial's last status as Asterisk does; the in-memory one as NOANSWER too.
+            #expect(status == expected.1, "\(id)")
+            #expect(!events.contains { $0.isEntered(ChannelID(id)) })
+        }
+        #expect(await driver.channels().isEmpty)
+    }
 }

@@ -143,24 +143,13 @@ extension FakeAsterisk {
         return (String(text[..<colon]), port)
     }
 
-    private func originate(_ query: [String: String]) -> FakeResponse {
-        guard let endpoint = query["endpoint"], query["app"] == app else { return .message(400, "endpoint and app are required") }
-        let id = query["channelId"] ?? state.withLock { $0.nextID() }
-        var channel = FakeChannel(
-            id: id, name: "\(endpoint)-00000001", state: "Down", callerNumber: query["callerId"] ?? "", exten: "s", context: "default",
-            appData: app, isMedia: false, inStasis: false)
-        channel.variables["__appArgs"] = query["appArgs"] ?? ""  // handed back in StasisStart when answered
-        state.withLock { $0.channels[id] = channel }
-        return .json(200, FakeAsteriskEvents.channel(channel))
-    }
-
     private func deleteChannel(_ id: String) -> FakeResponse {
         guard let channel = state.withLock({ $0.channels[id] }) else { return .message(404, "Channel not found") }
-        if channel.isMedia {
-            endChannel(id, hangupFields: ["cause": 32, "soft": true], destroyed: true)
-        } else {
-            endChannel(id, hangupFields: ["cause": 32, "soft": true], destroyed: false)
-        }
+        // Asterisk 22.10.1: a channel the app is subscribed to (media, or one it originated) is destroyed
+        // in view (cause 16); a dialplan channel leaves the app at StasisEnd and its destruction is not seen.
+        // A dial cancelled while ringing ends NOANSWER.
+        if channel.originated && !channel.inStasis { dialStatus(channel, "NOANSWER") }
+        endChannel(id, hangupFields: ["cause": 32, "soft": true], destroyed: channel.isMedia || channel.originated)
         return .noContent
     }
 

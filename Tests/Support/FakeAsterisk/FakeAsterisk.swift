@@ -84,23 +84,6 @@ public final class FakeAsterisk: @unchecked Sendable {
         return (channel.id, "voicegw-b-\(suffix)")
     }
 
-    /// The far end of an originated channel answers: it enters the app `Up` with the originate's `appArgs`.
-    /// Returns false for an unknown channel or one already in the app.
-    @discardableResult
-    public func answerOriginated(_ id: String) -> Bool {
-        let entered = state.withLock { state -> (FakeChannel, [String])? in
-            guard var channel = state.channels[id], !channel.inStasis, !channel.isMedia else { return nil }
-            channel.state = "Up"
-            channel.inStasis = true
-            state.channels[id] = channel
-            let args = (channel.variables["__appArgs"] ?? "").split(separator: ",").map(String.init)
-            return (channel, args)
-        }
-        guard let (channel, args) = entered else { return false }
-        broadcast("StasisStart", ["channel": FakeAsteriskEvents.channel(channel), "args": args])
-        return true
-    }
-
     /// The caller hangs up: HangupRequest (cause 16), LeftBridge, StasisEnd; no ChannelDestroyed.
     public func hangupCaller(_ id: String) {
         endChannel(id, hangupFields: ["cause": 16], destroyed: false)

@@ -15,6 +15,8 @@ struct FakeChannel: Sendable {
     var bridge: String?
     var variables: [String: String] = [:]
     var created = Date()
+    /// Created by `POST /channels` (the app sees its dial and its destruction).
+    var originated = false
 }
 
 /// One REST request the fake received.
