@@ -94,10 +94,11 @@ final class DaemonHarness: Sendable {
     }
 
     /// POST of a JSON body on the management API, with a bearer token.
-    func post(_ path: String, token: String, json: String) async throws -> (status: UInt, body: String) {
+    func post(_ path: String, token: String, json: String, headers: [String: String] = [:]) async throws -> (status: UInt, body: String) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: json))
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
