@@ -107,6 +107,8 @@ struct CallServiceOutboundTests {
         let harness = CallServiceHarness(configure: allowingUS)
         try await harness.running {
             let placed = try await place(harness)
+            await #expect(throws: CallCommandError.notAnswered) { try await harness.service.perform(.say("Hi", interrupt: false), on: placed.callID, tenant: "acme") }
+            await #expect(throws: CallCommandError.notAnswered) { try await harness.service.sendDTMF("1", to: placed.callID, tenant: "acme") }
             try await harness.service.perform(.hangUp, on: placed.callID, tenant: "acme")
             #expect(try #require(await harness.published(.callEnded).first).string("reason") == "canceled")
             #expect(await harness.telephony.hungUp[ChannelID("voicegw-o-\(placed.callID)")] != nil)

@@ -16,6 +16,8 @@ public enum CallCommandError: Error, Sendable, Hashable {
     case notFound
     /// The call is over.
     case notLive
+    /// An outbound call still ringing: only a hangup (which cancels it) applies.
+    case notAnswered
     /// The call is live but handled by another instance (`instanceID`).
     case elsewhere(InstanceID)
     /// The call is not under ARI control (a dialplan AudioSocket call cannot be transferred or sent DTMF).

@@ -1,13 +1,15 @@
 import Domain
 
 extension CallService {
-    /// Carries out `command` on the live call `id` of `tenant`, handled by this instance. An external
+    /// Carries out `command` on the live call `id` of `tenant`, handled by this instance (a hangup of a
+    /// ringing outbound call cancels it; other commands wait for the answer). An external
     /// transfer target must be allowed by the tenant's `allowed_destinations`, else `calls.allowed_destinations`.
     public func perform(_ command: CallCommand, on id: CallID, tenant: TenantID) async throws(CallCommandError) {
         if case .transfer(.external(let number)) = command, !(await destinations(of: tenant)).allows(number) {
             throw .destinationNotAllowed(number)
         }
         let handle = try await liveHandle(id, tenant: tenant)
+        if handle.isDialing, command != .hangUp { throw .notAnswered }
         if case .transfer = command, !handle.viaTelephony {
             throw .unsupported("a dialplan AudioSocket call cannot be transferred")
         }
@@ -17,6 +19,7 @@ extension CallService {
     /// Plays `digits` (0-9, *, #, A-D) to the far end of the live call `id` of `tenant`.
     public func sendDTMF(_ digits: String, to id: CallID, tenant: TenantID) async throws(CallCommandError) {
         let handle = try await liveHandle(id, tenant: tenant)
+        if handle.isDialing { throw .notAnswered }
         guard handle.viaTelephony else { throw .unsupported("a dialplan AudioSocket call cannot be sent DTMF") }
         do {
             try await dependencies.telephony.sendDTMF(digits, to: handle.channelID)

@@ -82,6 +82,7 @@ enum CommandRoutes {
             switch error {
             case .notFound: throw APIError.notFound
             case .notLive: throw APIError(.conflict, "call_not_live", "the call is over")
+            case .notAnswered: throw APIError(.conflict, "call_not_answered", "the outbound call is still ringing")
             case .elsewhere(let instance):
                 throw APIError(.conflict, "call_elsewhere", "the call is handled by another instance", details: ["instance_id": instance.rawValue])
             case .unsupported(let why): throw APIError(.conflict, "unsupported", why)

@@ -3,7 +3,7 @@ import Hummingbird
 
 /// Request bodies, strictly: at most `limit` bytes (413), JSON (415 otherwise), an object (400), no
 /// field the operation does not know (400 `unknown_field`), every field of the right type (422
-/// `invalid_field`). An empty body is `{}`.
+/// `invalid_field`, also for a null). An empty body is `{}`.
 enum StrictJSON {
     /// Request bodies are small: a line to say, a target, digits.
     static let limit = 16 * 1024
@@ -22,6 +22,10 @@ enum StrictJSON {
         }
         if let unknown = dictionary.keys.sorted().first(where: { !fields.contains($0) }) {
             throw APIError(.badRequest, "unknown_field", "unknown field '\(unknown.prefix(64))'", details: ["field": String(unknown.prefix(64))])
+        }
+        // No field is nullable: an optional field is left out, not null.
+        if let null = dictionary.keys.sorted().first(where: { dictionary[$0] is NSNull }) {
+            throw APIError(.unprocessableContent, "invalid_field", "'\(null)' must not be null", details: ["field": null])
         }
         do {
             return try JSONDecoder().decode(T.self, from: data)
