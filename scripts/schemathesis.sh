@@ -4,7 +4,8 @@
 # until the daemon gives up on them), every destination allowed, a token with every scope is minted, and
 # every operation in openapi.json is fuzzed with every check, then the stateful phase follows the links
 # from POST /v1/calls to the placed call's routes; any finding fails. /ready is left out: without the
-# events WebSocket it answers 503 by design, which the server-error check would count.
+# events WebSocket it answers 503 by design, which the server-error check would count; /v1/events is a
+# stream that never ends (tested end to end in the suite).
 set -eu
 cd "$(dirname "$0")/.."
 bin=.build/debug/voicegatewayd
@@ -32,4 +33,4 @@ for _ in $(seq 1 300); do
 done
 token=$("$bin" token --tenant default --scope "calls:read calls:write admin" --ttl 3600)
 schemathesis run "http://127.0.0.1:$port/openapi.json" --header "Authorization: Bearer $token" \
-  --checks all --max-examples "${EXAMPLES:-40}" --seed 1 --no-color --exclude-path /ready
+  --checks all --max-examples "${EXAMPLES:-40}" --seed 1 --no-color --exclude-path /ready --exclude-path /v1/events

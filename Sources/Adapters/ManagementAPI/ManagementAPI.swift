@@ -17,12 +17,23 @@ public enum ManagementAPI {
         public var commands: any CallCommands
         /// Each tenant's request budget (nil: no limit).
         public var limiter: (any RateLimiter)?
+        /// The live feed behind `GET /v1/events` (nil: the route answers 503).
+        public var feed: CallFeed?
+        /// Paces the event stream's keep-alive comments.
+        public var clock: any Domain.Clock
+        /// An idle event stream gets a comment this often.
+        public var keepAlive: Duration = .seconds(15)
 
-        public init(authenticator: APIAuthenticator, queries: CallQueries, commands: any CallCommands, limiter: (any RateLimiter)? = nil) {
+        public init(
+            authenticator: APIAuthenticator, queries: CallQueries, commands: any CallCommands, limiter: (any RateLimiter)? = nil,
+            feed: CallFeed? = nil, clock: any Domain.Clock = SystemClock()
+        ) {
             self.authenticator = authenticator
             self.queries = queries
             self.commands = commands
             self.limiter = limiter
+            self.feed = feed
+            self.clock = clock
         }
     }
 
@@ -72,6 +83,14 @@ public enum ManagementAPI {
             CallRoutes.add(to: v1, queries: `operator`.queries, logger: logger)
             CommandRoutes.add(to: v1, commands: `operator`.commands)
             OriginateRoute.add(to: v1, commands: `operator`.commands)
+            if let feed = `operator`.feed {
+                EventStreamRoute.add(to: v1, feed: feed, clock: `operator`.clock, keepAlive: `operator`.keepAlive)
+            } else {
+                v1.get("events") { _, context -> Response in
+                    _ = try context.principal(requiring: .callsRead)
+                    throw APIError(.serviceUnavailable, "events_unavailable", "this instance has no live feed")
+                }
+            }
         }
         // Any other path or method under /v1 is authenticated first, then not found (or not allowed):
         // nothing is told without a token.

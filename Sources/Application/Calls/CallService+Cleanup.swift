@@ -71,6 +71,7 @@ extension CallService {
                 if !stored.state.isFinal { _ = try stored.end(reason: finalReason, at: ended) }
             }
             duration = ended.duration(since: stored.answeredAt ?? stored.createdAt)
+            dependencies.feed?.callChanged(stored)
         } catch {
             logger.error("call state not updated at end", metadata: ["error": "\(error)"])
         }
@@ -83,6 +84,7 @@ extension CallService {
 
     /// Stores a new call, logging (not failing the call) when the repository is unavailable.
     func store(_ call: Call, logger: Logger) async {
+        dependencies.feed?.callChanged(call)
         do { try await dependencies.repository.save(call) } catch {
             logger.error("call state not stored", metadata: ["error": "\(error)"])
         }
@@ -94,7 +96,8 @@ extension CallService {
         _ body: @escaping @Sendable (inout Call) throws -> [CallDomainEvent]
     ) async {
         do {
-            _ = try await dependencies.repository.update(id, body)
+            let (stored, _) = try await dependencies.repository.update(id, body)
+            dependencies.feed?.callChanged(stored)
             if let event { recorder.record(event, data) }
         } catch {
             logger.error("call transition failed", metadata: ["error": "\(error)", "event": "\(event?.rawValue ?? "-")"])

@@ -72,6 +72,7 @@ extension CallService {
             // Every turn joins the call's history in the call state, in order, so a restart resumes with it.
             group.addTask {
                 for await line in handle.log.lines {
+                    self.dependencies.feed?.line(line, of: call.id, tenant: call.tenantID)
                     await self.transition(call.id, nil, logger: logger, recorder: recorder) { call in
                         call.remember(line)
                         return []

@@ -191,9 +191,10 @@ extension CallService {
         if let error { data["error"] = .string(error) }
         logger.info("outbound call not answered", metadata: ["reason": "\(reason)", "cause": "\(cause.map(String.init) ?? "-")"])
         do {
-            _ = try await dependencies.repository.update(call.id) { stored in
+            let (stored, _) = try await dependencies.repository.update(call.id) { stored in
                 if !stored.state.isFinal { _ = try stored.end(reason: reason, at: now) }
             }
+            dependencies.feed?.callChanged(stored)
         } catch {
             logger.error("call state not updated at end", metadata: ["error": "\(error)"])
         }

@@ -124,6 +124,7 @@ extension CallService {
             }
             guard didEnd else { return true }  // someone else ended it
             stored = after
+            deps.feed?.callChanged(after)
         } catch {
             logger.warning("could not end a call left behind", metadata: ["error": "\(error)"])
             return false

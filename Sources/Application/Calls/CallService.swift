@@ -31,6 +31,8 @@ public final class CallService: Service, HealthReporting, Sendable {
         public var agents: AgentRoster?
         /// Where outbound calls' idempotency keys are claimed (shared by instances); nil: in memory.
         public var idempotency: (any IdempotencyStore)?
+        /// The live feed of state changes and lines (`GET /v1/events`); nil for none.
+        public var feed: CallFeed?
 
         public init(
             telephony: any Telephony, media: any MediaEngine, stt: any SpeechToText, tts: any TextToSpeech,
@@ -178,6 +180,8 @@ public final class CallService: Service, HealthReporting, Sendable {
                 }
                 group.cancelAll()
             }
+            // Every call is over: the live feed's readers are let go, so the API can stop.
+            dependencies.feed?.finish()
         } onGracefulShutdown: {
             self.accepting.withLock { $0 = false }
             input.yield(.shutdown)

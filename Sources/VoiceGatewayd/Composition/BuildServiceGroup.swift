@@ -60,6 +60,8 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     dependencies.registry = storage.registry
     dependencies.mediaCalls = transports.mediaCalls
     dependencies.agents = agents
+    let feed = CallFeed()
+    dependencies.feed = feed
     let voiceMetrics = VoiceMetrics(factory: metrics)
     voiceMetrics.registerProviders(stt: config.speech.sttProviders, tts: config.speech.ttsProviders)
     let callService = CallService(dependencies: dependencies, configuration: callConfig, metrics: voiceMetrics, logger: logger)
@@ -72,7 +74,8 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     let authenticator = APIAuthenticator(keys: apiKeys, clock: clock)
     let limiter = config.apiRate > 0 ? InMemoryRateLimiter(rate: config.apiRate, burst: config.apiBurst, clock: clock) : nil
     let operatorAPI = ManagementAPI.Operator(
-        authenticator: authenticator, queries: CallQueries(repository: repository), commands: callService, limiter: limiter)
+        authenticator: authenticator, queries: CallQueries(repository: repository), commands: callService, limiter: limiter,
+        feed: feed, clock: clock)
     let http = ManagementAPI.makeServer(
         configuration: .init(host: config.httpHost, port: config.httpPort, metricsPublic: config.metricsPublic), dependencies: [callService, telephony] + storage.health,
         registry: registry, operator: operatorAPI, logger: logger, onRunning: hooks.onHTTPRunning)
