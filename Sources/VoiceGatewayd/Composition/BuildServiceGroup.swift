@@ -60,6 +60,7 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     dependencies.registry = storage.registry
     dependencies.mediaCalls = transports.mediaCalls
     dependencies.agents = agents
+    if let redis = storage.redis { dependencies.idempotency = RedisIdempotencyStore(connection: redis) }
     let feed = CallFeed()
     dependencies.feed = feed
     let voiceMetrics = VoiceMetrics(factory: metrics)
@@ -72,7 +73,14 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     } catch { throw ConfigError(key: error.key, message: error.message) }
     if apiKeys.isEmpty { logger.warning("no API token key configured (http.auth.*): every /v1 request is refused with 503") }
     let authenticator = APIAuthenticator(keys: apiKeys, clock: clock)
-    let limiter = config.apiRate > 0 ? InMemoryRateLimiter(rate: config.apiRate, burst: config.apiBurst, clock: clock) : nil
+    // Each tenant's budget holds across the instances sharing Redis; each instance's own otherwise.
+    var limiter: (any RateLimiter)?
+    if config.apiRate > 0 {
+        let local = InMemoryRateLimiter(rate: config.apiRate, burst: config.apiBurst, clock: clock)
+        limiter = storage.redis.map {
+            RedisRateLimiter(connection: $0, rate: config.apiRate, burst: config.apiBurst, fallback: local, clock: clock, logger: logger)
+        } ?? local
+    }
     let operatorAPI = ManagementAPI.Operator(
         authenticator: authenticator, queries: CallQueries(repository: repository), commands: callService, limiter: limiter,
         feed: feed, clock: clock)

@@ -13,6 +13,8 @@ struct StateAndEvents: Sendable {
     let registry: any InstanceRegistry
     let services: [any Service]
     let health: [any HealthReporting]
+    /// The call state's Redis connection, when the state is in Redis: shared limits and idempotency keys use it.
+    var redis: RedisConnection?
 
     static func make(config: DaemonConfiguration, clock: any Domain.Clock, metrics: any MetricsFactory, logger: Logger) throws -> StateAndEvents {
         let settings = config.stateAndEvents
@@ -20,9 +22,11 @@ struct StateAndEvents: Sendable {
         var health: [any HealthReporting] = []
         let repository: any CallRepository
         let registry: any InstanceRegistry
+        var redisConnection: RedisConnection?
         if let redis = settings.redis {
             let store = RedisCallRepository(configuration: redis, clock: clock, logger: logger)
             repository = store
+            redisConnection = store.sharedConnection
             registry = RedisInstanceRegistry(connection: RedisConnection(configuration: redis, clock: clock, logger: logger), clock: clock)
             services.append(store)
             health.append(store)
@@ -47,6 +51,7 @@ struct StateAndEvents: Sendable {
         } else {
             publisher = JSONLinesEventPublisher(path: settings.eventsFile, logger: logger)
         }
-        return StateAndEvents(repository: repository, publisher: publisher, registry: registry, services: services, health: health)
+        return StateAndEvents(
+            repository: repository, publisher: publisher, registry: registry, services: services, health: health, redis: redisConnection)
     }
 }
