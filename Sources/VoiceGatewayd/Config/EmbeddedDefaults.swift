@@ -66,7 +66,7 @@ http:
     hs256_secret: ""       # at least 32 bytes; or hs256_secret_file, or VOICEGW_HTTP_AUTH_HS256_SECRET
     hs256_secret_file: ""
     public_keys_file: ""   # RS256/ES256 public keys: PEM (one or more PUBLIC KEY blocks) or a JWKS document
-  rate_limit:              # each tenant's /v1 requests (token bucket; shared by the instances when state.backend is redis): over it, 429 with Retry-After
+  rate_limit:              # each tenant's /v1 requests (token bucket; shared by the instances when call_state.backend is redis): over it, 429 with Retry-After
     requests_per_s: 20     # 0: no limit
     burst: 40
 
