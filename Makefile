@@ -5,7 +5,7 @@ CONFIGURATION ?= debug
 # Debian packages the build and the tests need: C libraries, the speech model, and tools the tests use.
 APT_PACKAGES = libespeak-ng-dev espeak-ng-data libpocketsphinx-dev pocketsphinx-en-us libsamplerate0-dev \
                libopus-dev libhiredis-dev librdkafka-dev libssl-dev pkg-config
-APT_TEST_PACKAGES = espeak-ng redis-server kcat
+APT_TEST_PACKAGES = espeak-ng redis-server kcat chromium
 APT = DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120
 
 .PHONY: all deps test-deps build release run check-config test test-stability embed clean help bench-state-events fuzz bench-media bench-speech bench-turn

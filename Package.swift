@@ -185,7 +185,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Sources/Adapters/ManagementAPI", swiftSettings: swiftSettings
+            path: "Sources/Adapters/ManagementAPI",
+            // The operator console's static files, served at /console (no build step).
+            resources: [.copy("Console")],
+            swiftSettings: swiftSettings
         ),
 
         // MARK: Executable (the composition root)
@@ -314,6 +317,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "WSClient", package: "swift-websocket"),
             ],
             swiftSettings: swiftSettings
         ),

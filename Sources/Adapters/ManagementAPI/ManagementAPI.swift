@@ -76,6 +76,7 @@ public enum ManagementAPI {
         router.add(middleware: RequestIDMiddleware(logger: logger))
         if !metricsPublic { router.add(middleware: LoopbackOnlyMiddleware()) }
         addHealthRoutes(to: router, dependencies: dependencies, registry: registry)
+        ConsoleRoutes.add(to: router)
         let authenticator = `operator`?.authenticator ?? APIAuthenticator(keys: .none, clock: SystemClock())
         let v1 = router.group("v1").add(middleware: AuthMiddleware(authenticator: authenticator))
         if let limiter = `operator`?.limiter { v1.add(middleware: RateLimitMiddleware(limiter: limiter)) }

@@ -4,7 +4,7 @@ import HTTPTypes
 /// (405 with `Allow`); `openapi.json` documents the same list.
 enum KnownRoutes {
     private static let routes: [(path: [String], methods: [HTTPRequest.Method])] = [
-        (["health"], [.get]), (["ready"], [.get]), (["metrics"], [.get]), (["openapi.json"], [.get]), (["v1", "events"], [.get]),
+        (["health"], [.get]), (["ready"], [.get]), (["metrics"], [.get]), (["openapi.json"], [.get]), (["console"], [.get]), (["console", "*"], [.get]), (["v1", "events"], [.get]),
         (["v1", "calls"], [.get, .post]), (["v1", "calls", "*"], [.get]), (["v1", "calls", "*", "transcript"], [.get]),
         (["v1", "calls", "*", "hangup"], [.post]), (["v1", "calls", "*", "say"], [.post]),
         (["v1", "calls", "*", "transfer"], [.post]), (["v1", "calls", "*", "dtmf"], [.post]),
