@@ -24,7 +24,7 @@ for run in $(seq 1 "$runs"); do
   # The watchdogs poll every 0.5 s and, on a loaded machine, may take a few seconds to kill and reap
   # their child: wait up to 10 s for every process the suite started to be gone.
   for _ in $(seq 1 20); do
-    left=$(pgrep -af 'redis-server|kafka-mock-cluster|faster-whisper-server|voicegatewayd run' | grep -v pgrep || true)
+    left=$(pgrep -af 'redis-server|kafka-mock-cluster|faster-whisper-server|voicegatewayd run|vgw-chromium|ari-stub.py' | grep -v pgrep || true)
     [ -z "$left" ] && break
     sleep 0.5
   done

@@ -66,9 +66,12 @@ struct ConversationManagerTests {
         let (manager, recorder) = makeManager(media: media, stt: stt, publisher: publisher)
         let (digits, _) = AsyncStream.makeStream(of: String.self)
         async let delivered: Void = recorder.run()
-        // Speech arrives while the greeting is playing.
+        async let ending = manager.run(digits: digits)
+        // Speech arrives while the greeting is playing (pushed before it started, a barge-in could come
+        // before the greeting's playback and leave it held for good: a hang seen under load).
+        #expect(await eventually { media.heldCount == 1 }, "the greeting never started")
         media.push(Frames.voiced(20) + Frames.silence(35))
-        let result = await manager.run(digits: digits)
+        let result = await ending
         recorder.finish()
         await delivered
         #expect(result == .hangUp)

@@ -35,7 +35,7 @@ final class HeadlessChromium: Sendable {
         ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Starts Chromium and connects to its first page.
+    /// Starts Chromium and connects to its first page; stops it again when that fails.
     init() async throws {
         guard let binary = Self.binary else { throw Failure(description: "chromium is not installed") }
         profile = FileManager.default.temporaryDirectory.appendingPathComponent("vgw-chromium-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
@@ -53,6 +53,13 @@ final class HeadlessChromium: Sendable {
         process.standardError = errorPipe
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+        let (process, profile) = (self.process, self.profile)
+        func giveUp(_ message: String) -> Failure {
+            process.terminate()
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(at: profile)
+            return Failure(description: message)
+        }
         // Chromium writes the DevTools port to DevToolsActivePort in the profile once it listens.
         let portFile = profile.appendingPathComponent("DevToolsActivePort")
         var port: Int?
@@ -60,7 +67,7 @@ final class HeadlessChromium: Sendable {
             port = (try? String(contentsOf: portFile, encoding: .utf8))?.split(separator: "\n").first.flatMap { Int($0) }
             return port != nil
         }
-        guard let port else { throw Failure(description: "chromium never opened its DevTools port") }
+        guard let port else { throw giveUp("chromium never opened its DevTools port") }
         var pageURL: String?
         _ = await eventually(timeout: .seconds(30)) {
             guard let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/json/list"), timeout: .seconds(5)),
@@ -72,7 +79,7 @@ final class HeadlessChromium: Sendable {
                 .replacingOccurrences(of: "ws://localhost:", with: "ws://127.0.0.1:")
             return pageURL != nil
         }
-        guard let pageURL else { throw Failure(description: "chromium has no page") }
+        guard let pageURL else { throw giveUp("chromium has no page") }
 
         let (outgoing, output) = AsyncStream.makeStream(of: String.self)
         shared.state.withLock { $0.outgoing = output }
@@ -103,7 +110,12 @@ final class HeadlessChromium: Sendable {
             }
             for waiter in waiting { waiter.resume(throwing: Failure(description: "the DevTools connection closed")) }
         }
-        for method in ["Runtime.enable", "Log.enable", "Page.enable"] { _ = try await send(method) }
+        do {
+            for method in ["Runtime.enable", "Log.enable", "Page.enable"] { _ = try await send(method) }
+        } catch {
+            connection.cancel()
+            throw giveUp("DevTools: \(error) \(errors)")
+        }
     }
 
     private static func receive(_ object: [String: Any], shared: Shared) {
