@@ -181,3 +181,68 @@ struct CallServiceOutboundTests {
         }
     }
 }
+
+/// Answering-machine screening of answered outbound calls, on the in-memory media.
+@Suite("CallService: answering machines")
+struct CallServiceMachineTests {
+    func answered(_ harness: CallServiceHarness) async throws -> (CallID, InMemoryMediaSession) {
+        let placed = try await CallServiceOutboundTests().place(harness)
+        #expect(await harness.telephony.answerOriginated(ChannelID("voicegw-o-\(placed.callID)")))
+        return (placed.callID, try await harness.session())
+    }
+
+    /// A machine's greeting: words of 400 ms with short pauses, on and on (a steady tone would become the
+    /// voice detector's noise floor; speech never does).
+    static func greeting(words: Int) -> [AudioFrame] {
+        (0..<words).flatMap { _ in Frames.voiced(20) + Frames.silence(3) }
+    }
+
+    func screening(_ handling: MachineHandling) -> (inout CallServiceConfiguration) -> Void {
+        { configuration in
+            configuration.allowedDestinations = try! DestinationPolicy(patterns: ["+1555*"])
+            configuration.outbound.machineDetection = handling
+            configuration.outbound.machineMessage = "Please call back."
+        }
+    }
+
+    @Test func aMachineIsHungUpOn() async throws {
+        let harness = CallServiceHarness(configure: screening(.hangUp))
+        try await harness.running {
+            let (id, session) = try await answered(harness)
+            await session.push(Self.greeting(words: 8))  // "Hi, you've reached..." on and on
+            let ended = try #require(await harness.published(.callEnded).first)
+            #expect(ended.string("reason") == "answering_machine")
+            #expect(ended.data["left_message"] == .bool(false))
+            #expect(await session.playbacks.isEmpty, "nothing was said to the machine")
+            #expect(try await harness.repository.get(id)?.metadata["amd"]?.hasPrefix("machine:") == true)
+            await harness.expectNothingLeft()
+        }
+    }
+
+    @Test func aMachineGetsTheMessageAfterItsGreetingAndBeep() async throws {
+        let harness = CallServiceHarness(configure: screening(.leaveMessage))
+        try await harness.running {
+            let (id, session) = try await answered(harness)
+            await session.push(Self.greeting(words: 12) + Frames.silence(20) + Frames.voiced(10))  // greeting, pause, beep
+            #expect(await session.playbacks.isEmpty, "the message started before the greeting was over")
+            await session.push(Frames.silence(60))
+            let ended = try #require(await harness.published(.callEnded).first)
+            #expect(ended.string("reason") == "answering_machine")
+            #expect(ended.data["left_message"] == .bool(true))
+            #expect(await session.playbacks.map(\.frames) == ["Please call back.".count])
+            #expect(try await harness.repository.get(id)?.history?.last?.text == "Please call back.")
+        }
+    }
+
+    @Test func aPersonsHelloBringsTheOpeningAtOnce() async throws {
+        let harness = CallServiceHarness(configure: screening(.hangUp))
+        try await harness.running {
+            let (id, session) = try await answered(harness)
+            await session.push(Frames.voiced(25) + Frames.silence(45))  // "Hello?" and waiting
+            await harness.playbacks(session, finished: 1)
+            #expect(await session.playbacks.first?.frames == Lines.greeting)
+            #expect(try await harness.repository.get(id)?.metadata["amd"] == "human:HUMAN-1")
+            #expect(await harness.events.allSatisfy { $0.type != .callEnded })
+        }
+    }
+}

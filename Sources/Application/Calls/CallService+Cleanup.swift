@@ -20,6 +20,9 @@ extension CallService {
             if let cause { data["hangup_cause"] = .int(Int64(cause)) }
         case .shutdown: reason = .shutdown
         case .hungUpByOperator: reason = .gatewayHangup
+        case .answeringMachine(let leftMessage):
+            reason = .answeringMachine
+            data["left_message"] = .bool(leftMessage)
         case .failed(let message):
             reason = .error
             data["error"] = .string(message)

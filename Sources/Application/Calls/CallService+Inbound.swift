@@ -8,6 +8,8 @@ extension CallService {
         case callerLeft(cause: Int?)
         /// An operator hung the call up.
         case hungUpByOperator
+        /// An outbound call reached an answering machine.
+        case answeringMachine(leftMessage: Bool)
         case shutdown
         case failed(String)
     }
@@ -177,6 +179,16 @@ extension CallService {
                     settings.language = tenant.language
                     if let voice = tenant.voice { settings.voice = voice }
                     let speech = self.speechProviders(for: tenant, settings: &settings, recorder: recorder)
+                    if call.direction == .outbound, !resuming, self.configuration.outbound.machineDetection != .off {
+                        switch await self.screen(
+                            call, media: media, tts: speech.tts, settings: settings, log: handle.log, recorder: recorder, logger: logger)
+                        {
+                        case .machine(let leftMessage): return .answeringMachine(leftMessage: leftMessage)
+                        // The callee's hello was heard: the agent speaks now.
+                        case .converse(greeted: true): settings.calleeSpeaksFirst = nil
+                        case .converse(greeted: false): break
+                        }
+                    }
                     // The call is active once its agent is reached (a resumed call already is).
                     let activate = {
                         if !resuming {

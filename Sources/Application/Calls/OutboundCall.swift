@@ -83,8 +83,24 @@ public struct OutboundSettings: Sendable, Hashable {
     public var outcomeGrace: Duration = .seconds(5)
     /// How long an idempotency key is remembered.
     public var idempotencyTTL: Duration = .seconds(86_400)
+    /// Answering-machine screening once answered (`calls.outbound.machine_detection`).
+    public var machineDetection = MachineHandling.off
+    /// Left on a machine after its greeting (`leaveMessage`).
+    public var machineMessage = "Hello, this is an automated call. Please call us back. Goodbye."
+    /// The longest a machine's greeting is waited out before the message starts anyway.
+    public var machineGreetingLimit: Duration = .seconds(30)
 
     public init() {}
+}
+
+/// What an outbound call does about answering machines.
+public enum MachineHandling: String, Sendable, Hashable, CaseIterable {
+    /// No screening: a machine gets the conversation.
+    case off
+    /// A machine is hung up on (`call.ended` reason `answering_machine`).
+    case hangUp = "hangup"
+    /// A machine gets `machineMessage` after its greeting, then the call ends.
+    case leaveMessage = "message"
 }
 
 /// How a dial that never reached the application ended, from the destroyed channel's Q.850 cause and

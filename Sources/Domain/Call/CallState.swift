@@ -58,10 +58,12 @@ public struct EndReason: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let canceled = EndReason(rawValue: "canceled")
     /// An outbound call could not be placed (refused by Asterisk, the trunk or the network).
     public static let dialFailed = EndReason(rawValue: "dial_failed")
+    /// An outbound call reached an answering machine (hung up on, or left a message).
+    public static let answeringMachine = EndReason(rawValue: "answering_machine")
 
     /// Every reason the daemon records (a bounded set: metric labels use it).
     public static let all: [EndReason] = [
         .callerHangup, .gatewayHangup, .shutdown, .error, .gatewayRestart, .telephonyShutdown, .transferred,
-        .busy, .noAnswer, .canceled, .dialFailed,
+        .busy, .noAnswer, .canceled, .dialFailed, .answeringMachine,
     ]
 }

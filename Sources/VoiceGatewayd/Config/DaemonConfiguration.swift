@@ -217,6 +217,11 @@ struct DaemonConfiguration: Sendable {
         }
         outbound.agentSpeaksFirst = try r.oneOf("calls.outbound.first_speaker", ["callee", "agent"]) == "agent"
         outbound.calleeWait = try r.milliseconds("calls.outbound.callee_wait_ms", in: 0...30_000)
+        outbound.machineDetection = try r.choice("calls.outbound.machine_detection", MachineHandling.self)
+        outbound.machineMessage = try r.string("calls.outbound.machine_message")
+        if outbound.machineDetection == .leaveMessage, outbound.machineMessage.isEmpty {
+            throw ConfigError(key: "calls.outbound.machine_message", message: "machine_detection: message needs a message")
+        }
         self.outbound = outbound
         reconcileInterval = .seconds(try r.int("calls.reconcile_interval_s", in: 1...3600))
         orphanGrace = .seconds(try r.int("calls.orphan_grace_s", in: 0...3600))

@@ -239,6 +239,8 @@ calls:
   outbound:
     first_speaker: callee  # callee: the agent's opening waits for the callee's first words (or callee_wait_ms of silence); agent: it speaks at once
     callee_wait_ms: 2000
+    machine_detection: "off" # off | hangup | message: screen an answered call for an answering machine (long greeting, many words) and hang up, or leave machine_message after its greeting
+    machine_message: "Hello, this is an automated call. Please call us back. Goodbye."
   # Reconciliation with Asterisk runs on start, on every ARI reconnection and every reconcile_interval_s:
   # calls a previous process left behind are resumed (channel still in Stasis) or ended (gateway_restart),
   # calls of instances whose heartbeat expired are ended, leftover voicegw-m-*/voicegw-b-* are deleted.
