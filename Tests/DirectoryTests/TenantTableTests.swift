@@ -17,6 +17,7 @@ struct TenantTableTests {
                 transport: rtp
                 max_concurrent_calls: 5
                 allowed_destinations: ["+1555*", "+442071234567"]
+                dial_template: "PJSIP/{to_digits}@globex-trunk"
                 dids: ["+15551234567", 200]
             """)
         let directory = StaticTenantDirectory(table: table)
@@ -27,6 +28,8 @@ struct TenantTableTests {
         #expect(try await directory.settings(for: "globex").transport == .rtp)
         #expect(try await directory.settings(for: "globex").allowedDestinations?.patterns == ["+1555*", "+442071234567"])
         #expect(try await directory.settings(for: "acme").allowedDestinations == nil, "the daemon's list")
+        #expect(try await directory.settings(for: "globex").dialTemplate?.endpoint(for: PhoneNumber("+15557654321")) == "PJSIP/15557654321@globex-trunk")
+        #expect(try await directory.settings(for: "acme").dialTemplate == nil, "the daemon's template")
     }
 
     @Test func unknownNumberWithoutDefaultIsRefused() async throws {
@@ -43,6 +46,8 @@ struct TenantTableTests {
         ("tenants: [{id: a, max_concurrent_calls: -1}]", "tenants[0].max_concurrent_calls"),
         ("tenants: [{id: a, allowed_destinations: ['1555*']}]", "tenants[0].allowed_destinations"),
         ("tenants: [{id: a, allowed_destinations: '+1555*'}]", "tenants[0].allowed_destinations"),
+        ("tenants: [{id: a, dial_template: 'PJSIP/trunk'}]", "tenants[0].dial_template"),
+        ("tenants: [{id: a, dial_template: 'PJSIP/{to}@trunk&app=evil'}]", "tenants[0].dial_template"),
     ])
     func badTablesNameTheKey(yaml: String, key: String) {
         do {
