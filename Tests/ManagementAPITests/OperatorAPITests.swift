@@ -24,25 +24,6 @@ struct TestClaims: JWTPayload {
     func verify(using algorithm: some JWTAlgorithm) async throws {}
 }
 
-/// Records the commands the routes hand on; answers with `failure` when set.
-final class RecordedCommands: CallCommands {
-    let seen = Mutex<[String]>([])
-    let failure: CallCommandError?
-    init(failure: CallCommandError? = nil) { self.failure = failure }
-    func perform(_ command: CallCommand, on id: CallID, tenant: TenantID) async throws(CallCommandError) {
-        if let failure { throw failure }
-        seen.withLock { $0.append("\(tenant) \(id) \(command)") }
-    }
-    func sendDTMF(_ digits: String, to id: CallID, tenant: TenantID) async throws(CallCommandError) {
-        if let failure { throw failure }
-        seen.withLock { $0.append("\(tenant) \(id) dtmf \(digits)") }
-    }
-    func originate(_ request: OutboundCallRequest, tenant: TenantID) async throws(OriginateError) -> OriginatedCall {
-        seen.withLock { $0.append("\(tenant) originate \(request.to) \(request.idempotencyKey ?? "-")") }
-        return OriginatedCall(callID: "out-1", state: .ringing, replayed: request.idempotencyKey == "seen-before")
-    }
-}
-
 /// `/v1` over Hummingbird's test client: who may read which call, and what every refusal looks like.
 @Suite("Operator API: tokens, tenants, a call and its transcript")
 struct OperatorAPITests {

@@ -82,11 +82,3 @@ struct OriginateRouteTests {
         #expect(!answer.message.contains("Allocation") && !answer.message.contains("ari:") && !answer.message.contains("connection"))
     }
 }
-
-/// Refuses every originate with `error`.
-struct RefusingCommands: CallCommands {
-    let error: OriginateError
-    func perform(_ command: CallCommand, on id: CallID, tenant: TenantID) async throws(CallCommandError) {}
-    func sendDTMF(_ digits: String, to id: CallID, tenant: TenantID) async throws(CallCommandError) {}
-    func originate(_ request: OutboundCallRequest, tenant: TenantID) async throws(OriginateError) -> OriginatedCall { throw error }
-}
