@@ -284,7 +284,7 @@ let package = Package(
         .testTarget(name: "AgentTests", dependencies: ["Agent", "AdapterSupport", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AdapterSupportTests", dependencies: ["AdapterSupport", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CallStateTests", dependencies: ["CallState", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CallStateTests", dependencies: ["CallState", "Application", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EventsTests", dependencies: ["Events", "TestSupport", "CRdKafka"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "KafkaMockCluster", dependencies: ["CRdKafka"], path: "Tests/Tools/KafkaMockCluster",

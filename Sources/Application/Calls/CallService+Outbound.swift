@@ -67,6 +67,11 @@ extension CallService {
             unregister(handle)
             releaseSlot(of: tenantID)
             if plan.refusal == nil { try? await deps.telephony.hangup(channelID, cause: .normal) }
+            // The service stopped meanwhile: the stored call must not stay ringing.
+            let now = deps.clock.now()
+            _ = try? await deps.repository.update(callID) { stored in
+                if !stored.state.isFinal { _ = try stored.end(reason: .shutdown, at: now) }
+            }
             throw .unavailable("shutting_down")
         }
         if let refusal = plan.refusal { throw .telephony(refusal) }
