@@ -76,10 +76,15 @@ struct CallServiceOutboundTests {
             #expect(await harness.telephony.answerOriginated(ChannelID("voicegw-o-\(placed.callID)")))
             let session = try await harness.session()
             _ = await harness.published(.callAnswered)
-            for _ in 0..<25 {
-                #expect(await harness.clock.waitForSleepers(1))
+            // Tick by tick (the reconcile loop and the conversation's tick both asleep before each step, so
+            // no step passes unseen) until the opening starts; the machine's tests pin the 2 s exactly.
+            var steps = 0
+            while await session.playbacks.isEmpty, steps < 200 {
+                #expect(await harness.clock.waitForSleepers(2))
                 harness.clock.advance(by: .milliseconds(100))
+                steps += 1
             }
+            #expect(steps >= 20, "the opening came after \(steps * 100) ms of silence")
             await harness.playbacks(session, finished: 1)
             #expect(await session.playbacks.first?.frames == Lines.greeting)
         }

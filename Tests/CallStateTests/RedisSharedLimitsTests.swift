@@ -13,7 +13,9 @@ import Testing
 struct RedisSharedLimitsTests {
     static func connection(database: Int) -> RedisConnection {
         let endpoint = RedisEndpoint(host: "127.0.0.1", port: SharedRedis.server!.port, database: database)
-        return RedisConnection(configuration: RedisConfiguration(endpoint: endpoint), clock: WallClock(), logger: Logger(label: "test"))
+        // Generous timeouts: on a loaded machine a 1 s command timeout sends a request to the fallback.
+        let configuration = RedisConfiguration(endpoint: endpoint, connectTimeout: .seconds(30), commandTimeout: .seconds(30))
+        return RedisConnection(configuration: configuration, clock: WallClock(), logger: Logger(label: "test"))
     }
 
     @Test(.enabled(if: SharedRedis.server != nil))

@@ -25,7 +25,8 @@ public struct RedisRateLimiter: RateLimiter {
     }
 
     /// Refills the bucket for the time passed, takes a token if there is one; returns 0, or the
-    /// milliseconds until one is there.
+    /// milliseconds until one is there. A bucket untouched for a minute after it would be full again
+    /// expires (Redis counts that minute on its own clock: the margin keeps the two apart).
     static let script = """
         local rate = tonumber(ARGV[1])
         local burst = tonumber(ARGV[2])
@@ -38,7 +39,7 @@ public struct RedisRateLimiter: RateLimiter {
         local wait = 0
         if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) * 1000 / rate) end
         redis.call('HSET', KEYS[1], 't', tostring(tokens), 'at', tostring(at))
-        redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
+        redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 60000)
         return wait
         """
 
