@@ -26,7 +26,7 @@ export VOICEGW_CALLS_ALLOWED_DESTINATIONS="+1*,+2*,+3*,+4*,+5*,+6*,+7*,+8*,+9*"
 export VOICEGW_HTTP_RATE_LIMIT_REQUESTS_PER_S=0   # hundreds of requests a second: the budget is tested in the suite
 "$bin" run >"$work/daemon.log" 2>&1 &
 daemon=$!
-trap 'kill $daemon $stub 2>/dev/null; wait $daemon $stub 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+trap 'kill $daemon $stub 2>/dev/null; wait $daemon $stub 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
 for _ in $(seq 1 300); do
   python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "http://127.0.0.1:$port/health" 2>/dev/null && break
   sleep 0.1
