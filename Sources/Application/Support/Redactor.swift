@@ -1,8 +1,14 @@
 /// Masks payment card numbers in text (PCI): 13 to 19 digits, optionally grouped by spaces or dashes,
-/// that pass the Luhn check become `**** **** **** 1234`.
+/// that pass the Luhn check become `**** **** **** 1234`. A number read out as words, as a recogniser
+/// writes it ("four one one one ...", "oh" for zero, digits and words mixed), counts too.
 public enum Redactor {
     /// `text` with every card number masked.
     public static func redact(_ text: String) -> String {
+        redactSpoken(redactDigits(text))
+    }
+
+    /// Card numbers written in digits.
+    private static func redactDigits(_ text: String) -> String {
         let chars = Array(text)
         var out = ""
         var index = 0
@@ -21,6 +27,65 @@ public enum Redactor {
             index += 1
         }
         return out
+    }
+
+    static let digitWords: [String: Int] = [
+        "zero": 0, "oh": 0, "o": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    ]
+
+    /// Card numbers read out: runs of digit words (and digit groups) separated by spaces, commas, dashes
+    /// or periods, with at least one word, are judged like digits.
+    private static func redactSpoken(_ text: String) -> String {
+        let chars = Array(text)
+        var out = ""
+        var index = 0
+        while index < chars.count {
+            let atWordStart = index == 0 || !(chars[index - 1].isLetter || chars[index - 1].isNumber)
+            if atWordStart, chars[index].isLetter || (chars[index].isASCII && chars[index].isNumber),
+                let (end, digits) = scanSpoken(chars, from: index)
+            {
+                // A whole run is judged at once, as in digits: a tail of a longer number is not a card number.
+                if (13...19).contains(digits.count) && luhn(digits) {
+                    out += "**** **** **** " + digits.suffix(4).map(String.init).joined()
+                } else {
+                    out += String(chars[index..<end])
+                }
+                index = end
+                continue
+            }
+            out.append(chars[index])
+            index += 1
+        }
+        return out
+    }
+
+    /// The longest run of digit words and digit groups from `start` (which begins a word); nil unless
+    /// it holds a word.
+    private static func scanSpoken(_ chars: [Character], from start: Int) -> (end: Int, digits: [Int])? {
+        var digits: [Int] = []
+        var index = start
+        var end = start
+        var words = 0
+        while index < chars.count {
+            var token = index
+            while token < chars.count, chars[token].isLetter || (chars[token].isASCII && chars[token].isNumber) { token += 1 }
+            let text = String(chars[index..<token])
+            if let value = digitWords[text.lowercased()] {
+                digits.append(value)
+                words += 1
+            } else if !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                digits += text.compactMap(\.wholeNumberValue)
+            } else {
+                break
+            }
+            end = token
+            // Up to two separators between tokens (", " or " - ").
+            var next = token
+            while next < chars.count, next - token < 3, " ,-.".contains(chars[next]) { next += 1 }
+            guard next > token, next < chars.count else { break }
+            index = next
+        }
+        return words > 0 ? (end, digits) : nil
     }
 
     /// Longest run of digits with single spaces/dashes between them, starting at `start`.
