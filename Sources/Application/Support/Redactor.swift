@@ -4,17 +4,17 @@
 public enum Redactor {
     /// `text` with every card number masked.
     public static func redact(_ text: String) -> String {
-        redactSpoken(redactDigits(text))
+        mask(mask(text, written), spoken)
     }
 
-    /// Card numbers written in digits.
-    private static func redactDigits(_ text: String) -> String {
+    /// `text` with each run `scan` finds masked when it is a card number. A whole run is judged at once:
+    /// a tail of a longer number is not a card number.
+    private static func mask(_ text: String, _ scan: ([Character], Int) -> (end: Int, digits: [Int])?) -> String {
         let chars = Array(text)
         var out = ""
         var index = 0
         while index < chars.count {
-            if chars[index].isASCII, chars[index].isNumber, let (end, digits) = scanCandidate(chars, from: index) {
-                // A whole run of digits is judged at once: a suffix of a number is not a card number.
+            if let (end, digits) = scan(chars, index) {
                 if (13...19).contains(digits.count) && luhn(digits) {
                     out += "**** **** **** " + digits.suffix(4).map(String.init).joined()
                 } else {
@@ -27,36 +27,24 @@ public enum Redactor {
             index += 1
         }
         return out
+    }
+
+    /// A run of written digits starting at `index`.
+    private static func written(_ chars: [Character], _ index: Int) -> (end: Int, digits: [Int])? {
+        guard chars[index].isASCII, chars[index].isNumber else { return nil }
+        return scanCandidate(chars, from: index)
     }
 
     static let digitWords: [String: Int] = [
         "zero": 0, "oh": 0, "o": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     ]
 
-    /// Card numbers read out: runs of digit words (and digit groups) separated by spaces, commas, dashes
-    /// or periods, with at least one word, are judged like digits.
-    private static func redactSpoken(_ text: String) -> String {
-        let chars = Array(text)
-        var out = ""
-        var index = 0
-        while index < chars.count {
-            let atWordStart = index == 0 || !(chars[index - 1].isLetter || chars[index - 1].isNumber)
-            if atWordStart, chars[index].isLetter || (chars[index].isASCII && chars[index].isNumber),
-                let (end, digits) = scanSpoken(chars, from: index)
-            {
-                // A whole run is judged at once, as in digits: a tail of a longer number is not a card number.
-                if (13...19).contains(digits.count) && luhn(digits) {
-                    out += "**** **** **** " + digits.suffix(4).map(String.init).joined()
-                } else {
-                    out += String(chars[index..<end])
-                }
-                index = end
-                continue
-            }
-            out.append(chars[index])
-            index += 1
-        }
-        return out
+    /// A number read out, starting at the word at `index`: digit words (and digit groups) separated by
+    /// spaces, commas, dashes or periods, with at least one word.
+    private static func spoken(_ chars: [Character], _ index: Int) -> (end: Int, digits: [Int])? {
+        let atWordStart = index == 0 || !(chars[index - 1].isLetter || chars[index - 1].isNumber)
+        guard atWordStart, chars[index].isLetter || (chars[index].isASCII && chars[index].isNumber) else { return nil }
+        return scanSpoken(chars, from: index)
     }
 
     /// The longest run of digit words and digit groups from `start` (which begins a word); nil unless
