@@ -67,17 +67,8 @@ extension CallService {
         await resources.agent?.end()
 
         let ended = deps.clock.now()
-        var duration = ended.duration(since: call.createdAt)
-        let finalReason = reason
-        do {
-            let (stored, _) = try await deps.repository.update(call.id) { stored in
-                if !stored.state.isFinal { _ = try stored.end(reason: finalReason, at: ended) }
-            }
-            duration = ended.duration(since: stored.answeredAt ?? stored.createdAt)
-            dependencies.feed?.callChanged(stored)
-        } catch {
-            logger.error("call state not updated at end", metadata: ["error": "\(error)"])
-        }
+        let stored = await endStored(call.id, reason: reason, at: ended, logger: logger)
+        let duration = ended.duration(since: stored?.answeredAt ?? stored?.createdAt ?? call.createdAt)
         data["reason"] = .string(reason.rawValue)
         data["duration_ms"] = .int(duration.milliseconds)
         recorder.record(.callEnded, data)
@@ -90,6 +81,22 @@ extension CallService {
         dependencies.feed?.callChanged(call)
         do { try await dependencies.repository.save(call) } catch {
             logger.error("call state not stored", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Ends the stored call `id` with `reason` unless it is over already, and tells the live feed;
+    /// returns the call as stored (nil when the call state cannot be written, which is logged).
+    @discardableResult
+    func endStored(_ id: CallID, reason: EndReason, at time: Timestamp, logger: Logger) async -> Call? {
+        do {
+            let (stored, _) = try await dependencies.repository.update(id) { stored in
+                if !stored.state.isFinal { _ = try stored.end(reason: reason, at: time) }
+            }
+            dependencies.feed?.callChanged(stored)
+            return stored
+        } catch {
+            logger.error("call state not updated at end", metadata: ["error": "\(error)"])
+            return nil
         }
     }
 

@@ -68,10 +68,7 @@ extension CallService {
             releaseSlot(of: tenantID)
             if plan.refusal == nil { try? await deps.telephony.hangup(channelID, cause: .normal) }
             // The service stopped meanwhile: the stored call must not stay ringing.
-            let now = deps.clock.now()
-            _ = try? await deps.repository.update(callID) { stored in
-                if !stored.state.isFinal { _ = try stored.end(reason: .shutdown, at: now) }
-            }
+            await endStored(callID, reason: .shutdown, at: deps.clock.now(), logger: logger)
             throw .unavailable("shutting_down")
         }
         if let refusal = plan.refusal { throw .telephony(refusal) }
@@ -195,14 +192,7 @@ extension CallService {
         if let cause { data["hangup_cause"] = .int(Int64(cause)) }
         if let error { data["error"] = .string(error) }
         logger.info("outbound call not answered", metadata: ["reason": "\(reason)", "cause": "\(cause.map(String.init) ?? "-")"])
-        do {
-            let (stored, _) = try await dependencies.repository.update(call.id) { stored in
-                if !stored.state.isFinal { _ = try stored.end(reason: reason, at: now) }
-            }
-            dependencies.feed?.callChanged(stored)
-        } catch {
-            logger.error("call state not updated at end", metadata: ["error": "\(error)"])
-        }
+        await endStored(call.id, reason: reason, at: now, logger: logger)
         recorder.record(.callEnded, data)
         metrics.callEnded(direction: .outbound, reason: reason)
     }

@@ -51,6 +51,10 @@ enum EventStreamRoute {
         }
     }
 
+    private static func json(_ object: [String: Any]) -> String {
+        String(decoding: JSONBody.data(object), as: UTF8.self)
+    }
+
     private static func frame(_ next: Next) -> String {
         switch next {
         case .keepAlive:
@@ -61,11 +65,5 @@ enum EventStreamRoute {
             let body: [String: Any] = ["call_id": callID.rawValue, "speaker": line.speaker.rawValue, "text": line.text, "at": line.at.rfc3339]
             return "event: line\ndata: \(json(body))\n\n"
         }
-    }
-
-    /// One line of JSON (JSONSerialization escapes newlines inside strings).
-    private static func json(_ object: [String: Any]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -40,8 +40,13 @@ public struct APIError: Error, Sendable, Hashable {
 
 /// JSON bodies of responses.
 enum JSONBody {
+    /// `body` as compact JSON with sorted keys (strings' newlines escaped: one line).
+    static func data(_ body: [String: Any]) -> Data {
+        (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data("{}".utf8)
+    }
+
     static func response(_ status: HTTPResponse.Status, _ body: [String: Any]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data("{}".utf8)
+        let data = data(body)
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
