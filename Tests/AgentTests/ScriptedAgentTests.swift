@@ -64,11 +64,16 @@ struct ScriptedAgentTests {
 
     @Test(arguments: [
         ("intents: []", "greeting"),
-        ("greeting: hi\nintents: [{name: x}]", "intents[0].match"),
+        ("greeting: hi\nintents: [{name: x, reply: r}]", "intents[0].match"),
         ("greeting: hi\nintents: [{name: x, match: [a], reply: r, action: fly}]", "intents[0].action"),
         ("greeting: hi\nintents: [{name: x, match: [a], action: transfer}]", "intents[0].target"),
         ("greeting: hi\nintents: [{name: x, match: [a], action: transfer, target: 'external:123'}]", "intents[0].target"),
         ("greeting: hi\nintents: [{name: x, match: [a]}]", "intents[0].reply"),
+        ("greeting: hi\nintents: [{name: x, match: [a], reply: r, action: collect_digits, then: x}]", "intents[0].max_digits"),
+        ("greeting: hi\nintents: [{name: x, match: [a], reply: r, action: collect_digits, max_digits: 4}]", "intents[0].then"),
+        ("greeting: hi\nintents: [{name: x, match: [a], reply: r, action: collect_digits, max_digits: 4, then: y}]", "intents[0].then"),
+        ("greeting: hi\nintents: [{name: x, match: [a], reply: r, action: collect_digits, max_digits: 4, terminator: '##', then: x}]", "intents[0].terminator"),
+        ("greeting: hi\nintents: [{name: x, match: [a], reply: r, action: collect_digits, max_digits: 4, inter_digit_timeout_ms: 5, then: x}]", "intents[0].inter_digit_timeout_ms"),
         ("greeting: [unclosed", "(yaml)"),
         ("greeting: hi\nintents: [{name: x, match: [a], reply: r, confirm: ''}]", "intents[0].confirm"),
         ("greeting: hi\nintents: [{name: x, match: [a], reply: r, examples: ['b c']}]", "intents[0].examples"),

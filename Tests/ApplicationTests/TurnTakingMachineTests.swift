@@ -80,7 +80,8 @@ struct TurnTakingMachineTests {
         #expect(m.handle(.digits("1", now: .milliseconds(300))) == [.interrupt, .respond(.agent(.digits("1")))])
         var quiet = machine(bargeIn: false)
         _ = quiet.handle(.start(now: .zero))
-        #expect(quiet.handle(.digits("1", now: .milliseconds(300))).isEmpty)
+        #expect(quiet.handle(.digits("1", now: .milliseconds(300))).isEmpty, "no barge-in: the key waits")
+        #expect(quiet.handle(.responseFinished(.finished, now: .seconds(2))) == [.respond(.entry("1"))], "and is never dropped")
     }
 
     @Test func transferEndsTheConversation() {

@@ -13,8 +13,19 @@ import Yams
 ///     match: ["goodbye", "bye"]
 ///     dtmf: "9"                      # optional: a key that triggers the intent
 ///     reply: "Goodbye."
-///     action: hangup                 # optional: hangup | transfer
+///     action: hangup                 # optional: hangup | transfer | collect_digits
 ///     target: "extension:200"        # with transfer: queue:NAME | extension:EXT | external:+E164
+///   - name: pin
+///     match: ["pin"]
+///     reply: "Please key your PIN, then hash."
+///     action: collect_digits         # the reply is the prompt; the first key cuts it
+///     max_digits: 4
+///     terminator: "#"                # optional
+///     first_digit_timeout_ms: 8000   # optional: the daemon's conversation.first_digit_timeout_ms
+///     inter_digit_timeout_ms: 3000   # optional: the daemon's conversation.inter_digit_timeout_ms
+///     then: pin_given                # the intent performed with the digits
+///   - name: pin_given                # needs no match: only reached through `then`
+///     reply: "Thank you. I have {digits}."
 /// fallback: "Sorry, I did not catch that."
 /// ```
 public struct AgentScript: Sendable, Hashable {
@@ -39,6 +50,8 @@ public struct AgentScript: Sendable, Hashable {
     public enum Action: Sendable, Hashable {
         case hangup
         case transfer(TransferTarget)
+        /// Collect digits, then perform the intent named `then` with them (`{digits}` in its reply).
+        case collectDigits(DigitRequest, then: String)
     }
 
     public var greeting: String
@@ -89,6 +102,7 @@ public struct AgentScript: Sendable, Hashable {
         for (index, raw) in rawIntents.enumerated() {
             intents.append(try parseIntent(raw, key: "intents[\(index)]"))
         }
+        try checkFollowUps(intents)
         var script = AgentScript(greeting: greeting, intents: intents, fallback: fallback)
         if let below = root["confirm_below"] {
             guard let value = (below as? Double) ?? (below as? Int).map(Double.init), (0...1).contains(value) else {
@@ -119,9 +133,6 @@ public struct AgentScript: Sendable, Hashable {
         default: throw Invalid(key: "\(key).match", message: "must be a string or a list of strings")
         }
         let dtmf = (map["dtmf"] as? String) ?? (map["dtmf"] as? Int).map(String.init)
-        if match.isEmpty && dtmf == nil {
-            throw Invalid(key: "\(key).match", message: "an intent needs match words or a dtmf key")
-        }
         var action: Action?
         switch map["action"] as? String {
         case nil: action = nil
@@ -131,7 +142,9 @@ public struct AgentScript: Sendable, Hashable {
                 throw Invalid(key: "\(key).target", message: "required with action transfer")
             }
             action = .transfer(try parseTarget(target, key: "\(key).target"))
-        case let other?: throw Invalid(key: "\(key).action", message: "unknown action '\(other)' (hangup, transfer)")
+        case "collect_digits":
+            action = try parseCollect(map, key: key)
+        case let other?: throw Invalid(key: "\(key).action", message: "unknown action '\(other)' (hangup, transfer, collect_digits)")
         }
         let reply = map["reply"] as? String
         if reply == nil && action == nil { throw Invalid(key: "\(key).reply", message: "an intent needs a reply or an action") }
@@ -148,6 +161,47 @@ public struct AgentScript: Sendable, Hashable {
             throw Invalid(key: "\(key).examples", message: "'\(example)' contains none of the intent's match phrases")
         }
         return intent
+    }
+
+    /// `max_digits` (1-32), `terminator`, the timeouts and `then` of a `collect_digits` intent.
+    private static func parseCollect(_ map: [String: Any], key: String) throws(Invalid) -> Action {
+        guard let max = map["max_digits"] as? Int, (1...32).contains(max) else {
+            throw Invalid(key: "\(key).max_digits", message: "a number from 1 to 32 is required with action collect_digits")
+        }
+        var request = DigitRequest(maxDigits: max)
+        if let raw = map["terminator"] {
+            let text = (raw as? String) ?? (raw as? Int).map(String.init)
+            guard let text, text.count == 1, let terminator = DigitRequest.terminator(text) else {
+                throw Invalid(key: "\(key).terminator", message: "one key: 0-9, *, # or A-D")
+            }
+            request.terminator = terminator
+        }
+        for (name, path) in [("first_digit_timeout_ms", \DigitRequest.firstDigitTimeout), ("inter_digit_timeout_ms", \DigitRequest.interDigitTimeout)] {
+            guard let raw = map[name] else { continue }
+            guard let ms = raw as? Int, (100...120_000).contains(ms) else {
+                throw Invalid(key: "\(key).\(name)", message: "milliseconds from 100 to 120000")
+            }
+            request[keyPath: path] = .milliseconds(ms)
+        }
+        guard let then = map["then"] as? String, !then.isEmpty else {
+            throw Invalid(key: "\(key).then", message: "the intent to perform with the digits is required with action collect_digits")
+        }
+        return .collectDigits(request, then: then)
+    }
+
+    /// Every `then` names an intent; an intent without match words or a key is reached through one.
+    private static func checkFollowUps(_ intents: [Intent]) throws(Invalid) {
+        var followUps = Set<String>()
+        for (index, intent) in intents.enumerated() {
+            guard case .collectDigits(_, let then) = intent.action else { continue }
+            guard intents.contains(where: { $0.name == then }) else {
+                throw Invalid(key: "intents[\(index)].then", message: "no intent is named '\(then)'")
+            }
+            followUps.insert(then)
+        }
+        for (index, intent) in intents.enumerated() where intent.match.isEmpty && intent.dtmf == nil && !followUps.contains(intent.name) {
+            throw Invalid(key: "intents[\(index)].match", message: "an intent needs match words or a dtmf key (or to be another's `then`)")
+        }
     }
 
     static func parseTarget(_ text: String, key: String) throws(Invalid) -> TransferTarget {

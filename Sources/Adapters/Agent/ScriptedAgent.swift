@@ -25,6 +25,8 @@ public struct ScriptedAgent: Agent {
 final class ScriptedConversation: AgentConversation {
     let script: AgentScript
     private let pending = Mutex<AgentScript.Intent?>(nil)
+    /// The intent to perform with the digits being collected (its collecting intent re-asks on no input).
+    private let collecting = Mutex<(asking: AgentScript.Intent, then: AgentScript.Intent)?>(nil)
     /// The question pending before the last turn, to go back to if that turn is withdrawn.
     private let pendingBefore = Mutex<AgentScript.Intent??>(nil)
 
@@ -41,9 +43,15 @@ final class ScriptedConversation: AgentConversation {
         [.say(script.greeting)]
     }
 
-    /// A script that asks for confirmation depends on the final transcript's confidence, so only a
-    /// script without such questions answers on a pause.
-    var answersProvisionally: Bool { !script.intents.contains { $0.confirm != nil } }
+    /// A script that asks for confirmation depends on the final transcript's confidence, and one that
+    /// collects digits keeps an entry a withdrawn turn would lose, so only a script without either
+    /// answers on a pause.
+    var answersProvisionally: Bool {
+        !script.intents.contains { intent in
+            if case .collectDigits = intent.action { return true }
+            return intent.confirm != nil
+        }
+    }
 
     func withdrawLastTurn() {
         guard let before = pendingBefore.withLock({ state in defer { state = nil }; return state }) else { return }
@@ -64,6 +72,13 @@ final class ScriptedConversation: AgentConversation {
 
     /// The actions for a caller turn.
     func decide(_ input: AgentInput) -> [AgentAction] {
+        if let entry = collecting.withLock({ state in defer { state = nil }; return state }) {
+            switch input {
+            case .digits(let digits): return perform(entry.then, digits: digits)
+            case .noInput: return perform(entry.asking)  // asks again
+            case .utterance: break  // words instead of keys: the entry lapses
+            }
+        }
         if let waiting = pending.withLock({ state in defer { state = nil }; return state }) {
             if case .utterance(let text, _) = input {
                 let words = Self.words(text)
@@ -80,12 +95,18 @@ final class ScriptedConversation: AgentConversation {
         return perform(intent)
     }
 
-    private func perform(_ intent: AgentScript.Intent) -> [AgentAction] {
+    /// The intent's reply (`{digits}` replaced by the digits it was given) and action.
+    private func perform(_ intent: AgentScript.Intent, digits: String = "") -> [AgentAction] {
         var actions: [AgentAction] = []
-        if let reply = intent.reply { actions.append(.say(reply)) }
+        if let reply = intent.reply { actions.append(.say(reply.replacingOccurrences(of: "{digits}", with: digits))) }
         switch intent.action {
         case .hangup: actions.append(.hangup)
         case .transfer(let target): actions.append(.transfer(target))
+        case .collectDigits(let request, let then):
+            if let next = script.intents.first(where: { $0.name == then }) {
+                collecting.withLock { $0 = (intent, next) }
+                actions.append(.collectDigits(request))
+            }
         case nil: break
         }
         return actions

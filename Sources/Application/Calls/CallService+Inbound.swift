@@ -127,8 +127,7 @@ extension CallService {
                 for await signal in handle.signals {
                     switch signal {
                     case .digit(let d):
-                        recorder.record(.dtmfReceived, ["digit": .string(d)])
-                        digit.yield(d)
+                        digit.yield(d)  // recorded by the conversation, which knows whether it is a secret entry
                     case .hangupRequested(let cause, let soft):
                         logger.info("hangup requested", metadata: ["cause": "\(cause.map(String.init) ?? "-")", "soft": "\(soft)"])
                         if !soft { return .callerLeft(cause: cause) }
@@ -160,10 +159,7 @@ extension CallService {
                         resuming: resuming, logger: logger)
                     // Digits carried in the media stream (AudioSocket, chan_websocket) join the ARI ones.
                     let inBand = Task {
-                        for await d in media.digits {
-                            recorder.record(.dtmfReceived, ["digit": .string(d)])
-                            digit.yield(d)
-                        }
+                        for await d in media.digits { digit.yield(d) }
                     }
                     defer { inBand.cancel() }
 

@@ -20,6 +20,10 @@ public struct ConversationConfiguration: Sendable, Hashable {
     public var agentTimeout: Duration = .seconds(10)
     /// A final transcript must arrive within this time after the end of speech.
     public var sttTimeout: Duration = .seconds(5)
+    /// A digit entry the agent asked for ends when no first digit comes within this time.
+    public var firstDigitTimeout: Duration = .seconds(5)
+    /// A digit entry ends when no further digit comes within this time.
+    public var interDigitTimeout: Duration = .seconds(3)
     /// Said when the caller said nothing.
     public var repromptLine: String = "Sorry, I didn't catch that."
     /// Said instead of the greeting when a restarted daemon picks a call up again.

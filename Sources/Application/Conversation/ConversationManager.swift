@@ -167,7 +167,14 @@ private struct Driver {
             case .provisional(let text): actions = machine.handle(.provisional(text, now: now))
             case .provisionalWithdrawn: actions = machine.handle(.provisionalWithdrawn(now: now))
             case .transcriptionFailed: actions = machine.handle(.transcriptionFailed(now: now))
-            case .digits(let digits): actions = machine.handle(.digits(digits, now: now))
+            case .digits(let digit):
+                let wasMasked = machine.digitsAreMasked
+                actions = machine.handle(.digits(digit, now: now))
+                // A key of an entry the agent asked for (or typed ahead of one) may be a PIN or a card digit.
+                let masked = wasMasked || machine.digitsAreMasked
+                recorder.record(.dtmfReceived, masked ? ["digit": .string(Responder.masked(digit)), "masked": true] : ["digit": .string(digit)])
+            case .digitsRequested(let id, let request):
+                actions = id == responseID ? machine.handle(.digitsRequested(request, now: now)) : []
             case .responseSpeaking(let id):
                 if id == responseID { machine.responseStartedSpeaking() }
                 actions = []
@@ -268,7 +275,9 @@ private struct Driver {
         let speechEnd = gate == nil ? lastSpeechEnd : nil
         if gate == nil { lastSpeechEnd = nil }
         let task = Task {
-            let ending = await responder.run(what, speechEndedAt: speechEnd, gate: gate) { signal.yield(.responseSpeaking(id: id)) }
+            let ending = await responder.run(
+                what, speechEndedAt: speechEnd, gate: gate, onDigitsRequested: { signal.yield(.digitsRequested(id: id, $0)) }
+            ) { signal.yield(.responseSpeaking(id: id)) }
             signal.yield(.responseFinished(id: id, ending))
         }
         if gate == nil { responding = true }

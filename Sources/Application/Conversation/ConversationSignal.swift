@@ -11,6 +11,8 @@ enum ConversationSignal: Sendable {
     case provisionalWithdrawn
     case transcriptionFailed(ProviderError)
     case digits(String)
+    /// The response `id` asks for digits (its prompt may still be playing).
+    case digitsRequested(id: Int, DigitRequest)
     /// The response's first audio left for the caller.
     case responseSpeaking(id: Int)
     case responseFinished(id: Int, TurnTakingMachine.ResponseEnding)

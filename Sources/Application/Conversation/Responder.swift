@@ -18,10 +18,11 @@ struct Responder: Sendable {
     /// Runs `response`; `speechEndedAt` (monotonic) is when the caller stopped talking, for the
     /// response-latency metric. `onSpeaking` runs when the first audio frame leaves. With a `gate`, the
     /// agent is asked and its sentences synthesised at once, but nothing is played (or logged) until the
-    /// gate opens; a discarded gate makes the agent forget the turn.
+    /// gate opens; a discarded gate makes the agent forget the turn. `onDigitsRequested` runs as soon as
+    /// the agent asks for digits (while its prompt may still play, so the first key can cut it).
     func run(
         _ response: TurnTakingMachine.Response, speechEndedAt: Duration?, gate: ProvisionalGate? = nil,
-        onSpeaking: @escaping @Sendable () -> Void
+        onDigitsRequested: @escaping @Sendable (DigitRequest) -> Void = { _ in }, onSpeaking: @escaping @Sendable () -> Void
     ) async -> TurnTakingMachine.ResponseEnding {
         switch response {
         case .line(let text, let thenHangUp):
@@ -29,7 +30,7 @@ struct Responder: Sendable {
             _ = await say(text, speechEndedAt: nil, onSpeaking: onSpeaking)
             return thenHangUp ? .hangUp : .finished
         case .opening:
-            return await runAgent(speechEndedAt: nil, onSpeaking: onSpeaking) { agent in
+            return await runAgent(speechEndedAt: nil, onDigitsRequested: onDigitsRequested, onSpeaking: onSpeaking) { agent in
                 AsyncThrowingStream { continuation in
                     let task = Task {
                         do {
@@ -46,15 +47,28 @@ struct Responder: Sendable {
             } else if case .digits(let digits) = input {
                 transcript.append(Turn(speaker: .caller, text: "", startedAt: clock.now(), dtmf: digits))
             }
-            return await runAgent(speechEndedAt: speechEndedAt, gate: gate, onSpeaking: onSpeaking) { $0.respond(to: input) }
+            return await runAgent(speechEndedAt: speechEndedAt, gate: gate, onDigitsRequested: onDigitsRequested, onSpeaking: onSpeaking) {
+                $0.respond(to: input)
+            }
+        case .entry(let digits):
+            // An entry the agent asked for (a PIN, a card number): the agent gets the digits, the
+            // transcript only how many.
+            transcript.append(Turn(speaker: .caller, text: "", startedAt: clock.now(), dtmf: Self.masked(digits)))
+            return await runAgent(speechEndedAt: nil, onDigitsRequested: onDigitsRequested, onSpeaking: onSpeaking) {
+                $0.respond(to: .digits(digits))
+            }
         }
     }
+
+    /// How keyed digits that may be secret are shown: one bullet per digit.
+    static func masked(_ digits: String) -> String { String(repeating: "\u{2022}", count: digits.count) }
 
     /// Plays the agent's answer. Each sentence's synthesis starts as soon as the agent has it, so sentence
     /// n+1 is being synthesized while sentence n plays (no text-to-speech start-up at sentence boundaries);
     /// playback keeps their order. A barge-in cancels the agent's stream and every synthesis not yet heard.
     private func runAgent(
-        speechEndedAt: Duration?, gate: ProvisionalGate? = nil, onSpeaking: @escaping @Sendable () -> Void,
+        speechEndedAt: Duration?, gate: ProvisionalGate? = nil, onDigitsRequested: @escaping @Sendable (DigitRequest) -> Void,
+        onSpeaking: @escaping @Sendable () -> Void,
         _ makeStream: @Sendable (any AgentConversation) -> AsyncThrowingStream<AgentAction, any Error>
     ) async -> TurnTakingMachine.ResponseEnding {
         let requested = clock.monotonic()
@@ -67,6 +81,7 @@ struct Responder: Sendable {
             do {
                 for try await action in actions.stream {
                     guard case .say(let text) = action else {
+                        if case .collectDigits(let request) = action, gate == nil { onDigitsRequested(request) }
                         feed.yield(.act(action))
                         continue
                     }
@@ -115,8 +130,8 @@ struct Responder: Sendable {
                 ending = .hangUp
             case .act(.transfer(let target)):
                 ending = .transfer(target)
-            case .act(.collectDigits):
-                logger.debug("agent asked for digits; DTMF is delivered as it arrives")
+            case .act(.collectDigits(let request)):
+                onDigitsRequested(request)  // again for an answer held for a provisional text
             case .act(.say):
                 break  // sent as .say steps
             case .failed(let error):

@@ -48,6 +48,8 @@ public struct SpeechToSpeechConversation: Sendable {
         /// The daemon's endpointing (models that leave the turns to the client): the caller started, stopped.
         case callerStarted
         case callerStopped
+        /// A tenth of a second passed (digit entry timeouts).
+        case tick
     }
 
     /// Runs until the model hangs up or transfers (after its last words have played), the media ends, the
@@ -86,6 +88,12 @@ public struct SpeechToSpeechConversation: Sendable {
                 group.addTask { for await d in digits { signal.yield(.digit(d)) } }
                 group.addTask { for await line in closing { signal.yield(.closing(line)) } }
                 group.addTask { for await command in commands { signal.yield(.command(command)) } }
+                group.addTask {
+                    while !Task.isCancelled {
+                        do { try await clock.sleep(for: .milliseconds(100)) } catch { break }
+                        signal.yield(.tick)
+                    }
+                }
                 var turn = SpeechToSpeechTurn(conversation: self)
                 let ending = await turn.drive(signals)
                 await turn.stopPlayback()
@@ -115,7 +123,7 @@ struct SpeechToSpeechTurn {
     /// The answer's first audio has been measured.
     var measured = false
     /// Digits the model asked for: its call id, how many, the terminator, what has come.
-    var collecting: (callID: String, max: Int, terminator: String?, digits: String)?
+    var collecting: (callID: String, entry: DigitCollector)?
 
     init(conversation: SpeechToSpeechConversation) { self.conversation = conversation }
 
@@ -127,6 +135,8 @@ struct SpeechToSpeechTurn {
                 if let ending = await handle(event) { return ending }
             case .digit(let digit):
                 await keyed(digit)
+            case .tick:
+                await tick()
             case .closing(let line):
                 await stopPlayback()
                 if !line.isEmpty { await sayOwnLine(line) }
@@ -199,8 +209,10 @@ struct SpeechToSpeechTurn {
             switch action {
             case .hangup: pendingEnding = .hangUp
             case .transfer(let target): pendingEnding = .transfer(target)
-            case .collectDigits(let max, let terminator):
-                collecting = (callID, max, terminator, "")
+            case .collectDigits(let request):
+                collecting = (callID, DigitCollector(
+                    request, firstDigitTimeout: c.configuration.firstDigitTimeout, interDigitTimeout: c.configuration.interDigitTimeout,
+                    now: c.clock.monotonic()))
                 return nil
             case .say(let text):
                 // A prompt that comes with another action of the same call (`collect_digits`): said in the
@@ -224,18 +236,30 @@ struct SpeechToSpeechTurn {
     private mutating func keyed(_ digit: String) async {
         let c = conversation
         guard var pending = collecting else {
+            c.recorder.record(.dtmfReceived, ["digit": .string(digit)])
             await c.session.say("The caller pressed \(digit) on the keypad.")
             return
         }
-        let done = digit == pending.terminator
-        if !done { pending.digits += digit }
-        if done || pending.digits.count >= pending.max {
-            collecting = nil
-            c.log.append(Turn(speaker: .caller, text: "", startedAt: c.clock.now(), dtmf: pending.digits))
-            await c.session.complete(pending.callID, output: pending.digits.isEmpty ? "no digits" : pending.digits)
+        c.recorder.record(.dtmfReceived, ["digit": .string(Responder.masked(digit)), "masked": true])
+        if let entry = pending.entry.key(digit, now: c.clock.monotonic()) {
+            await complete(pending.callID, entry)
         } else {
             collecting = pending
         }
+    }
+
+    /// The digit entry ends when the caller stopped keying.
+    mutating func tick() async {
+        guard let pending = collecting, let entry = pending.entry.expired(now: conversation.clock.monotonic()) else { return }
+        await complete(pending.callID, entry)
+    }
+
+    /// Hands a finished entry to the model (the transcript shows only how many digits).
+    private mutating func complete(_ callID: String, _ entry: DigitCollector.Entry) async {
+        let c = conversation
+        collecting = nil
+        c.log.append(Turn(speaker: .caller, text: "", startedAt: c.clock.now(), dtmf: Responder.masked(entry.digits)))
+        await c.session.complete(callID, output: entry.digits.isEmpty ? "no digits" : entry.digits)
     }
 
     /// A new answer's playback, after whatever is still playing.

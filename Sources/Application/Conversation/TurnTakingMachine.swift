@@ -17,6 +17,9 @@ public struct TurnTakingMachine: Sendable {
         case agent(AgentInput)
         /// A fixed line from the daemon itself, optionally followed by hanging up.
         case line(String, thenHangUp: Bool)
+        /// The digits the caller keyed for the agent's `collectDigits`: handed in as `.digits`, kept
+        /// masked in the transcript.
+        case entry(String)
     }
 
     /// How a response ended.
@@ -43,6 +46,8 @@ public struct TurnTakingMachine: Sendable {
         case provisionalWithdrawn(now: Duration)
         case transcriptionFailed(now: Duration)
         case digits(String, now: Duration)
+        /// The response playing asks for digits once its prompt is said (the agent's `collectDigits`).
+        case digitsRequested(DigitRequest, now: Duration)
         case responseFinished(ResponseEnding, now: Duration)
         case tick(now: Duration)
     }
@@ -69,12 +74,22 @@ public struct TurnTakingMachine: Sendable {
     private var prepared: String?
     /// The opening waits for the callee (`awaitCallee`).
     public private(set) var openingOwed = false
+    /// The digit entry in progress.
+    public private(set) var collector: DigitCollector?
+    /// The digits the response playing asks for, collected once its prompt ends (or the first key cuts it).
+    private var requested: DigitRequest?
+    /// Keys pressed while the agent thinks or speaks a prompt they do not cut: handed in after it.
+    public private(set) var typedAhead = ""
 
     public init(configuration: ConversationConfiguration) {
         self.configuration = configuration
     }
 
     private var isTalking: Bool { phase == .greeting || phase == .speaking }
+
+    /// Whether keyed digits are an entry the agent asked for (or may become one), and so are masked
+    /// wherever they would be shown: an entry in progress, a prompt asking for one, keys typed ahead.
+    public var digitsAreMasked: Bool { collector != nil || requested != nil || !typedAhead.isEmpty }
 
     public mutating func handle(_ input: Input) -> [Action] {
         guard phase != .finished else { return [] }
@@ -118,6 +133,7 @@ public struct TurnTakingMachine: Sendable {
             listeningSince = nil
             if isTalking && configuration.bargeIn {
                 phase = .listening
+                requested = nil
                 return [.interrupt]
             }
             return []
@@ -128,10 +144,14 @@ public struct TurnTakingMachine: Sendable {
             let discard: [Action] = early == nil ? [] : [.discardPrepared]
             guard phase == .listening else { return discard }
             if openingOwed { return discard + owedOpening() }
+            // Silence or noise during an entry leaves it to its own timeouts; words end it.
+            if collector != nil && text.isEmpty { return discard }
+            collector = nil
             if text.isEmpty {
                 return discard + noInput(now: now, reprompt: configuration.repromptLine)
             }
             noInputStrikes = 0
+            requested = nil
             phase = .thinking
             let response = Response.agent(.utterance(text, confidence: confidence))
             if let early, early == Self.normalised(text) { return [.releasePrepared(response)] }
@@ -147,24 +167,17 @@ public struct TurnTakingMachine: Sendable {
             return []
 
         case .transcriptionFailed(let now):
-            guard phase == .listening else { return [] }
+            guard phase == .listening, collector == nil else { return [] }
             if openingOwed { return owedOpening() }
             return noInput(now: now, reprompt: configuration.repromptLine)
 
-        case .digits(let digits, _):
-            switch phase {
-            case .listening:
-                noInputStrikes = 0
-                openingOwed = false
-                phase = .thinking
-                return [.respond(.agent(.digits(digits)))]
-            case .greeting where configuration.bargeIn, .speaking where configuration.bargeIn:
-                noInputStrikes = 0
-                phase = .thinking
-                return [.interrupt, .respond(.agent(.digits(digits)))]
-            default:
-                return []
-            }
+        case .digits(let digits, let now):
+            return keyed(digits, now: now)
+
+        case .digitsRequested(let request, _):
+            guard phase == .thinking || isTalking else { return [] }
+            requested = request
+            return []
 
         case .responseFinished(let ending, let now):
             switch ending {
@@ -172,7 +185,7 @@ public struct TurnTakingMachine: Sendable {
                 guard phase != .listening else { return [] }
                 phase = .listening
                 listeningSince = now
-                return []
+                return afterResponse(asked: ending == .finished ? requested : nil, now: now)
             case .hangUp:
                 phase = .finished
                 return [.hangUp]
@@ -182,6 +195,11 @@ public struct TurnTakingMachine: Sendable {
             }
 
         case .tick(let now):
+            if let entry = collector?.expired(now: now) {
+                collector = nil
+                return entered(entry, now: now)
+            }
+            guard collector == nil else { return [] }
             if openingOwed, phase == .listening, let since = listeningSince, let wait = configuration.calleeSpeaksFirst, now - since >= wait {
                 return owedOpening()
             }
@@ -190,6 +208,82 @@ public struct TurnTakingMachine: Sendable {
             else { return [] }
             return noInput(now: now, reprompt: configuration.repromptLine)
         }
+    }
+
+    /// A key: part of the entry in progress, the start of the entry a prompt asks for (cutting the
+    /// prompt), a one-key turn, or typed ahead of a response (never dropped).
+    private mutating func keyed(_ digit: String, now: Duration) -> [Action] {
+        noInputStrikes = 0
+        if var entry = collector {
+            let done = entry.key(digit, now: now)
+            collector = done == nil ? entry : nil
+            return done.map { entered($0, now: now) } ?? []
+        }
+        if let request = requested, phase == .thinking || isTalking {
+            // The prompt asks for digits: the first key cuts it and starts the entry.
+            requested = nil
+            phase = .listening
+            listeningSince = nil
+            var entry = startEntry(request, now: now)
+            typedAhead += digit
+            var rest = ""
+            let done = entry.keyAll(typedAhead, now: now, rest: &rest)
+            typedAhead = rest
+            collector = done == nil ? entry : nil
+            return [.interrupt] + (done.map { entered($0, now: now) } ?? [])
+        }
+        switch phase {
+        case .listening:
+            openingOwed = false
+            phase = .thinking
+            return [.respond(.agent(.digits(digit)))]
+        case .greeting where configuration.bargeIn && typedAhead.isEmpty, .speaking where configuration.bargeIn && typedAhead.isEmpty:
+            phase = .thinking
+            return [.interrupt, .respond(.agent(.digits(digit)))]
+        default:
+            typedAhead += digit
+            return []
+        }
+    }
+
+    /// A response ended and the machine listens again: the entry it asked for starts (fed with the keys
+    /// typed ahead), or the keys typed ahead go to the agent as one turn.
+    private mutating func afterResponse(asked request: DigitRequest?, now: Duration) -> [Action] {
+        requested = nil
+        if let request {
+            var entry = startEntry(request, now: now)
+            var rest = ""
+            let done = entry.keyAll(typedAhead, now: now, rest: &rest)
+            typedAhead = rest
+            collector = done == nil ? entry : nil
+            return done.map { entered($0, now: now) } ?? []
+        }
+        guard !typedAhead.isEmpty else { return [] }
+        let keys = typedAhead
+        typedAhead = ""
+        phase = .thinking
+        return [.respond(.entry(keys))]
+    }
+
+    private func startEntry(_ request: DigitRequest, now: Duration) -> DigitCollector {
+        DigitCollector(
+            request, firstDigitTimeout: configuration.firstDigitTimeout, interDigitTimeout: configuration.interDigitTimeout, now: now)
+    }
+
+    /// A finished entry goes to the agent; an empty one (first-digit timeout) is a no-input strike the
+    /// agent answers (re-asks), until the no-input policy says goodbye.
+    private mutating func entered(_ entry: DigitCollector.Entry, now: Duration) -> [Action] {
+        listeningSince = nil
+        if entry.digits.isEmpty && entry.completion == .firstDigitTimeout {
+            noInputStrikes += 1
+            phase = .speaking
+            if noInputStrikes >= configuration.maxNoInputStrikes {
+                return [.respond(.line(configuration.goodbyeLine, thenHangUp: true))]
+            }
+            return [.respond(.agent(.noInput))]
+        }
+        phase = .thinking
+        return [.respond(.entry(entry.digits))]
     }
 
     /// The agent's response started producing speech (phase bookkeeping only).

@@ -48,8 +48,15 @@ public enum AgentAction: Sendable, Hashable {
     case transfer(TransferTarget)
     /// End the call (after anything said before it has been played).
     case hangup
-    /// Collect up to `maxDigits` DTMF digits (ended early by `terminator`), then hand them in as a turn.
-    case collectDigits(maxDigits: Int, terminator: String?)
+    /// Collect the caller's digits as `DigitRequest` says, then hand them in as one turn (`digits`, or
+    /// `noInput` when none came before the first-digit timeout). The prompt said before it in the same
+    /// answer may be cut by the first digit; the digits are masked in events, logs and state.
+    case collectDigits(DigitRequest)
+
+    /// Collect up to `maxDigits` digits, ended early by `terminator`, with the daemon's timeouts.
+    public static func collectDigits(maxDigits: Int, terminator: String?) -> AgentAction {
+        .collectDigits(DigitRequest(maxDigits: maxDigits, terminator: terminator))
+    }
 }
 
 /// An agent: the built-in script, an LLM, or the platform's orchestrator.

@@ -187,6 +187,8 @@ struct DaemonConfiguration: Sendable {
         conversation.endSilence = try r.milliseconds("conversation.end_silence_ms", in: 100...5000)
         conversation.bargeIn = try r.bool("conversation.barge_in")
         conversation.noInputTimeout = try r.milliseconds("conversation.no_input_timeout_ms", in: 1000...120_000)
+        conversation.firstDigitTimeout = try r.milliseconds("conversation.first_digit_timeout_ms", in: 500...120_000)
+        conversation.interDigitTimeout = try r.milliseconds("conversation.inter_digit_timeout_ms", in: 500...60_000)
         conversation.maxNoInputStrikes = try r.int("conversation.max_no_input", in: 1...20)
         conversation.agentTimeout = try r.milliseconds("conversation.agent_timeout_ms", in: 500...120_000)
         conversation.sttTimeout = try r.milliseconds("conversation.stt_timeout_ms", in: 500...120_000)

@@ -222,6 +222,8 @@ conversation:
   barge_in: true           # caller speech stops playback
   no_input_timeout_ms: 5000
   max_no_input: 3          # re-prompts before goodbye
+  first_digit_timeout_ms: 5000  # a digit entry the agent asked for (collect_digits) ends without digits after this
+  inter_digit_timeout_ms: 3000  # ... and with the digits so far when the next one does not come within this
   agent_timeout_ms: 10000     # the agent's answer must start, and each part follow the one before, within this
   stt_timeout_ms: 5000
   reprompt: "Sorry, I didn't catch that."
