@@ -88,10 +88,18 @@ struct CallServiceCallTests {
 
             let events = await harness.events
             #expect(events.map(\.type.rawValue) == [
-                "call.started", "call.answered", "tts.generated", "dtmf.received", "tts.generated", "call.transferred", "call.ended",
+                "call.started", "call.answered", "tts.generated", "dtmf.received", "tts.generated", "call.escalated", "call.transferred",
+                "call.ended",
             ])
             #expect(events.first { $0.type == .dtmfReceived }?.string("digit") == "0")
-            #expect(events.first { $0.type == .callTransferred }?.string("target") == "queue:support")
+            let escalated = try #require(events.first { $0.type == .callEscalated })
+            #expect(escalated.string("target") == "queue:support" && escalated.string("kind") == "blind" && escalated.string("requested_by") == "agent")
+            let transferred = try #require(events.first { $0.type == .callTransferred })
+            #expect(transferred.string("target") == "queue:support" && transferred.string("outcome") == "completed")
+            let variables = await harness.telephony.transferredVariables[channel] ?? [:]
+            #expect(variables["VOICEGW_CALL_ID"] == ended.callID.rawValue)
+            #expect(variables["VOICEGW_TRANSFER_REASON"] == "agent request")
+            #expect(variables["VOICEGW_TRANSFER_SUMMARY"] == "Caller +15551230000.", "nothing said, only keyed")
             #expect(try await harness.repository.get(ended.callID)?.endReason == .transferred)
         }
     }

@@ -75,7 +75,7 @@ struct CallServiceCommandTests {
             let (channel, id) = try await greetedCall(harness)
             try await harness.service.sendDTMF("12#", to: id, tenant: "acme")
             #expect(await harness.telephony.sentDTMF.map(\.digits) == ["12#"])
-            try await harness.service.perform(.transfer(.queue("billing")), on: id, tenant: "acme")
+            try await harness.service.perform(.transfer(TransferRequest(target: .queue("billing"), origin: .operator)), on: id, tenant: "acme")
             let ended = try #require(await harness.published(.callEnded).first)
             #expect(ended.string("reason") == "transferred")
             #expect(await harness.telephony.transfers.map(\.channel) == [channel])
@@ -89,12 +89,12 @@ struct CallServiceCommandTests {
             let (_, id) = try await greetedCall(harness)
             let premium = try PhoneNumber("+19005551234")
             await #expect(throws: CallCommandError.destinationNotAllowed(premium)) {
-                try await harness.service.perform(.transfer(.external(premium)), on: id, tenant: "acme")
+                try await harness.service.perform(.transfer(TransferRequest(target: .external(premium), origin: .operator)), on: id, tenant: "acme")
             }
             await #expect(throws: CallCommandError.notFound) { try await harness.service.perform(.hangUp, on: id, tenant: "globex") }
             await #expect(throws: CallCommandError.notFound) { try await harness.service.sendDTMF("1", to: id, tenant: "globex") }
             await #expect(throws: CallCommandError.notFound) { try await harness.service.perform(.hangUp, on: "no-such-call", tenant: "acme") }
-            try await harness.service.perform(.transfer(.external(try PhoneNumber("+15551234567"))), on: id, tenant: "acme")
+            try await harness.service.perform(.transfer(TransferRequest(target: .external(try PhoneNumber("+15551234567")), origin: .operator)), on: id, tenant: "acme")
             #expect(try #require(await harness.published(.callEnded).first).string("reason") == "transferred")
         }
         #expect(try DestinationPolicy(patterns: ["+442071234567"]).allows(PhoneNumber("+442071234567")))
@@ -111,9 +111,9 @@ struct CallServiceCommandTests {
             let (_, id) = try await greetedCall(harness)
             let daemonsOnly = try PhoneNumber("+15551234567")
             await #expect(throws: CallCommandError.destinationNotAllowed(daemonsOnly)) {
-                try await harness.service.perform(.transfer(.external(daemonsOnly)), on: id, tenant: "acme")
+                try await harness.service.perform(.transfer(TransferRequest(target: .external(daemonsOnly), origin: .operator)), on: id, tenant: "acme")
             }
-            try await harness.service.perform(.transfer(.external(try PhoneNumber("+442071234567"))), on: id, tenant: "acme")
+            try await harness.service.perform(.transfer(TransferRequest(target: .external(try PhoneNumber("+442071234567")), origin: .operator)), on: id, tenant: "acme")
             #expect(try #require(await harness.published(.callEnded).first).string("reason") == "transferred")
         }
     }

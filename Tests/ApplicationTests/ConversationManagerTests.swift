@@ -87,7 +87,7 @@ struct ConversationManagerTests {
         async let ending = manager.run(digits: digits)
         #expect(await eventually { media.playedSampleCounts.count == 1 })
         digit.yield("0")
-        #expect(await ending == .transfer(.queue("support")))
+        #expect(await ending == .transfer(TransferRequest(target: .queue("support"))))
     }
 
     @Test func endsWhenMediaEnds() async throws {

@@ -117,7 +117,7 @@ struct SpeechToSpeechConversationTests {
             w.session.emit(.action(.transfer(.queue("sales")), callID: "call-2"))
             w.session.emit(.responseDone)
         }
-        #expect(ending == .transfer(.queue("sales")))
+        #expect(ending == .transfer(TransferRequest(target: .queue("sales"))))
         #expect(w.media.flushCount >= 1)
         #expect(events.map(\.type).contains(.bargeIn))
         #expect(w.conversation.log.snapshot.turns.last?.interrupted == true)

@@ -10,12 +10,13 @@ struct EventSchemaTests {
         (.callStarted, ["direction": "inbound", "caller_number": "+15550001", "callee_number": "100", "channel_id": "1795340170.1"]),
         (.callAnswered, [:]),
         (.callEnded, ["reason": "caller_hangup", "duration_ms": 5230, "hangup_cause": 16]),
-        (.callTransferred, ["target": "queue:sales"]),
-        (.callEscalated, ["target": "queue:humans", "reason": "asked for a person"]),
+        (.callTransferred, ["target": "queue:sales", "kind": "warm", "outcome": "no_answer", "requested_by": "agent", "duration_ms": 31_200]),
+        (.callEscalated, ["target": "queue:humans", "kind": "blind", "requested_by": "operator", "reason": "asked for a person"]),
         (.sttTranscribed, ["text": "I want to pay", "final": true, "confidence": 0.91, "latency_ms": 230, "provider": "sphinx"]),
         (.llmResponded, ["text": "Sure.", "latency_ms": 410]),
         (.ttsGenerated, ["provider": "espeak", "characters": 5, "audio_ms": 700, "latency_ms": 35]),
         (.dtmfReceived, ["digit": "#"]),
+        (.dtmfReceived, ["digit": "\u{2022}", "masked": true]),
         (.bargeIn, [:]),
         (.sttFailed, ["provider": "sphinx", "kind": "timeout", "message": "no answer in 5 s"]),
         (.llmTimeout, ["provider": "scripted", "timeout_ms": 8000]),
@@ -30,6 +31,8 @@ struct EventSchemaTests {
 
     @Test func everyTypeHasASchemaAndItsSampleIsValid() {
         #expect(Set(Self.samples.map(\.0)) == Set(CallEventType.all))
+        #expect(!validateEvent(event(.dtmfReceived, ["digit": "\u{2022}", "masked": false])).isEmpty, "masked is only ever true")
+        #expect(!validateEvent(event(.callTransferred, ["target": "queue:sales"])).isEmpty, "an outcome is required")
         for (type, data) in Self.samples {
             #expect(validateEvent(event(type, data)) == [], "\(type)")
         }

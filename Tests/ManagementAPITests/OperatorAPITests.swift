@@ -242,11 +242,11 @@ struct OperatorAPITests {
         #expect(hangup.status == .accepted && hangup.json["command"] as? String == "hangup")
         #expect(try await Self.post(router, "/v1/calls/call-1/say", token: token, body: #"{"text":"Please hold.","interrupt":true}"#).status == .accepted)
         #expect(try await Self.post(router, "/v1/calls/call-1/transfer", token: token, body: #"{"target":"queue:billing","reason":"asked"}"#).status == .accepted)
-        #expect(try await Self.post(router, "/v1/calls/call-1/transfer", token: token, body: #"{"target":"+15551234567"}"#).status == .accepted)
+        #expect(try await Self.post(router, "/v1/calls/call-1/transfer", token: token, body: #"{"target":"+15551234567","mode":"warm"}"#).status == .accepted)
         #expect(try await Self.post(router, "/v1/calls/call-1/dtmf", token: token, body: #"{"digits":"12#"}"#).status == .accepted)
         #expect(commands.seen.withLock { $0 } == [
-            "acme call-1 hangUp", #"acme call-1 say("Please hold.", interrupt: true)"#, "acme call-1 transfer(queue:billing)",
-            "acme call-1 transfer(external:+15551234567)", "acme call-1 dtmf 12#",
+            "acme call-1 hangUp", #"acme call-1 say("Please hold.", interrupt: true)"#, "acme call-1 transfer(queue:billing (asked))",
+            "acme call-1 transfer(external:+15551234567 warm)", "acme call-1 dtmf 12#",
         ])
     }
 
@@ -273,6 +273,7 @@ struct OperatorAPITests {
         try await expect("/v1/calls/call-1/say", #"{"text":""# + String(repeating: "a", count: 20_000) + #""}"#, .contentTooLarge, "body_too_large")
         try await expect("/v1/calls/call-1/transfer", #"{"target":"sip:evil@example.com"}"#, .unprocessableContent, "invalid_field")
         try await expect("/v1/calls/call-1/transfer", #"{"target":"queue:../../etc"}"#, .unprocessableContent, "invalid_field")
+        try await expect("/v1/calls/call-1/transfer", #"{"target":"queue:billing","mode":"attended"}"#, .unprocessableContent, "invalid_field")
         try await expect("/v1/calls/call-1/dtmf", #"{"digits":"12x"}"#, .unprocessableContent, "invalid_field")
         try await expect("/v1/calls/call-1/hangup", #"{"now":true}"#, .badRequest, "unknown_field")
         #expect(commands.seen.withLock { $0 }.isEmpty)

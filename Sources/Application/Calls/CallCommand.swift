@@ -6,8 +6,8 @@ public enum CallCommand: Sendable, Hashable {
     case hangUp
     /// Say `text` in the daemon's voice: at once, cutting what is playing (`interrupt`), or after it.
     case say(String, interrupt: Bool)
-    /// Hand the caller on to `target` (the same path as an agent's transfer).
-    case transfer(TransferTarget)
+    /// Hand the caller on (the same path as an agent's transfer).
+    case transfer(TransferRequest)
 }
 
 /// Why a command was not carried out.

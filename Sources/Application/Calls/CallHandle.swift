@@ -62,6 +62,8 @@ final class CallResources: Sendable {
         var attachment: MediaAttachment?
         var agent: (any AgentConversation)?
         var hungUpByDaemon = false
+        var transferring = false
+        var warmLeg: WarmTransferLeg?
     }
     private let state = Mutex(State())
 
@@ -81,5 +83,15 @@ final class CallResources: Sendable {
     var agent: (any AgentConversation)? {
         get { state.withLock { $0.agent } }
         set { state.withLock { $0.agent = newValue } }
+    }
+    /// A blind transfer is under way: the channel leaving the application is the transfer, not a hangup.
+    var transferring: Bool {
+        get { state.withLock { $0.transferring } }
+        set { state.withLock { $0.transferring = newValue } }
+    }
+    /// The target and bridge of a completed warm transfer, supervised until either party hangs up.
+    var warmLeg: WarmTransferLeg? {
+        get { state.withLock { $0.warmLeg } }
+        set { state.withLock { $0.warmLeg = newValue } }
     }
 }

@@ -33,32 +33,19 @@ extension CallService {
             reason = .error
             data["error"] = "media ended"
         case .conversation(.cancelled), .conversation(.closed): reason = .shutdown
-        case .conversation(.transfer(let target)) where !viaTelephony:
-            logger.warning("a dialplan AudioSocket call cannot be transferred; ending it", metadata: ["target": "\(target)"])
+        case .conversation(.transfer(let request)):
+            logger.warning("a dialplan AudioSocket call cannot be transferred; ending it", metadata: ["target": "\(request.target)"])
             reason = .error
-            data["error"] = .string("transfer to \(target) needs ARI call control")
-        case .conversation(.transfer(let target)):
+            data["error"] = .string("transfer to \(request.target) needs ARI call control")
+        case .conversation(.transferred(let request)):
             reason = .transferred
-            data["transfer_target"] = .string(target.description)
+            hangUpCaller = false
+            data["transfer_target"] = .string(request.target.description)
         }
         if !viaTelephony { hangUpCaller = false }
 
         await resources.media?.close()
         if let attachment = resources.attachment { await deps.telephony.stopMedia(attachment) }
-        if case .conversation(.transfer(let target)) = finish, viaTelephony {
-            do {
-                await transition(call.id, nil, logger: logger, recorder: recorder) { try $0.beginTransfer(to: target, at: deps.clock.now()) }
-                try await deps.telephony.transfer(channel.id, to: target)
-                hangUpCaller = false
-                await transition(call.id, .callTransferred, data: ["target": .string(target.description)], logger: logger, recorder: recorder) {
-                    try $0.completeTransfer(at: deps.clock.now())
-                }
-            } catch {
-                logger.error("transfer failed; hanging up", metadata: ["error": "\(error)"])
-                reason = .error
-                data["error"] = .string("transfer failed: \(error)")
-            }
-        }
         if hangUpCaller {
             do { try await deps.telephony.hangup(channel.id, cause: .normal) } catch {
                 logger.warning("hangup failed", metadata: ["error": "\(error)"])

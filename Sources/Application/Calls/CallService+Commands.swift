@@ -5,7 +5,7 @@ extension CallService {
     /// ringing outbound call cancels it; other commands wait for the answer). An external
     /// transfer target must be allowed by the tenant's `allowed_destinations`, else `calls.allowed_destinations`.
     public func perform(_ command: CallCommand, on id: CallID, tenant: TenantID) async throws(CallCommandError) {
-        if case .transfer(.external(let number)) = command, !(await destinations(of: tenant)).allows(number) {
+        if case .transfer(let request) = command, case .external(let number) = request.target, !(await destinations(of: tenant)).allows(number) {
             throw .destinationNotAllowed(number)
         }
         let handle = try await liveHandle(id, tenant: tenant)

@@ -91,6 +91,7 @@ extension CallService {
                     call: call, channel: channel, finish: finish, resources: resources, recorder: recorder, viaTelephony: handle.viaTelephony,
                     logger: logger)
             }.value
+            if let bridged = resources.warmLeg { await superviseBridged(bridged, caller: channel.id, logger: logger) }
             handle.log.close()
             recorder.finish()
         }
@@ -131,6 +132,8 @@ extension CallService {
                     case .hangupRequested(let cause, let soft):
                         logger.info("hangup requested", metadata: ["cause": "\(cause.map(String.init) ?? "-")", "soft": "\(soft)"])
                         if !soft { return .callerLeft(cause: cause) }
+                    case .channelLeft where handle.resources.transferring:
+                        continue  // the blind transfer took the channel: the conversation ends with it
                     case .channelLeft:
                         return .callerLeft(cause: nil)
                     case .destroyed(let cause, _):
@@ -174,6 +177,8 @@ extension CallService {
                     }
                     settings.language = tenant.language
                     if let voice = tenant.voice { settings.voice = voice }
+                    var transfer = self.configuration.transfer
+                    self.configuration.lines.apply(to: &settings, &transfer, tenant: tenant.id, language: tenant.language)
                     let speech = self.speechProviders(for: tenant, settings: &settings, recorder: recorder)
                     if call.direction == .outbound, !resuming, self.configuration.outbound.machineDetection != .off {
                         switch await self.screen(
@@ -191,6 +196,11 @@ extension CallService {
                             await self.transition(call.id, nil, logger: logger, recorder: recorder) { try $0.activate(at: deps.clock.now()) }
                         }
                     }
+                    let transfers = handle.viaTelephony
+                        ? self.transferHandler(
+                            for: call, channel: channel, tenant: tenant, handle: handle, tts: speech.tts, settings: settings, transfer: transfer,
+                            recorder: recorder, logger: logger)
+                        : nil
                     switch (deps.agents ?? AgentRoster(fallback: .turns(deps.agent))).choice(for: tenant.id) {
                     case .turns(let agent):
                         let conversation = try await agent.startConversation(context)
@@ -199,14 +209,15 @@ extension CallService {
                         let manager = ConversationManager(
                             media: media, stt: speech.stt, tts: speech.tts, agent: conversation, recorder: recorder, log: handle.log,
                             metrics: self.metrics, configuration: settings, clock: deps.clock, logger: logger)
-                        return .conversation(await manager.run(digits: digits, closing: closing, commands: commands, resuming: resuming))
+                        return .conversation(
+                            await manager.run(digits: digits, closing: closing, commands: commands, resuming: resuming, transfers: transfers))
                     case .speech(let agent):
                         let session = try await agent.connect(context, lineRate: media.offer.lineRate)
                         await activate()
                         let conversation = SpeechToSpeechConversation(
                             media: media, session: session, tts: speech.tts, provider: agent.name, recorder: recorder, log: handle.log,
                             metrics: self.metrics, configuration: settings, clock: deps.clock, logger: logger)
-                        return .conversation(await conversation.run(digits: digits, closing: closing, commands: commands))
+                        return .conversation(await conversation.run(digits: digits, closing: closing, commands: commands, transfers: transfers))
                     }
                 } catch {
                     if Task.isCancelled { return nil }

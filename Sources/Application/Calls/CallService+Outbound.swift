@@ -143,7 +143,7 @@ extension CallService {
     /// Waits until the callee answers or the dial ends: Asterisk reports busy, no answer or a failure
     /// (`ChannelDestroyed` and its cause), an operator cancels, the daemon shuts down, or Asterisk says
     /// nothing for the ring timeout plus `outboundOutcomeGrace` (the channel is then hung up: no answer).
-    private func awaitAnswer(_ handle: CallHandle, timeout: Duration, logger: Logger) async -> DialResult {
+    func awaitAnswer(_ handle: CallHandle, timeout: Duration, logger: Logger) async -> DialResult {
         let deps = dependencies
         let grace = configuration.outbound.outcomeGrace
         let result = await withTaskGroup(of: DialResult?.self) { group in

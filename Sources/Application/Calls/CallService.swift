@@ -195,7 +195,7 @@ public final class CallService: Service, HealthReporting, Sendable {
                 handle.send(.answered(channel))
                 return
             }
-            if channel.arguments.first == "outbound" {
+            if channel.arguments.first == "outbound" || channel.arguments.first == "transfer" {
                 // An outbound call this process did not place (its placer restarted while it rang): no
                 // conversation waits for it.
                 logger.warning("answered outbound channel of no known call; hanging up", metadata: ["channel.id": "\(channel.id)"])

@@ -23,6 +23,10 @@ public struct CallServiceConfiguration: Sendable, Hashable {
     public var shutdownGoodbye = "Sorry, this line is closing now. Goodbye."
     /// External numbers an operator may transfer a call to (`calls.allowed_destinations`).
     public var allowedDestinations = DestinationPolicy.none
+    /// Transfers: default mode, lines, ring timeout.
+    public var transfer = TransferSettings()
+    /// The daemon's own lines per tenant and language (`conversation.lines_file`).
+    public var lines = LineBook()
     /// Outbound calls: dial template, who speaks first, idempotency.
     public var outbound = OutboundSettings()
     /// Turn-taking settings.

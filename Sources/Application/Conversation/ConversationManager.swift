@@ -10,8 +10,10 @@ public struct ConversationManager: Sendable {
     public enum Ending: Sendable, Hashable {
         /// The agent (or the no-input policy) ended the call.
         case hangUp
-        /// The agent asked for a transfer.
-        case transfer(TransferTarget)
+        /// The agent or an operator asked for a transfer, and no `TransferHandler` carries it out here.
+        case transfer(TransferRequest)
+        /// The `TransferHandler` handed the caller on.
+        case transferred(TransferRequest)
         /// The caller's audio stopped (media closed).
         case mediaEnded
         /// The task was cancelled.
@@ -52,10 +54,13 @@ public struct ConversationManager: Sendable {
     /// the resume line instead of the agent's opening (a call picked up again after a restart).
     /// A line on `closing` interrupts whatever is playing, is spoken (an empty line is not), and ends the
     /// conversation with `.closed`: how a draining daemon says goodbye. An operator's line (`commands`) is
-    /// said after the response playing, or cutting it; an operator's transfer ends the conversation with it.
+    /// said after the response playing, or cutting it. A transfer (the agent's or an operator's) is
+    /// carried out by `transfers` while the conversation waits: done, it ends the conversation
+    /// (`.transferred`); failed, the caller hears why and the conversation goes on. Without `transfers`
+    /// a transfer ends the conversation (`.transfer`) for the caller of `run` to carry out.
     public func run(
         digits: AsyncStream<String>, closing: AsyncStream<String> = AsyncStream { $0.finish() },
-        commands: AsyncStream<CallCommand> = AsyncStream { $0.finish() }, resuming: Bool = false
+        commands: AsyncStream<CallCommand> = AsyncStream { $0.finish() }, resuming: Bool = false, transfers: TransferHandler? = nil
     ) async -> Ending {
         let (signals, signal) = AsyncStream.makeStream(of: ConversationSignal.self, bufferingPolicy: .unbounded)
         let listener = UtteranceListener(
@@ -72,7 +77,7 @@ public struct ConversationManager: Sendable {
         return await withTaskExecutorPreference(media.preferredExecutor) {
             await converse(
                 listener: listener, responder: responder, signals: signals, signal: signal, digits: digits, closing: closing,
-                commands: commands, resuming: resuming)
+                commands: commands, resuming: resuming, transfers: transfers)
         }
     }
 
@@ -96,7 +101,7 @@ public struct ConversationManager: Sendable {
     private func converse(
         listener: UtteranceListener, responder: Responder, signals: AsyncStream<ConversationSignal>,
         signal: AsyncStream<ConversationSignal>.Continuation, digits: AsyncStream<String>, closing: AsyncStream<String>,
-        commands: AsyncStream<CallCommand>, resuming: Bool
+        commands: AsyncStream<CallCommand>, resuming: Bool, transfers: TransferHandler?
     ) async -> Ending {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await listener.run(inbound: media.inbound, signals: signal) }
@@ -115,7 +120,8 @@ public struct ConversationManager: Sendable {
                     signal.yield(.tick)
                 }
             }
-            var driver = Driver(machine: TurnTakingMachine(configuration: configuration), responder: responder, signal: signal)
+            var driver = Driver(
+                machine: TurnTakingMachine(configuration: configuration), responder: responder, signal: signal, transfers: transfers)
             let ending = await driver.drive(signals, resuming: resuming, clock: clock, media: media, recorder: recorder, log: log, metrics: metrics)
             if ending == .cancelled || ending == .mediaEnded { driver.cancelResponse() }
             await driver.discardHeld(metrics: metrics)
@@ -132,6 +138,9 @@ private struct Driver {
     var machine: TurnTakingMachine
     let responder: Responder
     let signal: AsyncStream<ConversationSignal>.Continuation
+    let transfers: TransferHandler?
+    /// Speech that ended before this (monotonic) was said while a transfer was being tried: not a turn.
+    var deafUntil: Duration?
     /// The id of the response whose signals count (0: none); `lastID` hands out ids.
     var responseID = 0
     var lastID = 0
@@ -161,6 +170,8 @@ private struct Driver {
             let actions: [TurnTakingMachine.Action]
             switch next {
             case .speechStarted: actions = machine.handle(.speechStarted(now: now))
+            case .utterance(_, let endedAt) where deafUntil.map { endedAt < $0 } ?? false:
+                actions = []
             case .utterance(let transcript, let endedAt):
                 lastSpeechEnd = endedAt
                 actions = machine.handle(.utterance(transcript.text, confidence: transcript.confidence, now: now))
@@ -183,9 +194,12 @@ private struct Driver {
                 actions = id == responseID ? machine.handle(.responseFinished(ending, now: now)) : []
             case .tick: actions = machine.handle(.tick(now: now))
             case .mediaEnded: return .mediaEnded
-            case .command(.transfer(let target)):
+            case .command(.transfer(let request)):
                 await cutResponse(media: media, metrics: metrics)
-                return .transfer(target)
+                actions = []
+                if let ending = await transfer(request, media: media, recorder: recorder, log: log, metrics: metrics, clock: clock) {
+                    return ending
+                }
             case .command(.say(let text, let interrupt)):
                 if interrupt && responding {
                     responseID = 0
@@ -260,10 +274,35 @@ private struct Driver {
             case .hangUp:
                 return .hangUp
             case .transfer(let target):
-                return .transfer(target)
+                if let ending = await transfer(
+                    TransferRequest(target: target), media: media, recorder: recorder, log: log, metrics: metrics, clock: clock)
+                {
+                    return ending
+                }
             }
         }
         return nil
+    }
+
+    /// Tries `request` through the handler; returns the ending when the caller was handed on, or after
+    /// the way back to the agent has been set off (nil: the conversation goes on).
+    private mutating func transfer(
+        _ request: TransferRequest, media: any MediaSession, recorder: CallEventRecorder, log: ConversationLog, metrics: VoiceMetrics,
+        clock: any Domain.Clock
+    ) async -> ConversationManager.Ending? {
+        guard let transfers else { return .transfer(request) }
+        let responder = responder
+        let result = await transfers.attempt(request) { line in
+            _ = await responder.run(.line(line, thenHangUp: false), speechEndedAt: nil) {}
+        }
+        switch result {
+        case .completed:
+            return .transferred(request)
+        case .failed(let line):
+            let now = clock.monotonic()
+            deafUntil = now
+            return await perform(machine.handle(.transferFailed(line, now: now)), media: media, recorder: recorder, log: log, metrics: metrics, clock: clock)
+        }
     }
 
     /// Starts `what`, reporting its signals under a new id. A gated response holds its audio until the

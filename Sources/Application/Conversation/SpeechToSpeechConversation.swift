@@ -55,10 +55,11 @@ public struct SpeechToSpeechConversation: Sendable {
     /// Runs until the model hangs up or transfers (after its last words have played), the media ends, the
     /// model fails (the fallback line is said, then the call ends), a closing line arrives, or the task is
     /// cancelled. Closes the session. An operator's line (`commands`) is said in the daemon's voice, after
-    /// the answer playing or cutting it; an operator's transfer ends the conversation with it.
+    /// the answer playing or cutting it. A transfer is carried out by `transfers` as in
+    /// `ConversationManager.run`; a failed one is said to the caller and told to the model.
     public func run(
         digits: AsyncStream<String>, closing: AsyncStream<String> = AsyncStream { $0.finish() },
-        commands: AsyncStream<CallCommand> = AsyncStream { $0.finish() }
+        commands: AsyncStream<CallCommand> = AsyncStream { $0.finish() }, transfers: TransferHandler? = nil
     ) async -> ConversationManager.Ending {
         let (signals, signal) = AsyncStream.makeStream(of: Signal.self, bufferingPolicy: .unbounded)
         let ending = await withTaskExecutorPreference(media.preferredExecutor) {
@@ -94,7 +95,7 @@ public struct SpeechToSpeechConversation: Sendable {
                         signal.yield(.tick)
                     }
                 }
-                var turn = SpeechToSpeechTurn(conversation: self)
+                var turn = SpeechToSpeechTurn(conversation: self, transfers: transfers)
                 let ending = await turn.drive(signals)
                 await turn.stopPlayback()
                 group.cancelAll()
@@ -125,7 +126,12 @@ struct SpeechToSpeechTurn {
     /// Digits the model asked for: its call id, how many, the terminator, what has come.
     var collecting: (callID: String, entry: DigitCollector)?
 
-    init(conversation: SpeechToSpeechConversation) { self.conversation = conversation }
+    let transfers: TransferHandler?
+
+    init(conversation: SpeechToSpeechConversation, transfers: TransferHandler?) {
+        self.conversation = conversation
+        self.transfers = transfers
+    }
 
     mutating func drive(_ signals: AsyncStream<SpeechToSpeechConversation.Signal>) async -> ConversationManager.Ending {
         for await signal in signals {
@@ -141,9 +147,9 @@ struct SpeechToSpeechTurn {
                 await stopPlayback()
                 if !line.isEmpty { await sayOwnLine(line) }
                 return .closed
-            case .command(.transfer(let target)):
+            case .command(.transfer(let request)):
                 await stopPlayback()
-                return .transfer(target)
+                if let ending = await settle(.transfer(request)) { return ending }
             case .command(.say(let text, let interrupt)):
                 if interrupt { await stopPlayback() } else { await finishPlayback() }
                 await sayOwnLine(text)
@@ -159,7 +165,8 @@ struct SpeechToSpeechTurn {
             case .failed(let error):
                 if let pendingEnding {
                     await finishPlayback()
-                    return pendingEnding
+                    self.pendingEnding = nil
+                    if let ending = await settle(pendingEnding) { return ending }
                 }
                 await failed(error)
                 return .hangUp
@@ -208,7 +215,7 @@ struct SpeechToSpeechTurn {
         case .action(let action, let callID):
             switch action {
             case .hangup: pendingEnding = .hangUp
-            case .transfer(let target): pendingEnding = .transfer(target)
+            case .transfer(let target): pendingEnding = .transfer(TransferRequest(target: target))
             case .collectDigits(let request):
                 collecting = (callID, DigitCollector(
                     request, firstDigitTimeout: c.configuration.firstDigitTimeout, interDigitTimeout: c.configuration.interDigitTimeout,
@@ -222,14 +229,31 @@ struct SpeechToSpeechTurn {
                 return nil
             }
         case .responseDone:
-            if pendingEnding != nil {
+            if let ending = pendingEnding {
                 await finishPlayback()
-                return pendingEnding
+                pendingEnding = nil
+                return await settle(ending)
             }
             playing?.feed.finish()
             feeding = false
         }
         return nil
+    }
+
+    /// The conversation's ending, once a transfer in it has been tried: nil when it failed (the caller is
+    /// told in the daemon's voice, the model in a note, and the conversation goes on).
+    private mutating func settle(_ ending: ConversationManager.Ending) async -> ConversationManager.Ending? {
+        guard case .transfer(let request) = ending, let transfers else { return ending }
+        let c = conversation
+        let result = await transfers.attempt(request) { line in await Self.say(line, in: c) }
+        switch result {
+        case .completed:
+            return .transferred(request)
+        case .failed(let line):
+            await sayOwnLine(line)
+            await conversation.session.say("The transfer to \(request.target) did not go through; the caller is still with you.")
+            return nil
+        }
     }
 
     /// A key the caller pressed: part of the digits the model asked for, or a turn of its own.
@@ -305,7 +329,10 @@ struct SpeechToSpeechTurn {
 
     /// Says `text` through the daemon's text-to-speech (the model cannot be trusted to say it verbatim).
     private func sayOwnLine(_ text: String) async {
-        let c = conversation
+        await Self.say(text, in: conversation)
+    }
+
+    private static func say(_ text: String, in c: SpeechToSpeechConversation) async {
         c.log.append(Turn(speaker: .system, text: text, startedAt: c.clock.now()))
         let audio = c.tts.synthesize(SynthesisRequest(text: text, voice: c.configuration.voice, language: c.configuration.language))
         _ = try? await c.media.play(audio) {}

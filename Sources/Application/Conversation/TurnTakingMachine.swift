@@ -50,6 +50,8 @@ public struct TurnTakingMachine: Sendable {
         case digitsRequested(DigitRequest, now: Duration)
         case responseFinished(ResponseEnding, now: Duration)
         case tick(now: Duration)
+        /// A transfer did not go through: the caller is back with the agent, told so with `line`.
+        case transferFailed(String, now: Duration)
     }
 
     public enum Action: Sendable, Hashable {
@@ -92,7 +94,7 @@ public struct TurnTakingMachine: Sendable {
     public var digitsAreMasked: Bool { collector != nil || requested != nil || !typedAhead.isEmpty }
 
     public mutating func handle(_ input: Input) -> [Action] {
-        guard phase != .finished else { return [] }
+        if case .transferFailed = input {} else if phase == .finished { return [] }
         let discard = discardPrepared(unlessFor: input)
         return discard + decide(input)
     }
@@ -193,6 +195,13 @@ public struct TurnTakingMachine: Sendable {
                 phase = .finished
                 return [.transfer(target)]
             }
+
+        case .transferFailed(let line, _):
+            phase = .speaking
+            requested = nil
+            collector = nil
+            listeningSince = nil
+            return [.respond(.line(line, thenHangUp: false))]
 
         case .tick(let now):
             if let entry = collector?.expired(now: now) {

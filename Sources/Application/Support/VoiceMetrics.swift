@@ -23,6 +23,11 @@ public struct VoiceMetrics: Sendable {
             _ = Metrics.Timer(label: "voicegw_stage_latency_seconds", dimensions: [("stage", stage.rawValue)], factory: factory)
         }
         _ = Counter(label: "voicegw_barge_ins_total", factory: factory)
+        for kind in TransferMode.allCases {
+            for outcome in TransferOutcome.allCases {
+                _ = Counter(label: "voicegw_transfers_total", dimensions: [("kind", kind.rawValue), ("outcome", outcome.rawValue)], factory: factory)
+            }
+        }
         for outcome in ["used", "withdrawn"] {
             _ = Counter(label: "voicegw_early_starts_total", dimensions: [("outcome", outcome)], factory: factory)
         }
@@ -110,6 +115,11 @@ public struct VoiceMetrics: Sendable {
             label: "voicegw_provider_errors_total",
             dimensions: [("kind", kind), ("provider", error.provider), ("error", error.kind.description)], factory: factory
         ).increment()
+    }
+
+    /// A transfer attempt ended (`kind` blind or warm; `outcome` completed, busy, no_answer, failed).
+    func transfer(kind: TransferMode, outcome: TransferOutcome) {
+        Counter(label: "voicegw_transfers_total", dimensions: [("kind", kind.rawValue), ("outcome", outcome.rawValue)], factory: factory).increment()
     }
 
     /// Caller speech interrupted the daemon.

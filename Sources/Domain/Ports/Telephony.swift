@@ -70,6 +70,13 @@ public struct HangupCause: RawRepresentable, Hashable, Sendable {
     public static let temporaryFailure = HangupCause(rawValue: 41)
 }
 
+extension Telephony {
+    /// Hands the channel to the dialplan towards `target`, setting no variables.
+    public func transfer(_ channel: ChannelID, to target: TransferTarget) async throws(ProviderError) {
+        try await transfer(channel, to: target, variables: [:])
+    }
+}
+
 /// A request to place an outbound call.
 public struct OriginateRequest: Sendable, Hashable {
     /// The dial string (`PJSIP/+15551234567@trunk`).
@@ -125,8 +132,12 @@ public protocol Telephony: Sendable {
     /// Sends DTMF digits towards the caller.
     func sendDTMF(_ digits: String, to channel: ChannelID) async throws(ProviderError)
 
-    /// Hands the channel to the dialplan towards `target` (the call leaves the application).
-    func transfer(_ channel: ChannelID, to target: TransferTarget) async throws(ProviderError)
+    /// Hands the channel to the dialplan towards `target` (the call leaves the application), with
+    /// `variables` set on the channel first (for the dialplan and the human: `VOICEGW_CALL_ID`...).
+    func transfer(_ channel: ChannelID, to target: TransferTarget, variables: [String: String]) async throws(ProviderError)
+
+    /// Creates a mixing bridge `id` holding `channels` (two parties of a warm transfer).
+    func bridge(_ channels: [ChannelID], as id: BridgeID) async throws(ProviderError)
 
     /// Refuses a call without hanging up: sets the channel variable `VOICEGW_REFUSED` to `reason` and
     /// lets the channel leave the application to continue in the dialplan at the next priority, so the

@@ -46,6 +46,8 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     callConfig.maxConcurrentCalls = config.maxConcurrentCalls
     callConfig.allowedDestinations = config.allowedDestinations
     callConfig.outbound = config.outbound
+    callConfig.transfer = config.transfer
+    callConfig.lines = config.lines
     callConfig.conversation = config.conversation
     callConfig.reattach = config.reattachCalls
     callConfig.reconcileInterval = config.reconcileInterval

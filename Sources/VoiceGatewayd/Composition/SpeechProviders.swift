@@ -25,7 +25,8 @@ struct SpeechProviders: Sendable {
         do {
             tts = try SpeechProviderCatalog.textToSpeech(named: speech.ttsProviders, settings: speech.settings, logger: logger)
         } catch { throw ConfigError(key: "tts.providers", message: error.description) }
-        var prompt: AudioFrame?
+        // The configured WAV, else the line shipped in the binary: never silence when TTS is down.
+        var prompt = ShippedFallbackPrompt.audio
         if let path = speech.fallbackPrompt {
             do { prompt = try SpeechProviderCatalog.loadPrompt(path: path) } catch {
                 throw ConfigError(key: "tts.fallback_prompt", message: error.description)

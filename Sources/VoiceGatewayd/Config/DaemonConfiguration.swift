@@ -68,6 +68,10 @@ struct DaemonConfiguration: Sendable {
     var allowedDestinations: DestinationPolicy
     /// Outbound calls: dial template and who speaks first (`calls.dial_template`, `calls.outbound.*`).
     var outbound: OutboundSettings
+    /// Transfers (`calls.transfer.*`; the context is `ari.transfer_context`).
+    var transfer = TransferSettings()
+    /// The daemon's own lines per tenant and language (`conversation.lines_file`).
+    var lines = LineBook()
     /// The HS256 secret of API tokens (empty: none).
     var apiHS256Secret: String
     /// The text of the PEM or JWKS file of the API's public keys (empty: none).
@@ -188,6 +192,7 @@ struct DaemonConfiguration: Sendable {
         conversation.bargeIn = try r.bool("conversation.barge_in")
         conversation.noInputTimeout = try r.milliseconds("conversation.no_input_timeout_ms", in: 1000...120_000)
         conversation.firstDigitTimeout = try r.milliseconds("conversation.first_digit_timeout_ms", in: 500...120_000)
+        if !(try r.string(LinesFile.key)).isEmpty { lines = try LinesFile.load(path: try r.existingFile(LinesFile.key)) }
         conversation.interDigitTimeout = try r.milliseconds("conversation.inter_digit_timeout_ms", in: 500...60_000)
         conversation.maxNoInputStrikes = try r.int("conversation.max_no_input", in: 1...20)
         conversation.agentTimeout = try r.milliseconds("conversation.agent_timeout_ms", in: 500...120_000)
@@ -225,6 +230,13 @@ struct DaemonConfiguration: Sendable {
             throw ConfigError(key: "calls.outbound.machine_message", message: "machine_detection: message needs a message")
         }
         self.outbound = outbound
+        transfer.mode = try r.choice("calls.transfer.mode", TransferMode.self)
+        transfer.context = ari.transferContext
+        transfer.holdLine = try r.nonEmpty("calls.transfer.hold_line")
+        transfer.noAnswerLine = try r.nonEmpty("calls.transfer.no_answer_line")
+        transfer.failedLine = try r.nonEmpty("calls.transfer.failed_line")
+        transfer.ringTimeout = .seconds(try r.int("calls.transfer.ring_timeout_s", in: 5...120))
+        transfer.summaryLines = try r.int("calls.transfer.summary_lines", in: 0...10)
         reconcileInterval = .seconds(try r.int("calls.reconcile_interval_s", in: 1...3600))
         orphanGrace = .seconds(try r.int("calls.orphan_grace_s", in: 0...3600))
         shutdownGrace = try r.milliseconds("shutdown.grace_ms", in: 0...600_000)

@@ -169,7 +169,7 @@ stt:
 
 tts:
   providers: [espeak]      # ordered chain: espeak | openai | google | azure | polly | elevenlabs
-  fallback_prompt: ""      # WAV played when every provider failed; empty: the sentence fails
+  fallback_prompt: ""      # WAV played when every provider failed; empty: the line shipped in the binary ("Sorry, we are having technical difficulties. Please try again later.")
   cache_entries: 256       # LRU of synthesized sentences (provider+voice+text); 0 disables
   espeak:
     voice: en-us
@@ -229,6 +229,7 @@ conversation:
   reprompt: "Sorry, I didn't catch that."
   goodbye: "Goodbye."
   resume: "Sorry, where were we?"   # said instead of the greeting to a call picked up after a restart
+  lines_file: ""           # the daemon's own lines per tenant and/or language (etc/lines.yaml): agent_fallback, reprompt, goodbye, resume, transfer_*
 
 tenants:
   file: ""                 # empty: one tenant, "default", owns every dialled number
@@ -238,6 +239,13 @@ calls:
   max_concurrent: 0        # 0: no limit
   allowed_destinations: [] # external numbers the operator API may call or transfer to: exact +E164 or a prefix ending in * (+1555*); none by default; a tenant's allowed_destinations replaces it
   dial_template: "PJSIP/{to}@trunk" # outbound calls (POST /v1/calls): the dial string, {to} the +E164 number ({to_digits} without +); a tenant's dial_template replaces it
+  transfer:
+    mode: blind            # blind: continue in ari.transfer_context at once (VOICEGW_CALL_ID, VOICEGW_TRANSFER_REASON, VOICEGW_TRANSFER_SUMMARY, VOICEGW_DIAL set); warm: ring the target, brief the human, bridge, leave; an operator's request may name its own
+    ring_timeout_s: 30     # warm: how long the target rings
+    hold_line: "Please hold while I connect you."
+    no_answer_line: "Sorry, nobody could take your call right now. I'm still here to help."   # warm: busy or no answer; the caller is back with the agent
+    failed_line: "Sorry, I couldn't transfer you. I'm still here to help."                   # Asterisk refused the transfer; the caller is back with the agent
+    summary_lines: 3       # the caller's last lines (redacted) in the summary for the human
   outbound:
     first_speaker: callee  # callee: the agent's opening waits for the callee's first words (or callee_wait_ms of silence); agent: it speaks at once
     callee_wait_ms: 2000

@@ -40,10 +40,13 @@ extension InMemoryTelephony {
         sentDTMF.append(SentDTMF(channel: channel, digits: digits))
     }
 
-    /// The channel continues in `transferContext` at the target's extension and leaves the application
-    /// (`channelLeft`). Throws `badRequest` for an unknown channel.
-    public func transfer(_ channel: ChannelID, to target: TransferTarget) async throws(ProviderError) {
+    /// Sets `variables`, then the channel continues in `transferContext` at the target's extension and
+    /// leaves the application (`channelLeft`). Throws `badRequest` for an unknown channel, or when the
+    /// test refused transfers (`refuseTransfers`, as a dialplan error would).
+    public func transfer(_ channel: ChannelID, to target: TransferTarget, variables: [String: String]) async throws(ProviderError) {
         guard channels[channel] != nil else { throw Self.notFound("POST channels/\(channel)/continue") }
+        if refuseTransfers { throw ProviderError(.server, provider: "ari", "POST channels/\(channel)/continue: 500 Internal Server Error") }
+        transferredVariables[channel] = variables
         let extensionName: String
         switch target {
         case .queue(let name): extensionName = name
@@ -52,6 +55,14 @@ extension InMemoryTelephony {
         }
         transfers.append(Transfer(channel: channel, target: target, context: transferContext, extensionName: extensionName))
         leave(channel)
+    }
+
+    /// Creates bridge `id` with `channels` (each must exist, else `badRequest` and nothing is left).
+    public func bridge(_ members: [ChannelID], as id: BridgeID) async throws(ProviderError) {
+        guard members.allSatisfy({ channels[$0] != nil }) else { throw Self.notFound("POST bridges/\(id)/addChannel") }
+        bridges[id] = members
+        bridgeCreated[id] = clock?.now()
+        for member in members { channels[member]?.bridge = id }
     }
 
     /// Sets `VOICEGW_REFUSED` to `reason` and lets the channel continue in the dialplan (`channelLeft`).

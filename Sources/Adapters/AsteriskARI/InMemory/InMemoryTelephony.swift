@@ -71,6 +71,8 @@ public actor InMemoryTelephony: Telephony {
     var pendingOriginates: [ChannelID: OriginateRequest] = [:]
     /// The next originate is refused (as Asterisk 22 refuses an unknown technology: 500).
     var refuseNextOriginate = false
+    /// Transfers fail (a test of the way back to the agent).
+    var refuseTransfers = false
     var bridgeCreated: [BridgeID: Timestamp] = [:]
 
     /// Live channels by id: calls in the application and the daemon's media channels.
@@ -85,6 +87,8 @@ public actor InMemoryTelephony: Telephony {
     public internal(set) var returnedToDialplan: [ChannelID: String] = [:]
     /// Transfers, in order.
     public internal(set) var transfers: [Transfer] = []
+    /// The channel variables each transferred channel was given.
+    public internal(set) var transferredVariables: [ChannelID: [String: String]] = [:]
     /// DTMF the daemon sent, in order.
     public internal(set) var sentDTMF: [SentDTMF] = []
     /// Sounds played through the server (`play`), in order.
@@ -151,6 +155,11 @@ public actor InMemoryTelephony: Telephony {
         guard pendingOriginates.removeValue(forKey: id) != nil else { return false }
         continuation.yield(.channelDestroyed(id, cause: cause, dialStatus: dialStatus))
         return true
+    }
+
+    /// Transfers fail from now on (`true`), or work again.
+    public func setRefuseTransfers(_ refuse: Bool) {
+        refuseTransfers = refuse
     }
 
     /// The next `originate` fails as Asterisk refuses a dial string it cannot allocate (500 "Allocation failed").

@@ -32,9 +32,13 @@ extension ARITelephony {
         try await rest.expectSuccess(.POST, "channels/\(channel)/dtmf", query: [("dtmf", digits)])
     }
 
-    /// Continues the channel in the transfer context at the target's extension (queue name, internal
-    /// extension or E.164 number); the dialplan there does the actual Dial/Queue.
-    public func transfer(_ channel: ChannelID, to target: TransferTarget) async throws(ProviderError) {
+    /// Sets `variables` on the channel (`POST /channels/{id}/variable`, in name order), then continues it
+    /// in the transfer context at the target's extension (queue name, internal extension or E.164
+    /// number); the dialplan there does the actual Dial/Queue.
+    public func transfer(_ channel: ChannelID, to target: TransferTarget, variables: [String: String]) async throws(ProviderError) {
+        for (name, value) in variables.sorted(by: { $0.key < $1.key }) {
+            try await rest.expectSuccess(.POST, "channels/\(channel)/variable", query: [("variable", name), ("value", value)])
+        }
         let extensionName: String
         switch target {
         case .queue(let name): extensionName = name
@@ -44,6 +48,17 @@ extension ARITelephony {
         try await rest.expectSuccess(.POST, "channels/\(channel)/continue", query: [
             ("context", configuration.transferContext), ("extension", extensionName), ("priority", "1"),
         ])
+    }
+
+    /// `POST /bridges` (mixing, id `id`) then `POST /bridges/{id}/addChannel` with both channels.
+    public func bridge(_ channels: [ChannelID], as id: BridgeID) async throws(ProviderError) {
+        try await rest.expectSuccess(.POST, "bridges", query: [("type", "mixing"), ("bridgeId", id.rawValue), ("name", "voicegw-transfer")])
+        do {
+            try await rest.expectSuccess(.POST, "bridges/\(id)/addChannel", query: [("channel", channels.map(\.rawValue).joined(separator: ","))])
+        } catch {
+            _ = try? await rest.send(.DELETE, "bridges/\(id)")
+            throw error
+        }
     }
 
     /// `POST /channels/{id}/variable` then `POST /channels/{id}/continue` with no target: Asterisk

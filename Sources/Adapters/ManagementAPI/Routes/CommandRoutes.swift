@@ -13,6 +13,7 @@ enum CommandRoutes {
     private struct Transfer: Decodable {
         let target: String
         let reason: String?
+        let mode: String?
     }
     private struct DTMF: Decodable {
         let digits: String
@@ -39,10 +40,20 @@ enum CommandRoutes {
         }
         group.post("calls/:id/transfer") { request, context in
             let (principal, id) = try target(context)
-            let body = try await StrictJSON.decode(Transfer.self, from: request, fields: ["target", "reason"])
+            let body = try await StrictJSON.decode(Transfer.self, from: request, fields: ["target", "reason", "mode"])
             let destination = try transferTarget(body.target)
+            let mode = try body.mode.map { (raw: String) throws(APIError) -> TransferMode in
+                guard let mode = TransferMode(rawValue: raw) else {
+                    throw APIError(.unprocessableContent, "invalid_field", "'mode' must be blind or warm", details: ["field": "mode"])
+                }
+                return mode
+            }
+            if let reason = body.reason, reason.count > 500 {
+                throw APIError(.unprocessableContent, "invalid_field", "'reason' is at most 500 characters", details: ["field": "reason"])
+            }
+            let transfer = TransferRequest(target: destination, mode: mode, origin: .operator, reason: body.reason)
             try await run(id) { () async throws(CallCommandError) in
-                try await commands.perform(.transfer(destination), on: id, tenant: principal.tenantID)
+                try await commands.perform(.transfer(transfer), on: id, tenant: principal.tenantID)
             }
             return accepted(id, "transfer")
         }
