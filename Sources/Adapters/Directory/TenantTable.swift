@@ -19,6 +19,7 @@ import Yams
 ///     agent_id: support-bot          # the orchestrator's agent for this tenant
 ///     allowed_destinations: ["+1555*"]  # external numbers its operators may call or transfer to (else calls.allowed_destinations)
 ///     dial_template: "PJSIP/{to}@acme-trunk"  # how its outbound calls are dialled (else calls.dial_template)
+///     recording: true                         # record its calls (else calls.recording.enabled)
 ///     agent:                         # optional: this tenant's own agent (else the daemon's agent.*)
 ///       kind: openai                 # scripted | openai | orchestrator | realtime
 ///       model: gpt-4o-mini           # overrides of agent.<kind>.*; unset keys keep the daemon's
@@ -85,6 +86,10 @@ public struct TenantTable: Sendable, Hashable {
                 do { settings.allowedDestinations = try DestinationPolicy(patterns: patterns) } catch {
                     throw Invalid(key: "\(key).allowed_destinations", message: error.description)
                 }
+            }
+            if let raw = map["recording"] {
+                guard let value = raw as? Bool else { throw Invalid(key: "\(key).recording", message: "true or false") }
+                settings.recording = value
             }
             if let raw = map["dial_template"] {
                 guard let text = raw as? String else { throw Invalid(key: "\(key).dial_template", message: "a dial string with {to}") }

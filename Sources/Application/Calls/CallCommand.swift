@@ -8,6 +8,8 @@ public enum CallCommand: Sendable, Hashable {
     case say(String, interrupt: Bool)
     /// Hand the caller on (the same path as an agent's transfer).
     case transfer(TransferRequest)
+    /// Stop recording the call and delete what was recorded (the caller opted out).
+    case stopRecording
 }
 
 /// Why a command was not carried out.

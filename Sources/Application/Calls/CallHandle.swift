@@ -64,6 +64,7 @@ final class CallResources: Sendable {
         var hungUpByDaemon = false
         var transferring = false
         var warmLeg: WarmTransferLeg?
+        var recording: CallRecording?
     }
     private let state = Mutex(State())
 
@@ -83,6 +84,11 @@ final class CallResources: Sendable {
     var agent: (any AgentConversation)? {
         get { state.withLock { $0.agent } }
         set { state.withLock { $0.agent = newValue } }
+    }
+    /// The call's recording, once started.
+    var recording: CallRecording? {
+        get { state.withLock { $0.recording } }
+        set { state.withLock { $0.recording = newValue } }
     }
     /// A blind transfer is under way: the channel leaving the application is the transfer, not a hangup.
     var transferring: Bool {

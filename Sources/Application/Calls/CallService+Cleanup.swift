@@ -44,6 +44,7 @@ extension CallService {
         }
         if !viaTelephony { hangUpCaller = false }
 
+        await finishRecording(resources, into: &data, logger: logger)
         await resources.media?.close()
         if let attachment = resources.attachment { await deps.telephony.stopMedia(attachment) }
         if hangUpCaller {

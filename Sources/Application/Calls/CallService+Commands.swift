@@ -10,6 +10,9 @@ extension CallService {
         }
         let handle = try await liveHandle(id, tenant: tenant)
         if handle.isDialing, command != .hangUp { throw .notAnswered }
+        if case .stopRecording = command, handle.resources.recording.map({ $0.optedOut }) ?? true {
+            throw .unsupported("the call is not being recorded")
+        }
         if case .transfer = command, !handle.viaTelephony {
             throw .unsupported("a dialplan AudioSocket call cannot be transferred")
         }

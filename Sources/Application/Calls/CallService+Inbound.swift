@@ -127,6 +127,8 @@ extension CallService {
             group.addTask {
                 for await signal in handle.signals {
                     switch signal {
+                    case .digit(let d) where self.isOptOut(d, of: handle):
+                        await self.optOutOfRecording(call, handle: handle, by: "caller", logger: logger, recorder: recorder)
                     case .digit(let d):
                         digit.yield(d)  // recorded by the conversation, which knows whether it is a secret entry
                     case .hangupRequested(let cause, let soft):
@@ -148,6 +150,8 @@ extension CallService {
                     case .command(.hangUp):
                         logger.info("hung up by an operator")
                         return .hungUpByOperator
+                    case .command(.stopRecording):
+                        await self.optOutOfRecording(call, handle: handle, by: "operator", logger: logger, recorder: recorder)
                     case .command(let other):
                         logger.info("operator command", metadata: ["command": "\(other)"])
                         command.yield(other)
@@ -162,7 +166,13 @@ extension CallService {
                         resuming: resuming, logger: logger)
                     // Digits carried in the media stream (AudioSocket, chan_websocket) join the ARI ones.
                     let inBand = Task {
-                        for await d in media.digits { digit.yield(d) }
+                        for await d in media.digits {
+                            if self.isOptOut(d, of: handle) {
+                                await self.optOutOfRecording(call, handle: handle, by: "caller", logger: logger, recorder: recorder)
+                            } else {
+                                digit.yield(d)
+                            }
+                        }
                     }
                     defer { inBand.cancel() }
 
@@ -180,6 +190,10 @@ extension CallService {
                     var transfer = self.configuration.transfer
                     self.configuration.lines.apply(to: &settings, &transfer, tenant: tenant.id, language: tenant.language)
                     let speech = self.speechProviders(for: tenant, settings: &settings, recorder: recorder)
+                    if handle.viaTelephony, !resuming, self.records(tenant) {
+                        await self.startRecording(
+                            call, handle: handle, media: media, tts: speech.tts, settings: settings, logger: logger, recorder: recorder)
+                    }
                     if call.direction == .outbound, !resuming, self.configuration.outbound.machineDetection != .off {
                         switch await self.screen(
                             call, media: media, tts: speech.tts, settings: settings, log: handle.log, recorder: recorder, logger: logger)

@@ -25,6 +25,8 @@ public struct CallServiceConfiguration: Sendable, Hashable {
     public var allowedDestinations = DestinationPolicy.none
     /// Transfers: default mode, lines, ring timeout.
     public var transfer = TransferSettings()
+    /// Call recording (`calls.recording.*`).
+    public var recording = RecordingSettings()
     /// The daemon's own lines per tenant and language (`conversation.lines_file`).
     public var lines = LineBook()
     /// Outbound calls: dial template, who speaks first, idempotency.

@@ -211,6 +211,8 @@ private struct Driver {
                 actions = []
             case .command(.hangUp):
                 return .hangUp
+            case .command(.stopRecording):
+                actions = []  // the call service's, never sent here
             case .closing(let line):
                 await cutResponse(media: media, metrics: metrics)
                 if !line.isEmpty { _ = await responder.run(.line(line, thenHangUp: true), speechEndedAt: nil) {} }

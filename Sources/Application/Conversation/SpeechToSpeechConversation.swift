@@ -155,6 +155,8 @@ struct SpeechToSpeechTurn {
                 await sayOwnLine(text)
             case .command(.hangUp):
                 return .hangUp
+            case .command(.stopRecording):
+                continue  // the call service's, never sent here
             case .mediaEnded:
                 return .mediaEnded
             case .callerStarted:

@@ -139,6 +139,14 @@ public protocol Telephony: Sendable {
     /// Creates a mixing bridge `id` holding `channels` (two parties of a warm transfer).
     func bridge(_ channels: [ChannelID], as id: BridgeID) async throws(ProviderError)
 
+    /// Starts recording everything `bridge` carries into `name`.`format` on the telephony server (ARI
+    /// `POST /bridges/{id}/record`); the recording ends with the bridge.
+    func startRecording(_ bridge: BridgeID, name: String, format: String) async throws(ProviderError)
+
+    /// Stops the live recording `name`, keeping the file, or deleting it (`discard`, a caller's
+    /// opt-out). A recording already over succeeds.
+    func stopRecording(_ name: String, discard: Bool) async throws(ProviderError)
+
     /// Refuses a call without hanging up: sets the channel variable `VOICEGW_REFUSED` to `reason` and
     /// lets the channel leave the application to continue in the dialplan at the next priority, so the
     /// PBX can route it elsewhere (a draining or full daemon). A channel already gone succeeds.

@@ -22,6 +22,8 @@ public struct TenantSettings: Sendable, Hashable {
     public var allowedDestinations: DestinationPolicy?
     /// How the tenant's outbound calls are dialled; nil for the daemon's `calls.dial_template`.
     public var dialTemplate: DialTemplate?
+    /// Whether the tenant's calls are recorded; nil for the daemon's `calls.recording.enabled`.
+    public var recording: Bool?
 
     public init(
         id: TenantID, language: String = "en-US", sttProviders: [String] = [], ttsProviders: [String] = [],

@@ -48,6 +48,7 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     callConfig.outbound = config.outbound
     callConfig.transfer = config.transfer
     callConfig.lines = config.lines
+    callConfig.recording = config.recording
     callConfig.conversation = config.conversation
     callConfig.reattach = config.reattachCalls
     callConfig.reconcileInterval = config.reconcileInterval

@@ -72,6 +72,8 @@ struct DaemonConfiguration: Sendable {
     var transfer = TransferSettings()
     /// The daemon's own lines per tenant and language (`conversation.lines_file`).
     var lines = LineBook()
+    /// Call recording (`calls.recording.*`).
+    var recording = RecordingSettings()
     /// The HS256 secret of API tokens (empty: none).
     var apiHS256Secret: String
     /// The text of the PEM or JWKS file of the API's public keys (empty: none).
@@ -237,6 +239,13 @@ struct DaemonConfiguration: Sendable {
         transfer.failedLine = try r.nonEmpty("calls.transfer.failed_line")
         transfer.ringTimeout = .seconds(try r.int("calls.transfer.ring_timeout_s", in: 5...120))
         transfer.summaryLines = try r.int("calls.transfer.summary_lines", in: 0...10)
+        recording.enabled = try r.bool("calls.recording.enabled")
+        recording.format = try r.oneOf("calls.recording.format", ["wav", "wav16", "gsm", "ulaw", "alaw", "sln", "sln16"])
+        recording.announcement = try r.string("calls.recording.announcement")
+        recording.optOutKey = try r.string("calls.recording.opt_out_key")
+        if !recording.optOutKey.isEmpty, recording.optOutKey.count != 1 || !DigitRequest.keys.contains(recording.optOutKey.first!) {
+            throw ConfigError(key: "calls.recording.opt_out_key", message: "one key (0-9, *, #, A-D) or empty")
+        }
         reconcileInterval = .seconds(try r.int("calls.reconcile_interval_s", in: 1...3600))
         orphanGrace = .seconds(try r.int("calls.orphan_grace_s", in: 0...3600))
         shutdownGrace = try r.milliseconds("shutdown.grace_ms", in: 0...600_000)

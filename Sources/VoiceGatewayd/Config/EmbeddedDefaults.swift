@@ -246,6 +246,11 @@ calls:
     no_answer_line: "Sorry, nobody could take your call right now. I'm still here to help."   # warm: busy or no answer; the caller is back with the agent
     failed_line: "Sorry, I couldn't transfer you. I'm still here to help."                   # Asterisk refused the transfer; the caller is back with the agent
     summary_lines: 3       # the caller's last lines (redacted) in the summary for the human
+  recording:
+    enabled: false         # record calls (ARI bridge recording into Asterisk's recording directory as voicegw-CALL_ID.FORMAT, named in call.ended); a tenant's recording: true|false wins
+    format: wav            # wav | wav16 | gsm | ulaw | alaw | sln | sln16
+    announcement: "This call is recorded. Press star at any time to stop the recording."   # said before the greeting ("" for none)
+    opt_out_key: "*"       # the caller's key to stop the recording and delete it ("" for none); POST /v1/calls/{id}/recording/stop does the same
   outbound:
     first_speaker: callee  # callee: the agent's opening waits for the callee's first words (or callee_wait_ms of silence); agent: it speaks at once
     callee_wait_ms: 2000

@@ -38,6 +38,9 @@ extension FakeAsterisk {
         case ("POST", 1, "bridges"): return createBridge(query)
         case ("POST", 3, "bridges") where route[2] == "addChannel": return addChannels(route[1], query)
         case ("DELETE", 2, "bridges"): return deleteBridge(route[1])
+        case ("POST", 3, "bridges") where route[2] == "record": return record(route[1], query)
+        case ("POST", 4, "recordings") where route[1] == "live" && route[3] == "stop": return stopRecording(route[2], discard: false)
+        case ("DELETE", 3, "recordings") where route[1] == "live": return stopRecording(route[2], discard: true)
         case ("GET", 1, "bridges"):
             return .json(200, state.withLock { state in
                 state.bridges.map { FakeAsteriskEvents.bridge($0.key, channels: $0.value, created: state.bridgeCreated[$0.key] ?? Date()) }
@@ -246,6 +249,7 @@ extension FakeAsterisk {
     }
 
     private func deleteBridge(_ id: String) -> FakeResponse {
+        finishRecordings(of: id)
         guard let members = state.withLock({ $0.bridges.removeValue(forKey: id) }) else { return .message(404, "Bridge not found") }
         state.withLock { _ = $0.bridgeCreated.removeValue(forKey: id) }
         // Channels still in it leave first (ChannelLeftBridge each), then the bridge goes.

@@ -49,6 +49,7 @@ struct FakeAsteriskState {
     var transfers: [(channel: String, context: String, extension: String)] = []
     /// Channels that left through `continue`, with their variables at that moment.
     var continued: [String: [String: String]] = [:]
+    var recordings: [String: FakeAsterisk.FakeRecording] = [:]
     var counter = 0
 
     mutating func nextID() -> String {

@@ -65,6 +65,19 @@ extension InMemoryTelephony {
         for member in members { channels[member]?.bridge = id }
     }
 
+    /// Starts recording a bridge (`badRequest` for an unknown bridge or a name in use).
+    public func startRecording(_ bridge: BridgeID, name: String, format: String) async throws(ProviderError) {
+        guard bridges[bridge] != nil else { throw ProviderError(.badRequest, provider: "ari", "POST bridges/\(bridge)/record: 404 Bridge not found") }
+        guard recordings[name] == nil else { throw ProviderError(.badRequest, provider: "ari", "POST bridges/\(bridge)/record: 409 Recording exists") }
+        recordings[name] = Recording(bridge: bridge, format: format, state: .recording)
+    }
+
+    /// Stops (`done`) or discards (`discarded`) a recording; an unknown one succeeds.
+    public func stopRecording(_ name: String, discard: Bool) async throws(ProviderError) {
+        guard recordings[name]?.state == .recording else { return }
+        recordings[name]?.state = discard ? .discarded : .done
+    }
+
     /// Sets `VOICEGW_REFUSED` to `reason` and lets the channel continue in the dialplan (`channelLeft`).
     /// A channel already gone succeeds.
     public func returnToDialplan(_ channel: ChannelID, reason: String) async throws(ProviderError) {

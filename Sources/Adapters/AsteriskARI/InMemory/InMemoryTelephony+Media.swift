@@ -90,6 +90,8 @@ extension InMemoryTelephony {
     private func deleteBridgeNow(_ bridge: BridgeID) {
         guard let members = bridges.removeValue(forKey: bridge) else { return }
         bridgeCreated.removeValue(forKey: bridge)
+        // A recording ends with its bridge (the file stays).
+        for (name, recording) in recordings where recording.bridge == bridge && recording.state == .recording { recordings[name]?.state = .done }
         for member in members where channels[member]?.bridge == bridge { channels[member]?.bridge = nil }
     }
 

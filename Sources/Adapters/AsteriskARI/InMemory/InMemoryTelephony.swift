@@ -50,6 +50,14 @@ public actor InMemoryTelephony: Telephony {
         }
     }
 
+    /// A recording of a bridge.
+    public struct Recording: Sendable, Hashable {
+        public enum State: Sendable, Hashable { case recording, done, discarded }
+        public var bridge: BridgeID
+        public var format: String
+        public var state: State
+    }
+
     /// Digits the daemon sent towards a caller.
     public struct SentDTMF: Sendable, Hashable {
         public var channel: ChannelID
@@ -87,6 +95,8 @@ public actor InMemoryTelephony: Telephony {
     public internal(set) var returnedToDialplan: [ChannelID: String] = [:]
     /// Transfers, in order.
     public internal(set) var transfers: [Transfer] = []
+    /// Recordings by name.
+    public internal(set) var recordings: [String: Recording] = [:]
     /// The channel variables each transferred channel was given.
     public internal(set) var transferredVariables: [ChannelID: [String: String]] = [:]
     /// DTMF the daemon sent, in order.

@@ -61,6 +61,21 @@ extension ARITelephony {
         }
     }
 
+    /// `POST /bridges/{id}/record` (no beep, fail if the name exists, never ended by a key).
+    public func startRecording(_ bridge: BridgeID, name: String, format: String) async throws(ProviderError) {
+        try await rest.expectSuccess(.POST, "bridges/\(bridge)/record", query: [
+            ("name", name), ("format", format), ("ifExists", "fail"), ("beep", "false"), ("terminateOn", "none"),
+        ])
+    }
+
+    /// `POST /recordings/live/{name}/stop`, or `DELETE /recordings/live/{name}` to discard it.
+    public func stopRecording(_ name: String, discard: Bool) async throws(ProviderError) {
+        let response = discard
+            ? try await rest.send(.DELETE, "recordings/live/\(name)") : try await rest.send(.POST, "recordings/live/\(name)/stop")
+        if response.status == 404 { return }  // already over
+        try ARIRESTClient.check(response, discard ? "DELETE recordings/live/\(name)" : "POST recordings/live/\(name)/stop")
+    }
+
     /// `POST /channels/{id}/variable` then `POST /channels/{id}/continue` with no target: Asterisk
     /// resumes the dialplan at the priority after `Stasis()`.
     public func returnToDialplan(_ channel: ChannelID, reason: String) async throws(ProviderError) {

@@ -2,7 +2,7 @@ import Application
 import Domain
 import Hummingbird
 
-/// `POST /v1/calls/{id}/hangup|say|transfer|dtmf`: commands to a live call of the token's tenant
+/// `POST /v1/calls/{id}/hangup|say|transfer|dtmf|recording/stop`: commands to a live call of the token's tenant
 /// (scope `calls:write`), answered 202 once the call has taken them.
 enum CommandRoutes {
     private struct Empty: Decodable {}
@@ -25,6 +25,14 @@ enum CommandRoutes {
             _ = try await StrictJSON.decode(Empty.self, from: request, fields: [])
             try await run(id) { () async throws(CallCommandError) in try await commands.perform(.hangUp, on: id, tenant: principal.tenantID) }
             return accepted(id, "hangup")
+        }
+        group.post("calls/:id/recording/stop") { request, context in
+            let (principal, id) = try target(context)
+            _ = try await StrictJSON.decode(Empty.self, from: request, fields: [])
+            try await run(id) { () async throws(CallCommandError) in
+                try await commands.perform(.stopRecording, on: id, tenant: principal.tenantID)
+            }
+            return accepted(id, "stop_recording")
         }
         group.post("calls/:id/say") { request, context in
             let (principal, id) = try target(context)
