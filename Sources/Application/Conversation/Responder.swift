@@ -151,7 +151,7 @@ struct Responder: Sendable {
     /// Records the first sentence of an answer to the caller (`llm.responded`, the agent stage latency).
     private static func recordAnswer(_ text: String, latency: Duration, early: Bool, _ metrics: VoiceMetrics, _ recorder: CallEventRecorder) {
         metrics.stageLatency(.agent, latency)
-        var data: [String: JSONValue] = ["text": .string(text), "latency_ms": .int(latency.milliseconds)]
+        var data: [String: JSONValue] = ["text": .string(Redactor.redact(text)), "latency_ms": .int(latency.milliseconds)]
         if early { data["early_start"] = true }
         recorder.record(.llmResponded, data)
     }

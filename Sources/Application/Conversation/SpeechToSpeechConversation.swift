@@ -211,7 +211,7 @@ struct SpeechToSpeechTurn {
             playing?.feed.yield(frame)
         case .agentSaid(let text):
             let latency = callerStopped.map { c.clock.monotonic() - $0 } ?? .zero
-            c.recorder.record(.llmResponded, ["text": .string(text), "latency_ms": .int(latency.milliseconds)])
+            c.recorder.record(.llmResponded, ["text": .string(Redactor.redact(text)), "latency_ms": .int(latency.milliseconds)])
             c.log.append(Turn(speaker: .agent, text: text, startedAt: c.clock.now()))
             callerStopped = nil
         case .action(let action, let callID):

@@ -1,10 +1,10 @@
-/// Masks payment card numbers in text (PCI): 13 to 19 digits, optionally grouped by spaces or dashes,
+/// Masks payment card numbers in text (PCI), and what the operator's `RedactionPatterns` match: 13 to 19 digits, optionally grouped by spaces or dashes,
 /// that pass the Luhn check become `**** **** **** 1234`. A number read out as words, as a recogniser
 /// writes it ("four one one one ...", "oh" for zero, digits and words mixed), counts too.
 public enum Redactor {
-    /// `text` with every card number masked.
+    /// `text` with every card number masked, and the matches of the configured `RedactionPatterns`.
     public static func redact(_ text: String) -> String {
-        mask(mask(text, written), spoken)
+        RedactionPatterns.apply(mask(mask(text, written), spoken))
     }
 
     /// `text` with each run `scan` finds masked when it is a card number. A whole run is judged at once:

@@ -41,6 +41,8 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     let repository = storage.repository
     let publisher = storage.publisher
 
+    // Process-wide, like the card-number masking they extend; checked when the configuration was read.
+    if !config.redactionPatterns.isEmpty { try? RedactionPatterns.configure(config.redactionPatterns) }
     var callConfig = CallServiceConfiguration(instanceID: config.instanceID)
     callConfig.defaultTransport = config.transport
     callConfig.maxConcurrentCalls = config.maxConcurrentCalls

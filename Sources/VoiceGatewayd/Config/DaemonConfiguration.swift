@@ -74,6 +74,8 @@ struct DaemonConfiguration: Sendable {
     var lines = LineBook()
     /// Call recording (`calls.recording.*`).
     var recording = RecordingSettings()
+    /// The operator's redaction patterns (`redaction.patterns_file`), checked to compile.
+    var redactionPatterns: [String] = []
     /// The HS256 secret of API tokens (empty: none).
     var apiHS256Secret: String
     /// The text of the PEM or JWKS file of the API's public keys (empty: none).
@@ -239,6 +241,7 @@ struct DaemonConfiguration: Sendable {
         transfer.failedLine = try r.nonEmpty("calls.transfer.failed_line")
         transfer.ringTimeout = .seconds(try r.int("calls.transfer.ring_timeout_s", in: 5...120))
         transfer.summaryLines = try r.int("calls.transfer.summary_lines", in: 0...10)
+        redactionPatterns = try RedactionPatternsFile.load(try r.string(RedactionPatternsFile.key))
         recording.enabled = try r.bool("calls.recording.enabled")
         recording.format = try r.oneOf("calls.recording.format", ["wav", "wav16", "gsm", "ulaw", "alaw", "sln", "sln16"])
         recording.announcement = try r.string("calls.recording.announcement")

@@ -231,6 +231,9 @@ conversation:
   resume: "Sorry, where were we?"   # said instead of the greeting to a call picked up after a restart
   lines_file: ""           # the daemon's own lines per tenant and/or language (etc/lines.yaml): agent_fallback, reprompt, goodbye, resume, transfer_*
 
+redaction:
+  patterns_file: ""        # regular expressions, one per line (# comments), whose matches become [redacted] wherever card numbers are masked (etc/redaction-patterns.txt)
+
 tenants:
   file: ""                 # empty: one tenant, "default", owns every dialled number
   default_language: en-US
