@@ -330,6 +330,7 @@ let package = Package(
                 "VoiceGatewayd", "TestSupport", "Domain", "Media", "Speech", "Agent", "Application", "Directory", "ManagementAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
