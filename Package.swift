@@ -148,7 +148,13 @@ let package = Package(
         ),
         .target(
             name: "Directory",
-            dependencies: ["Domain", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "Domain", "AdapterSupport",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             path: "Sources/Adapters/Directory", swiftSettings: swiftSettings
         ),
         .target(
@@ -283,7 +289,16 @@ let package = Package(
         ),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "AdapterSupport", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AdapterSupportTests", dependencies: ["AdapterSupport", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "DirectoryTests", dependencies: ["Directory", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DirectoryTests",
+            dependencies: [
+                "Directory", "AdapterSupport", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "CallStateTests", dependencies: ["CallState", "Application", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EventsTests", dependencies: ["Events", "TestSupport", "CRdKafka"], swiftSettings: swiftSettings),
         .executableTarget(
@@ -315,6 +330,7 @@ let package = Package(
                 "VoiceGatewayd", "TestSupport", "Domain", "Media", "Speech", "Agent", "Application", "Directory", "ManagementAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -32,6 +32,26 @@ struct TenantTableTests {
         #expect(try await directory.settings(for: "acme").dialTemplate == nil, "the daemon's template")
     }
 
+    @Test func numbersAreNormalisedInTheTableAndBeforeALookup() async throws {
+        let table = try TenantTable.parse(yaml: """
+            tenants:
+              - id: acme
+                dids: ["+1 (555) 123-4567", "020 7946 0018", 100]
+            """, numbers: DialledNumberNormaliser(defaultCountryCode: "44"))
+        #expect(Set(table.didOwners.keys) == ["+15551234567", "+442079460018", "100"])
+        let directory = StaticTenantDirectory(table: table)
+        for dialled in ["+15551234567", "0015551234567", "+44 20 7946 0018", "02079460018", "2079460018", "100"] {
+            #expect(try await directory.tenant(forDialled: dialled, trunk: nil).id == "acme", "\(dialled)")
+        }
+        await #expect(throws: ProviderError.self) { try await directory.tenant(forDialled: "1000", trunk: nil) }
+    }
+
+    @Test func twoSpellingsOfOneNumberAreOneDID() {
+        #expect(throws: TenantTable.Invalid.self) {
+            try TenantTable.parse(yaml: "tenants: [{id: a, dids: ['+15551234567']}, {id: b, dids: ['001 555 123 4567']}]")
+        }
+    }
+
     @Test func unknownNumberWithoutDefaultIsRefused() async throws {
         let directory = StaticTenantDirectory(table: try TenantTable.parse(yaml: "tenants: [{id: a, dids: ['1']}]"))
         await #expect(throws: ProviderError.self) { try await directory.tenant(forDialled: "2", trunk: nil) }

@@ -15,7 +15,7 @@ import Yams
 ///     voice: en-us
 ///     transport: rtp
 ///     max_concurrent_calls: 100
-///     dids: ["100", "+15551234567"]
+///     dids: ["100", "+15551234567"]   # normalised: "+1 (555) 123-4567" is the same number
 ///     agent_id: support-bot          # the orchestrator's agent for this tenant
 ///     allowed_destinations: ["+1555*"]  # external numbers its operators may call or transfer to (else calls.allowed_destinations)
 ///     dial_template: "PJSIP/{to}@acme-trunk"  # how its outbound calls are dialled (else calls.dial_template)
@@ -31,13 +31,25 @@ import Yams
 /// ```
 public struct TenantTable: Sendable, Hashable {
     public var tenants: [TenantID: TenantSettings]
+    /// Owners by dialled number, the numbers normalised by `numbers`.
     public var didOwners: [String: TenantID]
     public var defaultTenant: TenantID?
+    /// How dialled numbers are normalised, in the table and before a lookup (`tenants.default_country_code`).
+    public var numbers: DialledNumberNormaliser
 
-    public init(tenants: [TenantSettings], dids: [String: TenantID] = [:], defaultTenant: TenantID? = nil) {
+    public init(
+        tenants: [TenantSettings], dids: [String: TenantID] = [:], defaultTenant: TenantID? = nil,
+        numbers: DialledNumberNormaliser = .international
+    ) {
         self.tenants = Dictionary(tenants.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        self.didOwners = dids
+        self.didOwners = Dictionary(dids.map { (numbers.normalise($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
         self.defaultTenant = defaultTenant
+        self.numbers = numbers
+    }
+
+    /// The owner of dialled number `did` (normalised first), if the table names one.
+    public func owner(of did: String) -> TenantID? {
+        didOwners[numbers.normalise(did)]
     }
 
     /// A table error naming the key.
@@ -47,8 +59,9 @@ public struct TenantTable: Sendable, Hashable {
         public var description: String { "\(key): \(message)" }
     }
 
-    /// Parses the YAML text of a tenants file.
-    public static func parse(yaml text: String) throws(Invalid) -> TenantTable {
+    /// Parses the YAML text of a tenants file; its `dids` are normalised by `numbers` (two spellings of
+    /// one number owned twice are refused).
+    public static func parse(yaml text: String, numbers: DialledNumberNormaliser = .international) throws(Invalid) -> TenantTable {
         let root: [String: Any]
         do {
             guard let loaded = try Yams.load(yaml: text) as? [String: Any] else {
@@ -101,7 +114,7 @@ public struct TenantTable: Sendable, Hashable {
                 settings.agent = try Self.agent(agent, key: "\(key).agent")
             }
             for did in (map["dids"] as? [Any]) ?? [] {
-                let number = "\(did)"
+                let number = numbers.normalise("\(did)")
                 if let owner = dids[number] {
                     throw Invalid(key: "\(key).dids", message: "\(number) already belongs to \(owner)")
                 }
@@ -113,7 +126,7 @@ public struct TenantTable: Sendable, Hashable {
         if let fallback, !tenants.contains(where: { $0.id == fallback }) {
             throw Invalid(key: "default_tenant", message: "no tenant with id \(fallback)")
         }
-        return TenantTable(tenants: tenants, dids: dids, defaultTenant: fallback)
+        return TenantTable(tenants: tenants, dids: dids, defaultTenant: fallback, numbers: numbers)
     }
 }
 
@@ -152,6 +165,7 @@ extension TenantTable {
 }
 
 /// A tenant directory backed by a `TenantTable` (a file, or the single default tenant of the config).
+/// Dialled numbers are normalised as the table's were before the lookup.
 public struct StaticTenantDirectory: TenantDirectory {
     public let table: TenantTable
 
@@ -160,7 +174,7 @@ public struct StaticTenantDirectory: TenantDirectory {
     }
 
     public func tenant(forDialled did: String, trunk: String?) async throws(ProviderError) -> TenantSettings {
-        if let owner = table.didOwners[did], let settings = table.tenants[owner] { return settings }
+        if let owner = table.owner(of: did), let settings = table.tenants[owner] { return settings }
         if let fallback = table.defaultTenant, let settings = table.tenants[fallback] { return settings }
         throw ProviderError(.badRequest, provider: "directory", "no tenant owns \(did)")
     }

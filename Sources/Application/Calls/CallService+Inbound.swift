@@ -22,11 +22,12 @@ extension CallService {
         logger[metadataKey: "channel.id"] = "\(channel.id)"
 
         let tenant: TenantSettings
-        do {
-            tenant = try await deps.directory.tenant(forDialled: channel.extensionNumber, trunk: nil)
+        do throws(ProviderError) {
+            tenant = try await deps.directory.tenant(forDialled: channel.extensionNumber, trunk: channel.trunk)
         } catch {
             logger.warning("no tenant for the dialled number", metadata: ["did": "\(channel.extensionNumber)", "error": "\(error)"])
-            await refuse(channel.id, reason: "unknown_number", logger: logger)
+            // bad_request: nobody owns the number; any other kind: the directory could not answer.
+            await refuse(channel.id, reason: error.kind == .badRequest ? "unknown_number" : "directory_unavailable", logger: logger)
             return
         }
         logger[metadataKey: "tenant.id"] = "\(tenant.id)"

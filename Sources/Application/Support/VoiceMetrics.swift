@@ -42,7 +42,7 @@ public struct VoiceMetrics: Sendable {
     }
 
     /// Why calls are refused before they start (the `reason` label values).
-    public static let rejectionReasons = ["capacity", "tenant_capacity", "shutting_down", "unknown_number"]
+    public static let rejectionReasons = ["capacity", "tenant_capacity", "shutting_down", "unknown_number", "directory_unavailable"]
     /// What reconciliation does (the `action` label values).
     public static let reconciliationActions = ["resumed", "ended", "missed_hangup", "media_deleted", "bridge_deleted"]
 

@@ -70,10 +70,13 @@ public struct TenantAgentSettings: Sendable, Hashable {
 
 /// Finds the tenant of a call and its settings (tenant manager, or a file).
 public protocol TenantDirectory: Sendable {
-    /// The tenant owning the dialled number `did` (on `trunk`, if known). Unknown numbers go to the
-    /// default tenant if one is configured, else throw `ProviderError` of kind `badRequest`.
+    /// The tenant owning the dialled number `did` (on `trunk`, the SIP endpoint the call came in on, if
+    /// known). Unknown numbers go to the default tenant if one is configured, else throw `ProviderError`
+    /// of kind `badRequest`; any other kind means the directory could not answer (the tenant manager
+    /// failed with nothing cached and no fallback).
     func tenant(forDialled did: String, trunk: String?) async throws(ProviderError) -> TenantSettings
 
-    /// The settings of tenant `id`.
+    /// The settings of tenant `id`. Throws `badRequest` for an unknown tenant, another kind when the
+    /// directory could not answer.
     func settings(for id: TenantID) async throws(ProviderError) -> TenantSettings
 }

@@ -29,12 +29,16 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     ariConfig.transferContext = config.ari.transferContext
     let telephony = ARITelephony(configuration: ariConfig, clock: clock, metricsFactory: metrics, logger: logger)
 
-    let directory = try TenantLoader.directory(config: config)
-    let used = Set([config.transport] + directory.table.tenants.values.compactMap(\.transport))
+    let tenantsFile = try TenantLoader.file(config: config)
+    let tenants = TenantLoader.table(config: config, file: tenantsFile)
+    let used = Set([config.transport] + tenants.tenants.values.compactMap(\.transport))
     let transports = MediaTransports.make(config: config, used: used, metrics: metrics, logger: logger)
     let media = transports.engine
+    let directory = TenantLoader.directory(
+        config: config, file: tenantsFile, table: tenants, transports: transports.kinds, metrics: TenantLookupMetrics(factory: metrics),
+        clock: clock, logger: logger)
     let speech = try await SpeechProviders.make(config: config, metrics: metrics, clock: clock, logger: logger)
-    let agents = try AgentLoader.roster(config.agent, tenants: directory.table, logger: logger)
+    let agents = try AgentLoader.roster(config.agent, tenants: tenants, logger: logger)
     // The turn-based agent the call service falls back on (the roster decides per tenant).
     let agent: any Agent = if case .turns(let fallback) = agents.fallback { fallback } else { try AgentLoader.scripted(path: config.agent.script) }
     let storage = try StateAndEvents.make(config: config, clock: clock, metrics: metrics, logger: logger)

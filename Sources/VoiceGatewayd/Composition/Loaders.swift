@@ -65,22 +65,50 @@ enum AgentLoader {
     }
 }
 
-/// Loads the tenant directory: `tenants.file`, or one `default` tenant owning every number.
+/// Loads the tenant directory: the tenant manager (with `tenants.file` as its fallback, if set), else
+/// `tenants.file`, else one `default` tenant owning every number.
 enum TenantLoader {
-    /// Tenants may reorder or subset the providers of `stt.providers` / `tts.providers` (only those are built).
-    static func directory(config: DaemonConfiguration) throws(ConfigError) -> StaticTenantDirectory {
-        guard let path = config.tenantsFile else {
-            let tenant = TenantSettings(
-                id: "default", language: config.defaultLanguage, sttProviders: config.speech.sttProviders,
-                ttsProviders: config.speech.ttsProviders)
-            return StaticTenantDirectory(table: TenantTable(tenants: [tenant], defaultTenant: tenant.id))
-        }
+    /// The table of `tenants.file`; nil when the key is empty.
+    static func file(config: DaemonConfiguration) throws(ConfigError) -> TenantTable? {
+        guard let path = config.tenantsFile else { return nil }
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw ConfigError(key: "tenants.file", message: "cannot read \(path)")
         }
-        do { return StaticTenantDirectory(table: try TenantTable.parse(yaml: text)) } catch {
+        do { return try TenantTable.parse(yaml: text, numbers: config.tenantDirectory.numbers) } catch {
             throw ConfigError(key: "tenants.file", message: "\(path): \(error.description)")
         }
+    }
+
+    /// The tenants known at start, whose transports and own agents are built up front: `file`; else,
+    /// without a manager, one `default` tenant owning every number; else none.
+    /// Tenants may reorder or subset the providers of `stt.providers` / `tts.providers` (only those are built).
+    static func table(config: DaemonConfiguration, file: TenantTable?) -> TenantTable {
+        if let file { return file }
+        let numbers = config.tenantDirectory.numbers
+        guard config.tenantDirectory.manager == nil else { return TenantTable(tenants: [], numbers: numbers) }
+        let tenant = TenantSettings(
+            id: "default", language: config.defaultLanguage, sttProviders: config.speech.sttProviders,
+            ttsProviders: config.speech.ttsProviders)
+        return TenantTable(tenants: [tenant], defaultTenant: tenant.id, numbers: numbers)
+    }
+
+    /// Where calls find their tenant: the tenant manager, falling back on `file` (if set) while it cannot
+    /// answer; without a manager, `table`. `transports` are the media transports this daemon has engines
+    /// for (a manager tenant's other choice falls back to the default).
+    static func directory(
+        config: DaemonConfiguration, file: TenantTable?, table: TenantTable, transports: Set<MediaTransportKind>,
+        metrics: TenantLookupMetrics, clock: any Domain.Clock, logger: Logger
+    ) -> any TenantDirectory {
+        guard let manager = config.tenantDirectory.manager else { return StaticTenantDirectory(table: table) }
+        logger.info("tenants from the tenant manager", metadata: [
+            "tenants.manager_url": "\(manager.http.baseURL)", "tenants.file": "\(config.tenantsFile ?? "-")",
+        ])
+        return TenantManagerDirectory(
+            client: TenantManagerClient(settings: manager.http, clock: clock, logger: logger),
+            fallback: file.map { StaticTenantDirectory(table: $0) },
+            configuration: .init(
+                ttl: manager.ttl, negativeTTL: manager.negativeTTL, numbers: config.tenantDirectory.numbers, transports: transports),
+            clock: clock, metrics: metrics, logger: logger)
     }
 }

@@ -9,6 +9,8 @@ import ServiceLifecycle
 /// `audiosocket`, a tenant in `tenants.file` chooses it, or dialplan AudioSocket calls are accepted.
 struct MediaTransports: Sendable {
     let engine: any MediaEngine
+    /// The transports `engine` has an engine for.
+    let kinds: Set<MediaTransportKind>
     let services: [any Service]
     /// Where dialplan `AudioSocket()` calls come from (`media.audiosocket.dialplan_calls`).
     let mediaCalls: (any MediaCallSource)?
@@ -40,7 +42,7 @@ struct MediaTransports: Sendable {
             services.append(AudioSocketServerService(engine: audioSocket))
             if config.media.dialplanCalls { mediaCalls = audioSocket }
         }
-        return MediaTransports(engine: MediaEngines(engines), services: services, mediaCalls: mediaCalls)
+        return MediaTransports(engine: MediaEngines(engines), kinds: Set(engines.keys), services: services, mediaCalls: mediaCalls)
     }
 }
 

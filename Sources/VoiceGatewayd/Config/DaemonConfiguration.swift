@@ -97,6 +97,8 @@ struct DaemonConfiguration: Sendable {
     var conversation: ConversationConfiguration
     var tenantsFile: String?
     var defaultLanguage: String
+    /// Number normalisation and the tenant manager (`tenants.*`, TenantDirectoryConfiguration.swift).
+    var tenantDirectory: TenantDirectoryConfiguration
     var maxConcurrentCalls: Int?
     /// `calls.reattach`: resume calls that survived a restart (false: hang them up).
     var reattachCalls: Bool
@@ -213,6 +215,7 @@ struct DaemonConfiguration: Sendable {
         let tenants = try r.string("tenants.file")
         tenantsFile = tenants.isEmpty ? nil : try r.existingFile("tenants.file")
         defaultLanguage = try r.nonEmpty("tenants.default_language")
+        tenantDirectory = try TenantDirectoryConfiguration(r)
         let limit = try r.int("calls.max_concurrent", in: 0...100_000)
         maxConcurrentCalls = limit == 0 ? nil : limit
         reattachCalls = try r.bool("calls.reattach")

@@ -235,8 +235,15 @@ redaction:
   patterns_file: ""        # regular expressions, one per line (# comments), whose matches become [redacted] wherever card numbers are masked (etc/redaction-patterns.txt)
 
 tenants:
-  file: ""                 # empty: one tenant, "default", owns every dialled number
+  file: ""                 # empty: one tenant, "default", owns every dialled number (with manager_url: no fallback)
   default_language: en-US
+  default_country_code: "" # e.g. "1" or "44": national numbers (5551234567, 020 7946 0018) are read as this country's; empty: only +E164 and 00 numbers are rewritten
+  manager_url: ""          # the tenant manager (docs/tenant-manager.md), e.g. http://tenant-manager:8080; empty: off, tenants.file decides
+  manager_token: ""        # bearer token, or manager_token_file, or VOICEGW_TENANTS_MANAGER_TOKEN; empty: no Authorization header
+  manager_token_file: ""
+  manager_timeout_ms: 2000 # per lookup; on failure the last answer is used even if expired, else tenants.file, else the call is refused
+  cache_ttl_s: 300         # how long an answer is used before the manager is asked again
+  negative_ttl_s: 30       # how long a 404 (a number or trunk nobody owns) is believed
 
 calls:
   max_concurrent: 0        # 0: no limit

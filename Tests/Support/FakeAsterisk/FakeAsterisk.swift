@@ -52,13 +52,15 @@ public final class FakeAsterisk: @unchecked Sendable {
 
     // MARK: Scenario
 
-    /// A call enters `Stasis(app)`: a Local channel in state Ring. Returns its channel id.
+    /// A call enters `Stasis(app)`: a Local channel in state Ring, or, with `trunk`, a call from that
+    /// PJSIP endpoint (`PJSIP/<trunk>-0000002a`, as chan_pjsip names it). Returns its channel id.
     @discardableResult
-    public func placeCall(callerNumber: String = "+15551230000", extension exten: String = "100") -> String {
+    public func placeCall(callerNumber: String = "+15551230000", extension exten: String = "100", trunk: String? = nil) -> String {
         let channel = state.withLock { state -> FakeChannel in
             let id = state.nextID()
+            let name = trunk.map { "PJSIP/\($0)-" + String(format: "%08x", state.counter) } ?? "Local/\(exten)@inbound-0000000\(state.counter);2"
             let channel = FakeChannel(
-                id: id, name: "Local/\(exten)@inbound-0000000\(state.counter);2", state: "Ring", callerNumber: callerNumber,
+                id: id, name: name, state: "Ring", callerNumber: callerNumber,
                 exten: exten, context: "inbound", appData: app, isMedia: false, inStasis: true)
             state.channels[id] = channel
             return channel
