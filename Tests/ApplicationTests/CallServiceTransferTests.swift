@@ -95,6 +95,24 @@ struct CallServiceTransferTests {
         }
     }
 
+    @Test func anAgentsTransferToANumberNotAllowedIsRefusedAndTheCallerStays() async throws {
+        let harness = CallServiceHarness()  // no allowed_destinations: no external number
+        try await harness.running {
+            let channel = await harness.telephony.placeCall()
+            let session = try await harness.session()
+            await harness.playbacks(session, finished: 1)
+            await harness.telephony.pressDigit("8", on: channel)
+            let playbacks = await harness.playbacks(session, finished: 3)
+            #expect(playbacks.map(\.frames) == [Lines.greeting, Lines.transferring, Self.transfer.failedLine.count])
+            #expect(await harness.telephony.transfers.isEmpty, "nothing reached Asterisk")
+            #expect(await harness.telephony.originated.isEmpty)
+            let transferred = try #require(await harness.published(.callTransferred).first)
+            #expect(transferred.string("outcome") == "failed" && transferred.string("target") == "external:+19005550100")
+            await harness.telephony.hangUpCaller(channel)
+            _ = await harness.published(.callEnded)
+        }
+    }
+
     @Test func theSummaryForTheHumanIsShortAndRedacted() {
         var conversation = Conversation(id: "v", callID: "c")
         let t = Timestamp(millisecondsSinceEpoch: 0)

@@ -130,6 +130,7 @@ struct FakeAgentConversation: AgentConversation {
         case .utterance(let text, _) where text.contains("bye"): actions = [.say("Goodbye."), .hangup]
         case .utterance(let text, _) where text.contains("balance"): actions = [.say("Your balance is ten dollars.")]
         case .digits("0"): actions = [.say("Transferring."), .transfer(.queue("support"))]
+        case .digits("8"): actions = [.say("Transferring."), .transfer(.external(try! PhoneNumber("+19005550100")))]
         default: actions = [.say("Sorry?")]
         }
         return AsyncThrowingStream { continuation in

@@ -31,7 +31,7 @@ struct OpenAPIDocumentTests {
                 documented.append("\(method) \(path)")
             }
         }
-        #expect(documented.count == 13)
+        #expect(documented.count == 14)
         #expect(KnownRoutes.methods(for: "/v1/calls/c1/hangup") == [.post])
         #expect(KnownRoutes.methods(for: "/v1/calls/c1/nothing") == nil)
         #expect(KnownRoutes.methodNotAllowed(.delete, "/v1/calls/c1")?.status == .methodNotAllowed)

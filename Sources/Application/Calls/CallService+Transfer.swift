@@ -21,7 +21,12 @@ extension CallService {
                 try $0.beginTransfer(to: request.target, at: self.dependencies.clock.now())
             }
             let outcome: TransferOutcome
+            // An agent (an LLM a caller can talk into anything) gets no number the tenant did not allow.
+            let allowed = (tenant.allowedDestinations ?? self.configuration.allowedDestinations)
             switch mode {
+            case _ where request.target.externalNumber.map { !allowed.allows($0) } ?? false:
+                logger.warning("transfer to a number not in allowed_destinations refused", metadata: ["target": "\(request.target)"])
+                outcome = .failed
             case .blind:
                 outcome = await self.blindTransfer(request, channel: channel.id, call: call, tenant: tenant, handle: handle, logger: logger)
             case .warm:

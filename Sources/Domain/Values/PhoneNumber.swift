@@ -45,6 +45,12 @@ public enum TransferTarget: Hashable, Sendable, Codable, CustomStringConvertible
     case `extension`(String)
     case external(PhoneNumber)
 
+    /// The number of an external target.
+    public var externalNumber: PhoneNumber? {
+        if case .external(let number) = self { return number }
+        return nil
+    }
+
     public var description: String {
         switch self {
         case .queue(let name): "queue:\(name)"

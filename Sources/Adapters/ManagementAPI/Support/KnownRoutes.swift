@@ -7,7 +7,7 @@ enum KnownRoutes {
         (["health"], [.get]), (["ready"], [.get]), (["metrics"], [.get]), (["openapi.json"], [.get]), (["console"], [.get]), (["console", "*"], [.get]), (["v1", "events"], [.get]),
         (["v1", "calls"], [.get, .post]), (["v1", "calls", "*"], [.get]), (["v1", "calls", "*", "transcript"], [.get]),
         (["v1", "calls", "*", "hangup"], [.post]), (["v1", "calls", "*", "say"], [.post]),
-        (["v1", "calls", "*", "transfer"], [.post]), (["v1", "calls", "*", "dtmf"], [.post]),
+        (["v1", "calls", "*", "transfer"], [.post]), (["v1", "calls", "*", "dtmf"], [.post]), (["v1", "calls", "*", "recording", "stop"], [.post]),
     ]
 
     /// The methods `path` answers to (HEAD with GET), or nil when no route has that path.
