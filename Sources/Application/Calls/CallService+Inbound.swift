@@ -165,8 +165,11 @@ extension CallService {
                     let media = try await self.setUpMedia(
                         call, channel: channel, tenant: tenant, handle: handle, resources: resources, recorder: recorder,
                         resuming: resuming, logger: logger)
-                    // Digits carried in the media stream (AudioSocket, chan_websocket) join the ARI ones.
+                    // A call under ARI control gets every key as ChannelDtmfReceived; the bridge also hands the
+                    // key to an AudioSocket or chan_websocket media channel, which would make it twice. Only a
+                    // media-only call (dialplan AudioSocket) takes its keys from the media stream.
                     let inBand = Task {
+                        guard !handle.viaTelephony else { return }
                         for await d in media.digits {
                             if self.isOptOut(d, of: handle) {
                                 await self.optOutOfRecording(call, handle: handle, by: "caller", logger: logger, recorder: recorder)

@@ -91,10 +91,17 @@ public final class FakeAsterisk: @unchecked Sendable {
         endChannel(id, hangupFields: ["cause": 16], destroyed: false)
     }
 
-    /// The caller presses a key.
+    /// The caller presses a key: `ChannelDtmfReceived`, and, as a real bridge passes the DTMF frame on to
+    /// its other channels (chan_audiosocket and chan_websocket implement `send_digit_end`; the RTP
+    /// ExternalMedia channel drops it), a `0x03` frame or `DTMF_END` to a bridged AudioSocket or
+    /// chan_websocket media peer: the same key reaches the daemon twice.
     public func sendDTMF(_ digit: String, on id: String) {
         guard let channel = state.withLock({ $0.channels[id] }) else { return }
         broadcast("ChannelDtmfReceived", ["channel": FakeAsteriskEvents.channel(channel), "digit": digit, "duration_ms": 100])
+        if let key = digit.first {
+            if let peer = audioSocketPeer(bridgedWith: id) { Task { try? await peer.sendDTMF(key) } }
+            webSocketPeer(bridgedWith: id)?.sendDTMF(key)
+        }
     }
 
     /// Drops the event WebSockets like `dropEventConnections(refuseFor:)`, and refuses new ones until
