@@ -8,7 +8,7 @@ APT_PACKAGES = libespeak-ng-dev espeak-ng-data libpocketsphinx-dev pocketsphinx-
 APT_TEST_PACKAGES = espeak-ng redis-server kcat chromium
 APT = DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120
 
-.PHONY: all deps test-deps build release run check-config test test-stability embed clean help bench-state-events fuzz bench-media bench-speech bench-turn
+.PHONY: all deps test-deps build release run check-config test test-stability embed clean help bench-state-events fuzz bench-media bench-speech bench-turn bench-barge-in
 
 all: build
 
@@ -23,6 +23,7 @@ help:
 	@echo "make fuzz          run each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make bench-media   media load benchmark: CALLS=1000 SECONDS=30 [TRANSPORT=rtp|audiosocket] [RTP_SOCKET=shared|per_call] [REALTIME_PRIORITY=1..99]"
 	@echo "make bench-speech  measure TTS adapter overhead (vendor first byte -> first frame) against fake vendors"
+	@echo "make bench-barge-in  barge-in fixtures: self-interruptions on echoed prompts, interruptions caught, playback stop time [GUARD=0]"
 	@echo "make bench-turn    turn latency with 50 ms fake STT/LLM/TTS: end of speech -> first reply frame, the gateway's share, sentence gaps [CALLS=10 TURNS=20 STT=batch|stream EARLY_MS=0]"
 
 # Installs missing Debian packages when run as root; otherwise says what to install.
@@ -92,6 +93,11 @@ bench-speech: deps
 bench-turn: deps
 	$(SWIFT) build -c release --product bench-turn
 	CALLS=$(or $(CALLS),10) TURNS=$(or $(TURNS),20) STT=$(or $(STT),batch) EARLY_MS=$(or $(EARLY_MS),0) ./.build/release/bench-turn
+
+# Deterministic (no clock, no sockets): the fixture set through the voice detector, echo guard and judge.
+bench-barge-in: deps
+	$(SWIFT) build -c release --product bench-barge-in
+	GUARD=$(or $(GUARD),1) ./.build/release/bench-barge-in
 
 embed:
 	./scripts/embed-defaults.sh

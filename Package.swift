@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "bench-state-events", targets: ["BenchStateEvents"]),
         .executable(name: "bench-speech", targets: ["bench-speech"]),
         .executable(name: "bench-turn", targets: ["bench-turn"]),
+        .executable(name: "bench-barge-in", targets: ["bench-barge-in"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -242,6 +243,15 @@ let package = Package(
             path: "Benchmarks/TurnLatency", swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "BargeInFixtures", dependencies: ["Domain", "Application", "AudioCodecs", "Media"],
+            path: "Benchmarks/BargeInFixtures", swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "bench-barge-in", dependencies: ["Application", "BargeInFixtures"],
+            path: "Benchmarks/BargeIn", swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests
         .target(
             name: "TestSupport",
@@ -259,7 +269,7 @@ let package = Package(
         .testTarget(
             name: "ApplicationTests",
             dependencies: [
-                "Application", "TestSupport", "AsteriskARI", "Media", "CallState",
+                "Application", "TestSupport", "AsteriskARI", "Media", "CallState", "BargeInFixtures",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings

@@ -55,6 +55,31 @@ struct ScriptedAgentTests {
         #expect(try await actions(.digits("7")) == [.say("Sorry, I did not catch that.")])
     }
 
+    @Test func aReplyOrTheGreetingMarkedSoIsNotInterruptible() async throws {
+        let yaml = """
+            greeting: "This call is recorded."
+            greeting_interruptible: false
+            intents:
+              - name: terms
+                match: ["terms"]
+                reply: "Our terms are read in full."
+                interruptible: false
+              - name: balance
+                match: ["balance"]
+                reply: "Ten dollars."
+            fallback: "Sorry?"
+            """
+        let agent = ScriptedAgent(script: try AgentScript.parse(yaml: yaml))
+        let c = try await agent.startConversation(AgentContext(callID: "c", conversationID: "v", tenantID: "t"))
+        #expect(try await c.opening() == [.say("This call is recorded.", interruptible: false)])
+        var terms: [AgentAction] = []
+        for try await action in c.respond(to: .utterance("the terms please")) { terms.append(action) }
+        #expect(terms == [.say("Our terms are read in full.", interruptible: false)])
+        var balance: [AgentAction] = []
+        for try await action in c.respond(to: .utterance("my balance")) { balance.append(action) }
+        #expect(balance == [.say("Ten dollars.", interruptible: true)])
+    }
+
     @Test func shippedScriptParses() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../etc/agent.yaml")
         let script = try AgentScript.parse(yaml: try String(contentsOf: url, encoding: .utf8))
@@ -79,6 +104,8 @@ struct ScriptedAgentTests {
         ("greeting: hi\nintents: [{name: x, match: [a], reply: r, examples: ['b c']}]", "intents[0].examples"),
         ("greeting: hi\nconfirm_below: 2\nintents: [{name: x, match: [a], reply: r}]", "confirm_below"),
         ("greeting: hi\nconfirm_yes: []\nintents: [{name: x, match: [a], reply: r}]", "confirm_yes"),
+        ("greeting: hi\nintents: [{name: x, match: [a], reply: r, interruptible: sometimes}]", "intents[0].interruptible"),
+        ("greeting: hi\ngreeting_interruptible: 0\nintents: [{name: x, match: [a], reply: r}]", "greeting_interruptible"),
     ])
     func badScriptsNameTheKey(yaml: String, key: String) {
         do {

@@ -31,6 +31,8 @@ struct CallServiceHarness {
         stt = FakeSpeechToText(answers: answers)
         repository = InMemoryCallRepository(clock: clock)
         var configuration = CallServiceConfiguration(instanceID: "test-instance")
+        // The in-memory media plays a prompt at once: no echo to guard against (and none to time).
+        configuration.conversation.echoGuard = false
         configure(&configuration)
         let dependencies = CallService.Dependencies(
             telephony: telephony, media: media, stt: stt, tts: FrameTextToSpeech(), agent: FakeAgent(), repository: repository,

@@ -27,6 +27,7 @@ struct CallStreamConversationTests {
             var config = ConversationConfiguration()
             config.vendorEndpointing = vendorEndpointing
             config.earlyStart = earlyStart
+            config.echoGuard = false  // the fake media plays at once: no echo
             manager = ConversationManager(
                 media: media, stt: stt, tts: FakeTextToSpeech(), agent: agent, recorder: recorder,
                 log: ConversationLog(id: "v", callID: "c"), metrics: VoiceMetrics(factory: NOOPMetricsHandler.instance),

@@ -17,6 +17,7 @@ struct ConversationManagerTests {
             clock: clock, logger: Logger(label: "test"))
         var config = ConversationConfiguration()
         config.bargeIn = bargeIn
+        config.echoGuard = false  // the fake media plays at once: no echo
         let manager = ConversationManager(
             media: media, stt: stt, tts: FakeTextToSpeech(), agent: FakeAgentConversation(), recorder: recorder,
             log: ConversationLog(id: "v", callID: "c"), metrics: VoiceMetrics(factory: NOOPMetricsHandler.instance),

@@ -212,6 +212,7 @@ struct ProviderChainTests {
             for: TenantSettings(id: "t"), observer: ProviderFailureRecording.observer(.ttsFailed, direction: "tts", recorder: recorder, metrics: voiceMetrics))
         var config = ConversationConfiguration()
         config.sttTimeout = stt.worstCase + .seconds(1)
+        config.echoGuard = false  // the fake media plays at once: no echo
         let manager = ConversationManager(
             media: media, stt: stt, tts: tts, agent: FakeAgentConversation(), recorder: recorder, log: ConversationLog(id: "v", callID: "c"),
             metrics: voiceMetrics, configuration: config, clock: clock, logger: logger)

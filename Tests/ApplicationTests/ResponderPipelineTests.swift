@@ -111,7 +111,7 @@ final class ScriptedReplies: AgentConversation {
     var expectedPhrases: [String] { [] }
     func opening() async throws(ProviderError) -> [AgentAction] { [] }
     func respond(to input: AgentInput) -> AsyncThrowingStream<AgentAction, any Error> {
-        let actions = sentences.map(AgentAction.say) + (action.map { [$0] } ?? [])
+        let actions = sentences.map { AgentAction.say($0) } + (action.map { [$0] } ?? [])
         return AsyncThrowingStream { continuation in
             for action in actions { continuation.yield(action) }
             continuation.finish()

@@ -25,18 +25,86 @@ struct TurnTakingMachineTests {
         #expect(m.phase == .speaking)
     }
 
-    @Test func bargeInInterruptsSpeech() {
+    @Test func theCallersVoiceHoldsThePromptAndTheirWordsCutIt() {
         var m = machine()
         _ = m.handle(.start(now: .zero))
-        #expect(m.handle(.speechStarted(now: .milliseconds(500))) == [.interrupt])
+        #expect(m.handle(.speechStarted(now: .milliseconds(440))).isEmpty, "the voice detector alone cuts nothing")
+        #expect(m.handle(.bargeIn(.onset, interruptible: true, now: .milliseconds(500))) == [.pause])
+        #expect(m.phase == .paused)
+        #expect(m.handle(.bargeIn(.confirmed, interruptible: true, now: .milliseconds(740))).isEmpty)
+        #expect(m.phase == .heard)
+        #expect(m.handle(.utterance("bye", now: .seconds(1))) == [.interrupt, .respond(.agent(.utterance("bye")))])
+        #expect(m.phase == .thinking)
+    }
+
+    @Test func aVoiceTooShortToBeSpeechResumesThePrompt() {
+        var m = machine()
+        _ = m.handle(.start(now: .zero))
+        #expect(m.handle(.bargeIn(.onset, interruptible: true, now: .milliseconds(500))) == [.pause])
+        #expect(m.handle(.bargeIn(.abandoned, interruptible: true, now: .milliseconds(800))) == [.resume])
+        #expect(m.phase == .greeting)
+        #expect(m.handle(.responseFinished(.finished, now: .seconds(3))).isEmpty)
         #expect(m.phase == .listening)
-        #expect(m.handle(.utterance("bye", now: .seconds(1))) == [.respond(.agent(.utterance("bye")))])
+    }
+
+    @Test func noTranscriptOrAFailedOneResumesAHeardPrompt() {
+        var m = machine()
+        _ = m.handle(.start(now: .zero))
+        _ = m.handle(.responseFinished(.finished, now: .seconds(1)))
+        _ = m.handle(.utterance("balance", now: .seconds(2)))
+        m.responseStartedSpeaking()
+        _ = m.handle(.bargeIn(.onset, interruptible: true, now: .seconds(3)))
+        _ = m.handle(.bargeIn(.confirmed, interruptible: true, now: .milliseconds(3300)))
+        #expect(m.handle(.utterance("", now: .seconds(4))) == [.resume], "a cough: the prompt goes on, no reprompt")
+        #expect(m.phase == .speaking)
+        #expect(m.noInputStrikes == 0)
+        _ = m.handle(.bargeIn(.onset, interruptible: true, now: .seconds(5)))
+        _ = m.handle(.bargeIn(.confirmed, interruptible: true, now: .milliseconds(5300)))
+        #expect(m.handle(.transcriptionFailed(now: .seconds(6))) == [.resume])
+        #expect(m.phase == .speaking)
+    }
+
+    @Test func aNonInterruptiblePromptIsNeverHeld() {
+        var m = machine()
+        _ = m.handle(.start(now: .zero))
+        #expect(m.handle(.bargeIn(.onset, interruptible: false, now: .milliseconds(500))).isEmpty)
+        #expect(m.handle(.bargeIn(.confirmed, interruptible: false, now: .milliseconds(800))).isEmpty)
+        #expect(m.handle(.utterance("bye", now: .seconds(1))).isEmpty)
+        #expect(m.phase == .greeting)
+    }
+
+    @Test func aPromptHeldWithoutVerdictPlaysOnAfterTheLimit() {
+        var m = machine()
+        _ = m.handle(.start(now: .zero))
+        _ = m.handle(.bargeIn(.onset, interruptible: true, now: .seconds(1)))
+        _ = m.handle(.bargeIn(.confirmed, interruptible: true, now: .seconds(2)))
+        #expect(m.handle(.tick(now: .seconds(1) + m.heldLimit - .milliseconds(20))).isEmpty)
+        #expect(m.handle(.tick(now: .seconds(1) + m.heldLimit)) == [.resume])
+        #expect(m.phase == .greeting)
+    }
+
+    @Test func aPromptThatEndsWhileHeldLeavesTheCallersWordsAsATurn() {
+        var m = machine()
+        _ = m.handle(.start(now: .zero))
+        _ = m.handle(.bargeIn(.onset, interruptible: true, now: .milliseconds(1900)))
+        #expect(m.handle(.responseFinished(.finished, now: .seconds(2))).isEmpty)
+        #expect(m.phase == .listening)
+        #expect(m.handle(.utterance("balance", now: .seconds(3))) == [.respond(.agent(.utterance("balance")))])
+    }
+
+    @Test func aKeyOnAHeldPromptResumesItThenCutsIt() {
+        var m = machine()
+        _ = m.handle(.start(now: .zero))
+        _ = m.handle(.bargeIn(.onset, interruptible: true, now: .milliseconds(500)))
+        #expect(m.handle(.digits("1", now: .milliseconds(600))) == [.resume, .interrupt, .respond(.agent(.digits("1")))])
     }
 
     @Test func withoutBargeInSpeechDuringPromptIsIgnored() {
         var m = machine(bargeIn: false)
         _ = m.handle(.start(now: .zero))
         #expect(m.handle(.speechStarted(now: .milliseconds(500))).isEmpty)
+        #expect(m.handle(.bargeIn(.onset, interruptible: true, now: .milliseconds(500))).isEmpty)
+        #expect(m.handle(.bargeIn(.confirmed, interruptible: true, now: .milliseconds(800))).isEmpty)
         #expect(m.handle(.utterance("bye", now: .seconds(1))).isEmpty)
         #expect(m.phase == .greeting)
     }

@@ -31,6 +31,7 @@ struct ConfigurationTests {
         #expect(config.httpPort == 8080)
         #expect(config.eventsFile == "var/events.jsonl")
         #expect(config.conversation.endSilence == .milliseconds(600))
+        #expect(config.conversation.bargeInMinSpeech == .milliseconds(200) && config.conversation.echoGuard)
         #expect(config.transport == .rtp)
         #expect(config.rtp.socket == .shared)
     }
@@ -40,7 +41,10 @@ struct ConfigurationTests {
             "VOICEGW_HTTP_PORT": "9090", "VOICEGW_MEDIA_RTP_PORT_MIN": "20000", "VOICEGW_MEDIA_RTP_PORT_MAX": "20010",
             "VOICEGW_ARI_URL": "http://10.0.0.5:8088", "VOICEGW_CONVERSATION_BARGE_IN": "false",
             "VOICEGW_INSTANCE_ID": "gw-1", "VOICEGW_MEDIA_RTP_SOCKET": "per_call",
+            "VOICEGW_CONVERSATION_BARGE_IN_MIN_SPEECH_MS": "320", "VOICEGW_CONVERSATION_ECHO_GUARD": "false",
         ])
+        #expect(config.conversation.bargeInMinSpeech == .milliseconds(320))
+        #expect(!config.conversation.echoGuard)
         #expect(config.rtp.socket == .perCall)
         #expect(config.httpPort == 9090)
         #expect(config.rtp.portRange == 20000...20010)
@@ -57,6 +61,8 @@ struct ConfigurationTests {
         ("VOICEGW_ARI_APP", "", "ari.app"),
         ("VOICEGW_MEDIA_RTP_PORT_MAX", "1500", "media.rtp.port_max"),
         ("VOICEGW_CONVERSATION_BARGE_IN", "maybe", "conversation.barge_in"),
+        ("VOICEGW_CONVERSATION_BARGE_IN_MIN_SPEECH_MS", "20", "conversation.barge_in_min_speech_ms"),
+        ("VOICEGW_CONVERSATION_ECHO_GUARD", "perhaps", "conversation.echo_guard"),
         ("VOICEGW_LOG_LEVEL", "loud", "log.level"),
         ("VOICEGW_AGENT_SCRIPT", "/nonexistent/agent.yaml", "agent.script"),
         ("VOICEGW_MEDIA_TRANSPORT", "sip", "media.transport"),

@@ -77,4 +77,24 @@ struct RecordingEndToEndTests {
         #expect(await eventually { fake.channels.isEmpty && fake.bridges.isEmpty })
         try await harness.stop()
     }
+
+    @Test func anOperatorsStopWhileAsteriskStartsTheRecordingDeletesItOnceItRuns() async throws {
+        let harness = try await Self.start()
+        let fake = harness.fake
+        #expect(try await eventually { try await harness.get("/ready").status == 200 }, "ARI never connected")
+        let token = try await OperatorAPIEndToEndTests.token(scope: [.callsRead, .callsWrite])
+        fake.holdRecordingStarts()
+        let caller = fake.placeCall()
+        #expect(await eventually { fake.requests.contains { $0.path.hasSuffix("/record") } }, "never asked to record")
+        let id = Self.callID(harness)
+        let stop = try await harness.post("/v1/calls/\(id)/recording/stop", token: token, json: "{}")
+        #expect(stop.status == 202, "a recording being started is being recorded: \(stop.body)")
+        fake.releaseRecordingStarts()
+        #expect(await eventually { fake.recordings["voicegw-\(id)"]?.state == "canceled" }, "not deleted once started")
+        fake.hangupCaller(caller)
+        #expect(await eventually { harness.events().last?["type"] as? String == "call.ended" })
+        let ended = harness.events().last?["data"] as? [String: Any]
+        #expect(ended?["recording_opted_out"] as? Bool == true && ended?["recording"] == nil)
+        try await harness.stop()
+    }
 }

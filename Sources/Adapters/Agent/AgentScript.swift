@@ -5,10 +5,12 @@ import Yams
 ///
 /// ```yaml
 /// greeting: "Hello, how can I help you?"
+/// greeting_interruptible: true       # optional: false plays the greeting whole (a legal notice)
 /// intents:
 ///   - name: balance
 ///     match: ["balance"]
 ///     reply: "Your balance is ten dollars."
+///     interruptible: false           # optional (default true): the caller's voice does not cut the reply
 ///   - name: goodbye
 ///     match: ["goodbye", "bye"]
 ///     dtmf: "9"                      # optional: a key that triggers the intent
@@ -44,6 +46,8 @@ public struct AgentScript: Sendable, Hashable {
         /// Asked before the action when the caller was heard with a confidence below the script's
         /// `confirmBelow` ("Do you want to end the call? Please say yes or no."); nil: never asked.
         public var confirm: String?
+        /// Whether the caller's voice may cut the reply (false: it plays whole).
+        public var interruptible = true
     }
 
     /// What an intent does after its reply.
@@ -55,6 +59,8 @@ public struct AgentScript: Sendable, Hashable {
     }
 
     public var greeting: String
+    /// Whether the caller's voice may cut the greeting.
+    public var greetingInterruptible = true
     public var intents: [Intent]
     public var fallback: String
     /// An intent with a `confirm` line heard with a confidence below this (0...1) is confirmed first.
@@ -104,6 +110,10 @@ public struct AgentScript: Sendable, Hashable {
         }
         try checkFollowUps(intents)
         var script = AgentScript(greeting: greeting, intents: intents, fallback: fallback)
+        if let raw = root["greeting_interruptible"] {
+            guard let flag = raw as? Bool else { throw Invalid(key: "greeting_interruptible", message: "true or false") }
+            script.greetingInterruptible = flag
+        }
         if let below = root["confirm_below"] {
             guard let value = (below as? Double) ?? (below as? Int).map(Double.init), (0...1).contains(value) else {
                 throw Invalid(key: "confirm_below", message: "a number between 0 and 1")
@@ -155,8 +165,12 @@ public struct AgentScript: Sendable, Hashable {
             guard let list = raw as? [String] else { throw Invalid(key: "\(key).examples", message: "a list of sentences") }
             examples = list.map { $0.lowercased() }
         }
-        let intent = Intent(
+        var intent = Intent(
             name: name, match: match.map { $0.lowercased() }, examples: examples, dtmf: dtmf, reply: reply, action: action, confirm: confirm)
+        if let raw = map["interruptible"] {
+            guard let flag = raw as? Bool else { throw Invalid(key: "\(key).interruptible", message: "true or false") }
+            intent.interruptible = flag
+        }
         for example in examples where !intent.match.contains(where: { ScriptedConversation.contains(ScriptedConversation.words(example), ScriptedConversation.words($0)) }) {
             throw Invalid(key: "\(key).examples", message: "'\(example)' contains none of the intent's match phrases")
         }

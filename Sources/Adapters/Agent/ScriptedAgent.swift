@@ -40,7 +40,7 @@ final class ScriptedConversation: AgentConversation {
     }
 
     func opening() async throws(ProviderError) -> [AgentAction] {
-        [.say(script.greeting)]
+        [.say(script.greeting, interruptible: script.greetingInterruptible)]
     }
 
     /// A script that asks for confirmation depends on the final transcript's confidence, and one that
@@ -98,7 +98,9 @@ final class ScriptedConversation: AgentConversation {
     /// The intent's reply (`{digits}` replaced by the digits it was given) and action.
     private func perform(_ intent: AgentScript.Intent, digits: String = "") -> [AgentAction] {
         var actions: [AgentAction] = []
-        if let reply = intent.reply { actions.append(.say(reply.replacingOccurrences(of: "{digits}", with: digits))) }
+        if let reply = intent.reply {
+            actions.append(.say(reply.replacingOccurrences(of: "{digits}", with: digits), interruptible: intent.interruptible))
+        }
         switch intent.action {
         case .hangup: actions.append(.hangup)
         case .transfer(let target): actions.append(.transfer(target))

@@ -35,13 +35,15 @@ public struct VoiceActivityDetector: Sendable {
 
     /// Level of `frame` in dBFS (-100 for digital silence).
     public static func levelDB(_ samples: [Int16]) -> Double {
+        samples.withUnsafeBufferPointer { levelDB($0) }
+    }
+
+    /// Level of `samples` in dBFS (-100 for digital silence).
+    public static func levelDB(_ samples: UnsafeBufferPointer<Int16>) -> Double {
         guard !samples.isEmpty else { return -100 }
         // Integer squares: exact (a frame's sum fits easily in 64 bits) and vectorised.
-        let sum = samples.withUnsafeBufferPointer { x in
-            var sum: Int64 = 0
-            for s in x { sum &+= Int64(s) * Int64(s) }
-            return sum
-        }
+        var sum: Int64 = 0
+        for s in samples { sum &+= Int64(s) * Int64(s) }
         let rms = (Double(sum) / Double(samples.count)).squareRoot()
         guard rms > 0.5 else { return -100 }
         return 20 * log10(rms / 32768)
@@ -59,7 +61,10 @@ public struct VoiceActivityDetector: Sendable {
     }
 
     /// Classifies `frame` and updates the noise floor.
-    public mutating func isSpeech(_ frame: AudioFrame) -> Bool {
+    public mutating func isSpeech(_ frame: AudioFrame) -> Bool { classify(frame).speech }
+
+    /// Classifies `frame`, updates the noise floor, and tells the frame's level (dBFS).
+    public mutating func classify(_ frame: AudioFrame) -> (speech: Bool, level: Double) {
         let level = Self.levelDB(frame.samples)
         let zcr = Self.zeroCrossingRate(frame.samples)
         let threshold = max(configuration.absoluteThresholdDB, noiseFloorDB + configuration.marginOverNoiseDB)
@@ -75,6 +80,6 @@ public struct VoiceActivityDetector: Sendable {
                 noiseFloorDB = max(lowest, -90)
             }
         }
-        return speech
+        return (speech, level)
     }
 }

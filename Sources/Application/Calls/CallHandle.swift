@@ -90,6 +90,23 @@ final class CallResources: Sendable {
         get { state.withLock { $0.recording } }
         set { state.withLock { $0.recording = newValue } }
     }
+    /// Marks the recording started; true when it was opted out while Asterisk was starting it (the
+    /// starter then deletes it).
+    func recordingStarted() -> Bool {
+        state.withLock { state in
+            state.recording?.started = true
+            return state.recording?.optedOut ?? false
+        }
+    }
+    /// Marks the recording opted out; the recording as it was, nil when there is none or it was opted
+    /// out already.
+    func optOutOfRecording() -> CallRecording? {
+        state.withLock { state in
+            guard let recording = state.recording, !recording.optedOut else { return nil }
+            state.recording?.optedOut = true
+            return recording
+        }
+    }
     /// A blind transfer is under way: the channel leaving the application is the transfer, not a hangup.
     var transferring: Bool {
         get { state.withLock { $0.transferring } }

@@ -19,16 +19,23 @@ extension CallService {
             handle.log.append(Turn(speaker: .system, text: recording.announcement, startedAt: started, endedAt: dependencies.clock.now()))
         }
         let name = "voicegw-\(call.id)"
+        // Known before Asterisk is asked, so an opt-out while it starts is not refused.
+        handle.resources.recording = CallRecording(name: name, format: recording.format)
         do {
             try await dependencies.telephony.startRecording(bridge, name: name, format: recording.format)
         } catch {
             logger.error("recording not started", metadata: ["error": "\(error)"])
+            if handle.resources.optOutOfRecording() != nil { handle.resources.recording = nil }
             return
         }
-        handle.resources.recording = CallRecording(name: name, format: recording.format)
+        if handle.resources.recordingStarted() {
+            await discard(name, logger: logger)
+            return
+        }
         logger.info("recording", metadata: ["recording.name": "\(name)"])
         await transition(call.id, nil, logger: logger, recorder: recorder) { call in
-            call.metadata["recording"] = "\(name).\(recording.format)"
+            // An opt-out that came meanwhile has cleared it already.
+            if handle.resources.recording?.optedOut == false { call.metadata["recording"] = "\(name).\(recording.format)" }
             return []
         }
     }
@@ -43,17 +50,21 @@ extension CallService {
     /// Stops the call's recording and deletes what was recorded (the caller pressed the opt-out key, or an
     /// operator asked). Recorded in the call state (`recording_opted_out`) and in `call.ended`.
     func optOutOfRecording(_ call: Call, handle: CallHandle, by who: String, logger: Logger, recorder: CallEventRecorder) async {
-        guard var recording = handle.resources.recording, !recording.optedOut else { return }
-        recording.optedOut = true
-        handle.resources.recording = recording
+        guard let recording = handle.resources.optOutOfRecording() else { return }
         logger.info("recording opt-out", metadata: ["by": "\(who)"])
-        do { try await dependencies.telephony.stopRecording(recording.name, discard: true) } catch {
-            logger.error("the opted-out recording could not be deleted", metadata: ["error": "\(error)"])
-        }
+        // A recording Asterisk is still starting is deleted by its starter once it runs.
+        if recording.started { await discard(recording.name, logger: logger) }
         await transition(call.id, nil, logger: logger, recorder: recorder) { call in
             call.metadata["recording"] = nil
             call.metadata["recording_opted_out"] = who
             return []
+        }
+    }
+
+    /// Stops the recording `name` and deletes what was recorded.
+    private func discard(_ name: String, logger: Logger) async {
+        do { try await dependencies.telephony.stopRecording(name, discard: true) } catch {
+            logger.error("the opted-out recording could not be deleted", metadata: ["error": "\(error)"])
         }
     }
 
@@ -64,6 +75,7 @@ extension CallService {
             data["recording_opted_out"] = true
             return
         }
+        guard recording.started else { return }
         do { try await dependencies.telephony.stopRecording(recording.name, discard: false) } catch {
             logger.warning("recording not stopped cleanly", metadata: ["error": "\(error)"])
         }

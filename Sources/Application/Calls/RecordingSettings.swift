@@ -21,6 +21,8 @@ struct CallRecording: Sendable, Hashable {
     var name: String
     var format: String
     var optedOut = false
+    /// Asterisk answered the start request (until then an opt-out is carried out by the starter).
+    var started = false
 
     /// The file name reported in `call.ended`.
     var fileName: String { "\(name).\(format)" }

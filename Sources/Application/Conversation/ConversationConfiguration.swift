@@ -12,6 +12,10 @@ public struct ConversationConfiguration: Sendable, Hashable {
     public var preroll: Duration = .milliseconds(300)
     /// Caller speech while the daemon talks stops playback.
     public var bargeIn: Bool = true
+    /// Voice over a prompt holds it at once; it is cut only after this much of it (less gives it back).
+    public var bargeInMinSpeech: Duration = .milliseconds(200)
+    /// Tell the caller's voice from the echo of the daemon's own prompt (the outbound audio as reference).
+    public var echoGuard: Bool = true
     /// Re-prompt after this long without caller speech.
     public var noInputTimeout: Duration = .seconds(5)
     /// After this many re-prompts in a row, say goodbye and hang up.
@@ -59,6 +63,13 @@ extension ConversationConfiguration {
     /// The whole-call stream's settings.
     var streaming: StreamedUtterance.Settings {
         StreamedUtterance.Settings(vendorEndpointing: vendorEndpointing, earlyStart: earlyStart, finalWait: streamFinalWait)
+    }
+
+    /// The barge-in judge's settings.
+    var bargeInJudge: BargeInJudge.Configuration {
+        var settings = BargeInJudge.Configuration()
+        settings.minimumSpeech = max(bargeInMinSpeech, settings.onsetDuration)
+        return settings
     }
 
     /// The endpointer's settings for these turn-taking settings (the utterance listener's, and the daemon's

@@ -63,20 +63,23 @@ public struct ConversationManager: Sendable {
         commands: AsyncStream<CallCommand> = AsyncStream { $0.finish() }, resuming: Bool = false, transfers: TransferHandler? = nil
     ) async -> Ending {
         let (signals, signal) = AsyncStream.makeStream(of: ConversationSignal.self, bufferingPolicy: .unbounded)
-        let listener = UtteranceListener(
+        let reference = EchoReference()
+        var listener = UtteranceListener(
             stt: stt, callStream: callStreamSource,
             options: TranscriptionOptions(language: configuration.language, phrases: agent.expectedPhrases),
             configuration: configuration, recorder: recorder, metrics: metrics, clock: clock, logger: logger)
-        let responder = Responder(
+        listener.reference = reference
+        var responder = Responder(
             media: media, tts: tts, agent: agent, recorder: recorder, transcript: log, metrics: metrics,
             configuration: configuration, clock: clock, logger: logger)
+        responder.reference = reference
 
         // The conversation's tasks run where the media session produces and paces its frames, when it says
         // where that is: the listener is woken once per frame without a thread hop, the reply is converted
         // next to its pacing tick.
         return await withTaskExecutorPreference(media.preferredExecutor) {
             await converse(
-                listener: listener, responder: responder, signals: signals, signal: signal, digits: digits, closing: closing,
+                listener: listener, responder: responder, reference: reference, signals: signals, signal: signal, digits: digits, closing: closing,
                 commands: commands, resuming: resuming, transfers: transfers)
         }
     }
@@ -99,7 +102,7 @@ public struct ConversationManager: Sendable {
     }
 
     private func converse(
-        listener: UtteranceListener, responder: Responder, signals: AsyncStream<ConversationSignal>,
+        listener: UtteranceListener, responder: Responder, reference: EchoReference, signals: AsyncStream<ConversationSignal>,
         signal: AsyncStream<ConversationSignal>.Continuation, digits: AsyncStream<String>, closing: AsyncStream<String>,
         commands: AsyncStream<CallCommand>, resuming: Bool, transfers: TransferHandler?
     ) async -> Ending {
@@ -121,7 +124,8 @@ public struct ConversationManager: Sendable {
                 }
             }
             var driver = Driver(
-                machine: TurnTakingMachine(configuration: configuration), responder: responder, signal: signal, transfers: transfers)
+                machine: TurnTakingMachine(configuration: configuration), responder: responder, reference: reference, signal: signal,
+                transfers: transfers)
             let ending = await driver.drive(signals, resuming: resuming, clock: clock, media: media, recorder: recorder, log: log, metrics: metrics)
             if ending == .cancelled || ending == .mediaEnded { driver.cancelResponse() }
             await driver.discardHeld(metrics: metrics)
@@ -137,6 +141,8 @@ public struct ConversationManager: Sendable {
 private struct Driver {
     var machine: TurnTakingMachine
     let responder: Responder
+    /// What was played, for the echo guard: what a flush drops was never heard.
+    let reference: EchoReference
     let signal: AsyncStream<ConversationSignal>.Continuation
     let transfers: TransferHandler?
     /// Speech that ended before this (monotonic) was said while a transfer was being tried: not a turn.
@@ -145,9 +151,11 @@ private struct Driver {
     var responseID = 0
     var lastID = 0
     var response: Task<Void, Never>?
+    /// Holds, resumes or stops the running response's playback (barge-in).
+    var control: PromptControl?
     var lastSpeechEnd: Duration?
     /// A response started on a provisional text, its audio held until the final text releases it.
-    var held: (id: Int, task: Task<Void, Never>, gate: ProvisionalGate)?
+    var held: (id: Int, task: Task<Void, Never>, control: PromptControl, gate: ProvisionalGate)?
     /// Whether the response `responseID` is still running.
     var responding = false
     /// Operator lines waiting for the response playing to end.
@@ -170,6 +178,8 @@ private struct Driver {
             let actions: [TurnTakingMachine.Action]
             switch next {
             case .speechStarted: actions = machine.handle(.speechStarted(now: now))
+            case .bargeIn(let verdict):
+                actions = machine.handle(.bargeIn(verdict, interruptible: control?.interruptible ?? true, now: now))
             case .utterance(_, let endedAt) where deafUntil.map { endedAt < $0 } ?? false:
                 actions = []
             case .utterance(let transcript, let endedAt):
@@ -204,6 +214,7 @@ private struct Driver {
                 if interrupt && responding {
                     responseID = 0
                     responding = false
+                    control?.stop()
                     response?.cancel()
                     await media.flush()
                 }
@@ -224,8 +235,8 @@ private struct Driver {
             if !responding && !pendingLines.isEmpty {
                 // An operator's line, once nothing else plays.
                 await stopResponse()
-                let (id, task) = launch(.line(pendingLines.removeFirst(), thenHangUp: false), gate: nil)
-                (responseID, response) = (id, task)
+                let (id, task, control) = launch(.line(pendingLines.removeFirst(), thenHangUp: false), gate: nil)
+                (responseID, response, self.control) = (id, task, control)
             }
         }
         return .cancelled
@@ -240,36 +251,47 @@ private struct Driver {
             switch action {
             case .respond(let what):
                 await stopResponse()
-                let (id, task) = launch(what, gate: nil)
-                (responseID, response) = (id, task)
+                let (id, task, control) = launch(what, gate: nil)
+                (responseID, response, self.control) = (id, task, control)
             case .prepare(let what):
                 await discardHeld(metrics: metrics)
                 guard responder.agent.answersProvisionally else { break }
                 let gate = ProvisionalGate()
-                let (id, task) = launch(what, gate: gate)
-                held = (id, task, gate)
+                let (id, task, control) = launch(what, gate: gate)
+                held = (id, task, control, gate)
             case .releasePrepared(let what):
                 await stopResponse()
                 guard let early = held else {
-                    let (id, task) = launch(what, gate: nil)
-                (responseID, response) = (id, task)
+                    let (id, task, control) = launch(what, gate: nil)
+                    (responseID, response, self.control) = (id, task, control)
                     break
                 }
                 held = nil
                 if case .agent(.utterance(let text, _)) = what { early.gate.open(.init(text: text, speechEndedAt: lastSpeechEnd)) }
                 lastSpeechEnd = nil
                 metrics.earlyStart(used: true)
-                response = early.task
-                responseID = early.id
+                (response, responseID, control) = (early.task, early.id, early.control)
                 responding = true
             case .discardPrepared:
                 await discardHeld(metrics: metrics)
+            case .pause:
+                // The caller may be talking: stop sending at once, keep the rest.
+                control?.pause()
+                reference.truncate(at: clock.monotonic())
+                await media.flush()
+                metrics.promptHeld()
+            case .resume:
+                control?.resume()
+                metrics.promptResumed()
             case .interrupt:
                 responseID = 0
                 responding = false
+                control?.stop()
                 response?.cancel()
                 await media.flush()
+                reference.truncate(at: clock.monotonic())
                 response = nil
+                control = nil
                 log.markInterrupted(at: clock.now())
                 metrics.bargeIn()
                 recorder.record(.bargeIn, [:])
@@ -309,20 +331,21 @@ private struct Driver {
 
     /// Starts `what`, reporting its signals under a new id. A gated response holds its audio until the
     /// gate opens (the caller-felt latency is measured from the end of speech the gate brings).
-    private mutating func launch(_ what: TurnTakingMachine.Response, gate: ProvisionalGate?) -> (Int, Task<Void, Never>) {
+    private mutating func launch(_ what: TurnTakingMachine.Response, gate: ProvisionalGate?) -> (Int, Task<Void, Never>, PromptControl) {
         lastID += 1
         let id = lastID
         let (responder, signal) = (responder, signal)
         let speechEnd = gate == nil ? lastSpeechEnd : nil
         if gate == nil { lastSpeechEnd = nil }
+        let control = PromptControl()
         let task = Task {
             let ending = await responder.run(
-                what, speechEndedAt: speechEnd, gate: gate, onDigitsRequested: { signal.yield(.digitsRequested(id: id, $0)) }
+                what, speechEndedAt: speechEnd, gate: gate, control: control, onDigitsRequested: { signal.yield(.digitsRequested(id: id, $0)) }
             ) { signal.yield(.responseSpeaking(id: id)) }
             signal.yield(.responseFinished(id: id, ending))
         }
         if gate == nil { responding = true }
-        return (id, task)
+        return (id, task, control)
     }
 
     /// Stops at once whatever plays or is held (an operator's transfer, the drain's closing line).
@@ -330,6 +353,7 @@ private struct Driver {
         responseID = 0
         responding = false
         await discardHeld(metrics: metrics)
+        control?.stop()
         response?.cancel()
         await media.flush()
         response = nil
@@ -350,6 +374,8 @@ private struct Driver {
 
     mutating func stopResponse() async {
         guard let response else { return }
+        // A held response is not waited for: it would wait for its verdict.
+        if control?.mode == .paused { control?.stop() }
         // A finished response has already yielded; a running one is waited for so its audio completes
         // (hangup after "Goodbye.") unless cancelled by the caller.
         await response.value

@@ -3,6 +3,8 @@ import Domain
 /// Everything that can happen during a conversation, merged into one stream for `ConversationManager`.
 enum ConversationSignal: Sendable {
     case speechStarted
+    /// The barge-in judge's verdict on the caller's voice (whatever plays).
+    case bargeIn(BargeInJudge.Event)
     /// A final transcript; `speechEndedAt` is when the caller actually stopped talking (monotonic).
     case utterance(Transcript, speechEndedAt: Duration)
     /// The caller paused mid-utterance: the text so far (redacted), which the agent may start on.

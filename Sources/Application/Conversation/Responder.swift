@@ -14,23 +14,27 @@ struct Responder: Sendable {
     let configuration: ConversationConfiguration
     let clock: any Domain.Clock
     let logger: Logger
+    /// Where what is played is recorded for the echo guard (nil: nowhere).
+    var reference: EchoReference?
 
     /// Runs `response`; `speechEndedAt` (monotonic) is when the caller stopped talking, for the
     /// response-latency metric. `onSpeaking` runs when the first audio frame leaves. With a `gate`, the
     /// agent is asked and its sentences synthesised at once, but nothing is played (or logged) until the
     /// gate opens; a discarded gate makes the agent forget the turn. `onDigitsRequested` runs as soon as
     /// the agent asks for digits (while its prompt may still play, so the first key can cut it).
+    /// `control` holds playback while the caller may be talking over it, and lets it go on or stops it.
     func run(
-        _ response: TurnTakingMachine.Response, speechEndedAt: Duration?, gate: ProvisionalGate? = nil,
+        _ response: TurnTakingMachine.Response, speechEndedAt: Duration?, gate: ProvisionalGate? = nil, control: PromptControl? = nil,
         onDigitsRequested: @escaping @Sendable (DigitRequest) -> Void = { _ in }, onSpeaking: @escaping @Sendable () -> Void
     ) async -> TurnTakingMachine.ResponseEnding {
         switch response {
         case .line(let text, let thenHangUp):
             transcript.append(Turn(speaker: .system, text: text, startedAt: clock.now()))
-            _ = await say(text, speechEndedAt: nil, onSpeaking: onSpeaking)
+            // A goodbye is not cut: the call ends after it whatever the caller says.
+            _ = await say(text, speechEndedAt: nil, control: control, interruptible: !thenHangUp, onSpeaking: onSpeaking)
             return thenHangUp ? .hangUp : .finished
         case .opening:
-            return await runAgent(speechEndedAt: nil, onDigitsRequested: onDigitsRequested, onSpeaking: onSpeaking) { agent in
+            return await runAgent(speechEndedAt: nil, control: control, onDigitsRequested: onDigitsRequested, onSpeaking: onSpeaking) { agent in
                 AsyncThrowingStream { continuation in
                     let task = Task {
                         do {
@@ -47,14 +51,16 @@ struct Responder: Sendable {
             } else if case .digits(let digits) = input {
                 transcript.append(Turn(speaker: .caller, text: "", startedAt: clock.now(), dtmf: digits))
             }
-            return await runAgent(speechEndedAt: speechEndedAt, gate: gate, onDigitsRequested: onDigitsRequested, onSpeaking: onSpeaking) {
+            return await runAgent(
+                speechEndedAt: speechEndedAt, gate: gate, control: control, onDigitsRequested: onDigitsRequested, onSpeaking: onSpeaking
+            ) {
                 $0.respond(to: input)
             }
         case .entry(let digits):
             // An entry the agent asked for (a PIN, a card number): the agent gets the digits, the
             // transcript only how many.
             transcript.append(Turn(speaker: .caller, text: "", startedAt: clock.now(), dtmf: Self.masked(digits)))
-            return await runAgent(speechEndedAt: nil, onDigitsRequested: onDigitsRequested, onSpeaking: onSpeaking) {
+            return await runAgent(speechEndedAt: nil, control: control, onDigitsRequested: onDigitsRequested, onSpeaking: onSpeaking) {
                 $0.respond(to: .digits(digits))
             }
         }
@@ -67,7 +73,8 @@ struct Responder: Sendable {
     /// n+1 is being synthesized while sentence n plays (no text-to-speech start-up at sentence boundaries);
     /// playback keeps their order. A barge-in cancels the agent's stream and every synthesis not yet heard.
     private func runAgent(
-        speechEndedAt: Duration?, gate: ProvisionalGate? = nil, onDigitsRequested: @escaping @Sendable (DigitRequest) -> Void,
+        speechEndedAt: Duration?, gate: ProvisionalGate? = nil, control: PromptControl?,
+        onDigitsRequested: @escaping @Sendable (DigitRequest) -> Void,
         onSpeaking: @escaping @Sendable () -> Void,
         _ makeStream: @Sendable (any AgentConversation) -> AsyncThrowingStream<AgentAction, any Error>
     ) async -> TurnTakingMachine.ResponseEnding {
@@ -80,7 +87,7 @@ struct Responder: Sendable {
             var first = true
             do {
                 for try await action in actions.stream {
-                    guard case .say(let text) = action else {
+                    guard case .say(let text, let interruptible) = action else {
                         if case .collectDigits(let request) = action, gate == nil { onDigitsRequested(request) }
                         feed.yield(.act(action))
                         continue
@@ -91,7 +98,7 @@ struct Responder: Sendable {
                     if first && speechEndedAt != nil && gate == nil { Self.recordAnswer(text, latency: latency, early: false, metrics, recorder) }
                     let speech = prepare(text)
                     prepared.add(speech)
-                    feed.yield(.say(text, latency: latency, first: first, speech))
+                    feed.yield(.say(text, latency: latency, first: first, interruptible: interruptible, speech))
                     first = false
                 }
             } catch {
@@ -119,10 +126,10 @@ struct Responder: Sendable {
         for await step in steps {
             if Task.isCancelled { break }
             switch step {
-            case .say(let text, let latency, let first, let speech):
+            case .say(let text, let latency, let first, let interruptible, let speech):
                 if first && early { Self.recordAnswer(text, latency: latency, early: true, metrics, recorder) }
                 transcript.append(Turn(speaker: .agent, text: text, startedAt: clock.now(), latencies: [.agent: latency]))
-                let played = await play(speech, speechEndedAt: speechEndedAt, onSpeaking: onSpeaking)
+                let played = await play(speech, speechEndedAt: speechEndedAt, control: control, interruptible: interruptible, onSpeaking: onSpeaking)
                 speechEndedAt = nil  // only the first sentence measures the caller-felt latency
                 agent.heard(HeardText.prefix(of: text, played: played, audio: speech.synthesized.duration))
                 if case .interrupted = played { return .finished }
@@ -141,7 +148,7 @@ struct Responder: Sendable {
                     recorder.record(.llmTimeout, ["provider": .string(failure.provider), "timeout_ms": .int(configuration.agentTimeout.milliseconds)])
                 }
                 metrics.providerFailure(kind: "agent", error: failure)
-                _ = await say(configuration.agentFallbackLine, speechEndedAt: nil, onSpeaking: onSpeaking)
+                _ = await say(configuration.agentFallbackLine, speechEndedAt: nil, control: control, onSpeaking: onSpeaking)
                 return .agentFailed
             }
         }
@@ -157,10 +164,13 @@ struct Responder: Sendable {
     }
 
     /// Synthesizes `text` and plays it while it is being synthesized.
-    func say(_ text: String, speechEndedAt: Duration?, onSpeaking: @escaping @Sendable () -> Void) async -> PlaybackOutcome? {
+    func say(
+        _ text: String, speechEndedAt: Duration?, control: PromptControl? = nil, interruptible: Bool = true,
+        onSpeaking: @escaping @Sendable () -> Void
+    ) async -> PlaybackOutcome? {
         let speech = prepare(text)
         defer { speech.cancel() }
-        return await play(speech, speechEndedAt: speechEndedAt, onSpeaking: onSpeaking)
+        return await play(speech, speechEndedAt: speechEndedAt, control: control, interruptible: interruptible, onSpeaking: onSpeaking)
     }
 
     /// Starts synthesizing `text` now; the audio waits in the returned speech until it is played.
@@ -204,16 +214,40 @@ struct Responder: Sendable {
         return PreparedSpeech(audio: audio, synthesized: synthesized, task: task)
     }
 
-    /// Plays `speech` (waiting for its synthesis where playback catches up with it).
-    func play(_ speech: PreparedSpeech, speechEndedAt: Duration?, onSpeaking: @escaping @Sendable () -> Void) async -> PlaybackOutcome? {
-        let (metrics, clock) = (metrics, clock)
+    /// Plays `speech` (waiting for its synthesis where playback catches up with it). Held by `control`
+    /// (the caller may be talking), it waits, then goes on a little before where it was held, or stops.
+    func play(
+        _ speech: PreparedSpeech, speechEndedAt: Duration?, control: PromptControl? = nil, interruptible: Bool = true,
+        onSpeaking: @escaping @Sendable () -> Void
+    ) async -> PlaybackOutcome? {
+        let (metrics, clock, reference) = (metrics, clock, reference)
+        control?.interruptible = interruptible
+        let tape = PromptTape(speech.audio)
+        let tap: @Sendable (AudioFrame) -> Void = { frame in reference?.record(frame, now: clock.monotonic()) }
+        var position = Duration.zero
+        let firstFrame = OnceFlag()
         do {
-            let outcome = try await media.play(speech.audio) {
-                if let speechEndedAt { metrics.stageLatency(.response, clock.monotonic() - speechEndedAt) }
-                onSpeaking()
+            while true {
+                if let control, !(await control.mayPlay()) {
+                    speech.cancel()
+                    return .interrupted(sent: position)
+                }
+                let outcome = try await media.play(tape.play(from: position, tap: tap)) {
+                    guard firstFrame.take() else { return }
+                    if let speechEndedAt { metrics.stageLatency(.response, clock.monotonic() - speechEndedAt) }
+                    onSpeaking()
+                }
+                switch outcome {
+                case .completed(let sent):
+                    return .completed(sent: position + sent)
+                case .interrupted(let sent):
+                    guard let control, control.mode == .paused else {
+                        speech.cancel()
+                        return .interrupted(sent: position + sent)
+                    }
+                    position = max(.zero, position + sent - PromptTape.rewind)
+                }
             }
-            if case .interrupted = outcome { speech.cancel() }
-            return outcome
         } catch {
             speech.cancel()
             logger.warning("playback failed", metadata: ["error": "\(error)"])
@@ -225,7 +259,7 @@ struct Responder: Sendable {
 /// What the agent's stream brought, in order: a sentence already being synthesized, another action, or
 /// the failure that ended it.
 enum AgentStep: Sendable {
-    case say(String, latency: Duration, first: Bool, PreparedSpeech)
+    case say(String, latency: Duration, first: Bool, interruptible: Bool, PreparedSpeech)
     case act(AgentAction)
     case failed(any Error)
 }

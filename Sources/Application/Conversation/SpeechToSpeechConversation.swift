@@ -223,7 +223,7 @@ struct SpeechToSpeechTurn {
                     request, firstDigitTimeout: c.configuration.firstDigitTimeout, interDigitTimeout: c.configuration.interDigitTimeout,
                     now: c.clock.monotonic()))
                 return nil
-            case .say(let text):
+            case .say(let text, _):
                 // A prompt that comes with another action of the same call (`collect_digits`): said in the
                 // daemon's voice; the call is completed by that other action.
                 await finishPlayback()

@@ -7,6 +7,11 @@ import Domain
 public struct TurnTakingMachine: Sendable {
     public enum Phase: Sendable, Hashable {
         case greeting, listening, thinking, speaking, finished
+        /// A prompt is held: the caller may be talking over it (too short yet to tell).
+        case paused
+        /// The caller talked over the held prompt long enough: its transcript decides (words cut the
+        /// prompt, none resume it).
+        case heard
     }
 
     /// What the daemon says next.
@@ -52,6 +57,9 @@ public struct TurnTakingMachine: Sendable {
         case tick(now: Duration)
         /// A transfer did not go through: the caller is back with the agent, told so with `line`.
         case transferFailed(String, now: Duration)
+        /// The barge-in judge's verdict on the caller's (echo-guarded) voice; `interruptible`: whether
+        /// the sentence playing may be cut.
+        case bargeIn(BargeInJudge.Event, interruptible: Bool, now: Duration)
     }
 
     public enum Action: Sendable, Hashable {
@@ -64,14 +72,18 @@ public struct TurnTakingMachine: Sendable {
         case discardPrepared
         /// Stop the current response and drop queued audio (barge-in).
         case interrupt
+        /// Hold the response where it is (stop sending, keep the rest).
+        case pause
+        /// Let the held response play on from where it was held.
+        case resume
         case hangUp
         case transfer(TransferTarget)
     }
 
     public let configuration: ConversationConfiguration
-    public private(set) var phase: Phase = .greeting
+    public internal(set) var phase: Phase = .greeting
     public private(set) var noInputStrikes = 0
-    private var listeningSince: Duration?
+    var listeningSince: Duration?
     /// The provisional text a prepared response answers (normalised).
     private var prepared: String?
     /// The opening waits for the callee (`awaitCallee`).
@@ -79,7 +91,10 @@ public struct TurnTakingMachine: Sendable {
     /// The digit entry in progress.
     public private(set) var collector: DigitCollector?
     /// The digits the response playing asks for, collected once its prompt ends (or the first key cuts it).
-    private var requested: DigitRequest?
+    var requested: DigitRequest?
+    /// The phase a held prompt goes back to, and since when it is held.
+    var resumePhase = Phase.speaking
+    var pausedSince: Duration?
     /// Keys pressed while the agent thinks or speaks a prompt they do not cut: handed in after it.
     public private(set) var typedAhead = ""
 
@@ -87,7 +102,9 @@ public struct TurnTakingMachine: Sendable {
         self.configuration = configuration
     }
 
-    private var isTalking: Bool { phase == .greeting || phase == .speaking }
+    /// A response is being heard (or held while the caller may be talking over it).
+    private var isTalking: Bool { isPlaying || phase == .paused || phase == .heard }
+    var isPlaying: Bool { phase == .greeting || phase == .speaking }
 
     /// Whether keyed digits are an entry the agent asked for (or may become one), and so are masked
     /// wherever they would be shown: an entry in progress, a prompt asking for one, keys typed ahead.
@@ -103,7 +120,7 @@ public struct TurnTakingMachine: Sendable {
     private mutating func discardPrepared(unlessFor input: Input) -> [Action] {
         guard prepared != nil else { return [] }
         switch input {
-        case .utterance, .provisional, .tick, .responseFinished: return []
+        case .utterance, .provisional, .tick, .responseFinished, .bargeIn: return []
         default:
             prepared = nil
             return [.discardPrepared]
@@ -132,18 +149,24 @@ public struct TurnTakingMachine: Sendable {
             return []
 
         case .speechStarted:
+            // Whether it cuts a response is the barge-in judge's call (`bargeIn`).
             listeningSince = nil
-            if isTalking && configuration.bargeIn {
-                phase = .listening
-                requested = nil
-                return [.interrupt]
-            }
             return []
+
+        case .bargeIn(let event, let interruptible, let now):
+            return bargeIn(event, interruptible: interruptible, now: now)
 
         case .utterance(let text, let confidence, let now):
             let early = prepared
             prepared = nil
-            let discard: [Action] = early == nil ? [] : [.discardPrepared]
+            var discard: [Action] = early == nil ? [] : [.discardPrepared]
+            var cut: [Action] = []
+            if isHeld {
+                // What the caller said over the held prompt: nothing (a cough, noise) gives it back.
+                guard !text.isEmpty else { return discard + resumePrompt() }
+                cut = cutPrompt()
+                discard += cut
+            }
             guard phase == .listening else { return discard }
             if openingOwed { return discard + owedOpening() }
             // Silence or noise during an entry leaves it to its own timeouts; words end it.
@@ -156,7 +179,7 @@ public struct TurnTakingMachine: Sendable {
             requested = nil
             phase = .thinking
             let response = Response.agent(.utterance(text, confidence: confidence))
-            if let early, early == Self.normalised(text) { return [.releasePrepared(response)] }
+            if let early, early == Self.normalised(text) { return cut + [.releasePrepared(response)] }
             return discard + [.respond(response)]
 
         case .provisional(let text, _):
@@ -169,6 +192,7 @@ public struct TurnTakingMachine: Sendable {
             return []
 
         case .transcriptionFailed(let now):
+            if isHeld { return resumePrompt() }
             guard phase == .listening, collector == nil else { return [] }
             if openingOwed { return owedOpening() }
             return noInput(now: now, reprompt: configuration.repromptLine)
@@ -182,6 +206,8 @@ public struct TurnTakingMachine: Sendable {
             return []
 
         case .responseFinished(let ending, let now):
+            // Played to the end before it could be held: nothing to resume; the caller's words are a turn.
+            if isHeld { (phase, pausedSince) = (.speaking, nil) }
             switch ending {
             case .finished, .agentFailed:
                 guard phase != .listening else { return [] }
@@ -201,9 +227,11 @@ public struct TurnTakingMachine: Sendable {
             requested = nil
             collector = nil
             listeningSince = nil
+            pausedSince = nil
             return [.respond(.line(line, thenHangUp: false))]
 
         case .tick(let now):
+            if isHeld, let since = pausedSince, now - since >= heldLimit { return resumePrompt() }
             if let entry = collector?.expired(now: now) {
                 collector = nil
                 return entered(entry, now: now)
@@ -223,6 +251,8 @@ public struct TurnTakingMachine: Sendable {
     /// prompt), a one-key turn, or typed ahead of a response (never dropped).
     private mutating func keyed(_ digit: String, now: Duration) -> [Action] {
         noInputStrikes = 0
+        // A key on a held prompt: as if it played (the key may cut it, or wait for it).
+        if isHeld { return resumePrompt() + keyed(digit, now: now) }
         if var entry = collector {
             let done = entry.key(digit, now: now)
             collector = done == nil ? entry : nil

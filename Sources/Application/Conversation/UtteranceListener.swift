@@ -20,6 +20,8 @@ struct UtteranceListener: Sendable {
     let metrics: VoiceMetrics
     let clock: any Domain.Clock
     let logger: Logger
+    /// What the daemon played, to tell the caller's voice from its echo (nil: no echo guard).
+    var reference: EchoReference?
 
     /// After a call stream failed to open or broke, the next attempt waits this long.
     static let streamRetry: Duration = .seconds(10)
@@ -88,8 +90,11 @@ struct ListenerState {
     let feed: AsyncStream<UtteranceListener.Input>.Continuation
     let signals: AsyncStream<ConversationSignal>.Continuation
 
-    var vad = VoiceActivityDetector()
+    var voice: CallerVoice
     var endpointer: Endpointer
+    var judge: BargeInJudge
+    /// The reference levels around the frame being judged (index 0: now).
+    var referenceLevels = [Double](repeating: -100, count: EchoGuard.Configuration().maxDelayFrames + 1)
     let prerollFrames: Int
     var preroll: [AudioFrame] = []
     /// The per-utterance session of the utterance in progress.
@@ -127,6 +132,8 @@ struct ListenerState {
         self.feed = feed
         self.signals = signals
         endpointer = Endpointer(configuration: listener.configuration.endpointer)
+        voice = CallerVoice(guarded: listener.configuration.echoGuard)
+        judge = BargeInJudge(configuration: listener.configuration.bargeInJudge)
         prerollFrames = max(1, Int(listener.configuration.preroll.milliseconds / 20))
         lastArrival = listener.clock.monotonic()
         utterance = StreamedUtterance(settings: listener.configuration.streaming)
@@ -155,6 +162,7 @@ struct ListenerState {
                 let silent = clock.monotonic() - lastArrival
                 if silent > .milliseconds(60) {
                     event = endpointer.gap(silent - accountedGap)
+                    if let verdict = judge.gap(silent - accountedGap) { signals.yield(.bargeIn(verdict)) }
                     if stream != nil { await streamSilence(silent - accountedGap) }
                     accountedGap = silent
                 }
@@ -197,9 +205,10 @@ struct ListenerState {
 
     /// One inbound frame: voice detection, then the stream or the utterance's session.
     private mutating func take(_ frame: AudioFrame) async -> Endpointer.Event? {
-        let voiced = vad.isSpeech(frame)
+        let voiced = isCallerSpeech(frame)
         let event = endpointer.frame(voiced: voiced)
         // Barge-in first: nothing (a session, a stream) is waited for before the conversation hears it.
+        if let verdict = judge.frame(voiced: voiced) { signals.yield(.bargeIn(verdict)) }
         if event == .speechStarted { signals.yield(.speechStarted) }
         if event == .speechStarted, stream == nil, deferred == nil, listener.callStream != nil, clock.monotonic() >= retryAt,
            opener == nil || openTaken.isTaken {
@@ -244,6 +253,16 @@ struct ListenerState {
             keepPreroll(frame)
         }
         return event
+    }
+
+    /// The voice detector's decision, with what is only the echo of the daemon's own prompt taken out.
+    private mutating func isCallerSpeech(_ frame: AudioFrame) -> Bool {
+        let now = clock.monotonic()
+        guard voice.guarded, let reference = listener.reference, reference.playedRecently(at: now, frames: referenceLevels.count) else {
+            return voice.isCallerSpeech(frame, reference: nil)
+        }
+        reference.levels(at: now, into: &referenceLevels)
+        return voice.isCallerSpeech(frame, reference: referenceLevels)
     }
 
     private mutating func keepPreroll(_ frame: AudioFrame) {

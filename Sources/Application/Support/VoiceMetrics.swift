@@ -23,6 +23,8 @@ public struct VoiceMetrics: Sendable {
             _ = Metrics.Timer(label: "voicegw_stage_latency_seconds", dimensions: [("stage", stage.rawValue)], factory: factory)
         }
         _ = Counter(label: "voicegw_barge_ins_total", factory: factory)
+        _ = Counter(label: "voicegw_prompts_held_total", factory: factory)
+        _ = Counter(label: "voicegw_prompts_resumed_total", factory: factory)
         for kind in TransferMode.allCases {
             for outcome in TransferOutcome.allCases {
                 _ = Counter(label: "voicegw_transfers_total", dimensions: [("kind", kind.rawValue), ("outcome", outcome.rawValue)], factory: factory)
@@ -125,6 +127,16 @@ public struct VoiceMetrics: Sendable {
     /// Caller speech interrupted the daemon.
     public func bargeIn() {
         Counter(label: "voicegw_barge_ins_total", factory: factory).increment()
+    }
+
+    /// A prompt was held: the caller's voice came over it.
+    public func promptHeld() {
+        Counter(label: "voicegw_prompts_held_total", factory: factory).increment()
+    }
+
+    /// A held prompt went on: the voice was too short, or said nothing.
+    public func promptResumed() {
+        Counter(label: "voicegw_prompts_resumed_total", factory: factory).increment()
     }
 
     /// An answer started early on a caller's pause was played (`used`) or thrown away (`withdrawn`).

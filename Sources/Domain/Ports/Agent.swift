@@ -42,8 +42,9 @@ public enum AgentInput: Sendable, Hashable {
 
 /// What the agent wants done.
 public enum AgentAction: Sendable, Hashable {
-    /// Say this to the caller.
-    case say(String)
+    /// Say this to the caller. A prompt that is not `interruptible` (a legal notice, a number read back)
+    /// plays to its end whatever the caller says.
+    case say(String, interruptible: Bool = true)
     /// Transfer the caller.
     case transfer(TransferTarget)
     /// End the call (after anything said before it has been played).

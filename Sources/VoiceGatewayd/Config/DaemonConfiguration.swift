@@ -196,6 +196,8 @@ struct DaemonConfiguration: Sendable {
         var conversation = ConversationConfiguration()
         conversation.endSilence = try r.milliseconds("conversation.end_silence_ms", in: 100...5000)
         conversation.bargeIn = try r.bool("conversation.barge_in")
+        conversation.bargeInMinSpeech = try r.milliseconds("conversation.barge_in_min_speech_ms", in: 60...2000)
+        conversation.echoGuard = try r.bool("conversation.echo_guard")
         conversation.noInputTimeout = try r.milliseconds("conversation.no_input_timeout_ms", in: 1000...120_000)
         conversation.firstDigitTimeout = try r.milliseconds("conversation.first_digit_timeout_ms", in: 500...120_000)
         if !(try r.string(LinesFile.key)).isEmpty { lines = try LinesFile.load(path: try r.existingFile(LinesFile.key)) }

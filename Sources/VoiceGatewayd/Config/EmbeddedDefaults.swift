@@ -219,7 +219,9 @@ providers:
 
 conversation:
   end_silence_ms: 600      # end of utterance after this much silence
-  barge_in: true           # caller speech stops playback
+  barge_in: true           # caller speech over a prompt holds it at once and cuts it if it has words
+  barge_in_min_speech_ms: 200  # voice shorter than this over a prompt lets it play on (a cough, a click)
+  echo_guard: true         # tell the caller's voice from the echo of our own prompt (outbound audio as reference)
   no_input_timeout_ms: 5000
   max_no_input: 3          # re-prompts before goodbye
   first_digit_timeout_ms: 5000  # a digit entry the agent asked for (collect_digits) ends without digits after this

@@ -38,7 +38,7 @@ extension FakeAsterisk {
         case ("POST", 1, "bridges"): return createBridge(query)
         case ("POST", 3, "bridges") where route[2] == "addChannel": return addChannels(route[1], query)
         case ("DELETE", 2, "bridges"): return deleteBridge(route[1])
-        case ("POST", 3, "bridges") where route[2] == "record": return record(route[1], query)
+        case ("POST", 3, "bridges") where route[2] == "record": return await record(route[1], query)
         case ("POST", 4, "recordings") where route[1] == "live" && route[3] == "stop": return stopRecording(route[2], discard: false)
         case ("DELETE", 3, "recordings") where route[1] == "live": return stopRecording(route[2], discard: true)
         case ("GET", 1, "bridges"):

@@ -15,7 +15,28 @@ extension FakeAsterisk {
     /// Recordings by name.
     public var recordings: [String: FakeRecording] { state.withLock { $0.recordings } }
 
-    func record(_ bridge: String, _ query: [String: String]) -> FakeResponse {
+    /// Holds back the answers to recording starts until `releaseRecordingStarts()` (the recording
+    /// begins when it is answered), to reach the moment a start is under way.
+    public func holdRecordingStarts() { state.withLock { $0.heldRecordStarts = $0.heldRecordStarts ?? [] } }
+
+    /// Answers the held recording starts, and the next ones at once.
+    public func releaseRecordingStarts() {
+        let held = state.withLock { state in
+            defer { state.heldRecordStarts = nil }
+            return state.heldRecordStarts ?? []
+        }
+        for waiter in held { waiter.resume() }
+    }
+
+    func record(_ bridge: String, _ query: [String: String]) async -> FakeResponse {
+        await withCheckedContinuation { waiter in
+            let held = state.withLock { state in
+                guard state.heldRecordStarts != nil else { return false }
+                state.heldRecordStarts?.append(waiter)
+                return true
+            }
+            if !held { waiter.resume() }
+        }
         guard let name = query["name"], !name.isEmpty, let format = query["format"] else { return .message(400, "name and format are required") }
         let problem = state.withLock { state -> FakeResponse? in
             guard state.bridges[bridge] != nil else { return .message(404, "Bridge not found") }

@@ -50,6 +50,8 @@ struct FakeAsteriskState {
     /// Channels that left through `continue`, with their variables at that moment.
     var continued: [String: [String: String]] = [:]
     var recordings: [String: FakeAsterisk.FakeRecording] = [:]
+    /// Answers to `POST /bridges/{id}/record` held back by the test (nil: answered at once).
+    var heldRecordStarts: [CheckedContinuation<Void, Never>]?
     var counter = 0
 
     mutating func nextID() -> String {

@@ -18,6 +18,7 @@ public final class FakeRTPPeer: @unchecked Sendable {
     private let log = Mutex<[Received]>([])
     private let sequence = Mutex<(seq: UInt16, timestamp: UInt32)>((UInt16.random(in: 0...UInt16.max), UInt32.random(in: 0...UInt32.max)))
     private let ssrc = UInt32.random(in: 1...UInt32.max)
+    private let echoTransform = Mutex<(@Sendable ([UInt8]) -> [UInt8])?>(nil)
 
     /// A peer bound to a free loopback port that sends to `remote`.
     public init(remote: SocketAddress) async throws {
@@ -39,18 +40,7 @@ public final class FakeRTPPeer: @unchecked Sendable {
     /// like Asterisk's 20 ms timing), with a constant SSRC, sequence +1, timestamp + payload samples, and
     /// no marker bit.
     public func sendRTP(payloads: [[UInt8]], payloadType: UInt8 = 0, samplesPerPacket: UInt32 = 160, interval: Duration = .milliseconds(20)) async throws {
-        let packets = payloads.map { payload -> AddressedEnvelope<ByteBuffer> in
-            let (seq, timestamp) = sequence.withLock { state in
-                state.seq &+= 1
-                state.timestamp &+= samplesPerPacket
-                return state
-            }
-            var bytes: [UInt8] = [0x80, payloadType & 0x7F, UInt8(seq >> 8), UInt8(seq & 0xFF)]
-            bytes += [UInt8(timestamp >> 24), UInt8((timestamp >> 16) & 0xFF), UInt8((timestamp >> 8) & 0xFF), UInt8(timestamp & 0xFF)]
-            bytes += [UInt8(ssrc >> 24), UInt8((ssrc >> 16) & 0xFF), UInt8((ssrc >> 8) & 0xFF), UInt8(ssrc & 0xFF)]
-            bytes += payload
-            return AddressedEnvelope(remoteAddress: remote, data: channel.allocator.buffer(bytes: bytes))
-        }
+        let packets = payloads.map { packet($0, payloadType: payloadType, samples: samplesPerPacket) }
         let step = TimeAmount.nanoseconds(interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000)
         try await PacedSender.send(packets, interval: step, on: channel)
     }
@@ -65,9 +55,32 @@ public final class FakeRTPPeer: @unchecked Sendable {
         channel.close(promise: nil)
     }
 
+    /// The next RTP packet of this peer's stream carrying `payload`.
+    private func packet(_ payload: [UInt8], payloadType: UInt8, samples: UInt32) -> AddressedEnvelope<ByteBuffer> {
+        let (seq, timestamp) = sequence.withLock { state in
+            state.seq &+= 1
+            state.timestamp &+= samples
+            return state
+        }
+        var bytes: [UInt8] = [0x80, payloadType & 0x7F, UInt8(seq >> 8), UInt8(seq & 0xFF)]
+        bytes += [UInt8(timestamp >> 24), UInt8((timestamp >> 16) & 0xFF), UInt8((timestamp >> 8) & 0xFF), UInt8(timestamp & 0xFF)]
+        bytes += [UInt8(ssrc >> 24), UInt8((ssrc >> 16) & 0xFF), UInt8((ssrc >> 8) & 0xFF), UInt8(ssrc & 0xFF)]
+        bytes += payload
+        return AddressedEnvelope(remoteAddress: remote, data: channel.allocator.buffer(bytes: bytes))
+    }
+
+    /// Sends back each packet the daemon sends, its payload through `transform`, as soon as it arrives: the
+    /// echo of the daemon's own voice on a phone line (nil: no echo).
+    public func echo(_ transform: (@Sendable ([UInt8]) -> [UInt8])?) {
+        echoTransform.withLock { $0 = transform }
+    }
+
     fileprivate func record(_ bytes: [UInt8]) {
         let now = ContinuousClock.now
         log.withLock { $0.append(Received(bytes: bytes, at: now)) }
+        guard bytes.count > 12, let transform = echoTransform.withLock({ $0 }) else { return }
+        let payload = transform(Array(bytes[12...]))
+        channel.writeAndFlush(packet(payload, payloadType: bytes[1] & 0x7F, samples: UInt32(payload.count)), promise: nil)
     }
 
     private final class ReceiveBox: ChannelInboundHandler, @unchecked Sendable {

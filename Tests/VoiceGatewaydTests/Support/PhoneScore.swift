@@ -11,9 +11,14 @@ enum PhoneAnswer: Sendable, Hashable, CustomStringConvertible {
     case nothing
 
     init(_ actions: [AgentAction], script: AgentScript) {
+        // What was said, whether or not the caller may cut it.
+        let said = actions.compactMap { action -> String? in
+            if case .say(let text, _) = action { return text }
+            return nil
+        }
         for intent in script.intents {
-            if let question = intent.confirm, actions.contains(.say(question)) { self = .asked(intent.name); return }
-            if let reply = intent.reply, actions.contains(.say(reply)) { self = .acted(intent.name); return }
+            if let question = intent.confirm, said.contains(question) { self = .asked(intent.name); return }
+            if let reply = intent.reply, said.contains(reply) { self = .acted(intent.name); return }
         }
         self = .nothing
     }

@@ -1,0 +1,23 @@
+import Domain
+
+/// Whether a frame from the caller's leg is the caller's voice: the voice detector's decision, with
+/// what is only the echo of the daemon's own prompt taken out by the `EchoGuard`. What the utterance
+/// listener and the barge-in judge are fed (and what the barge-in benchmark measures).
+public struct CallerVoice: Sendable {
+    public var vad = VoiceActivityDetector()
+    public var echoGuard = EchoGuard()
+    /// Whether the echo guard is used (`conversation.echo_guard`).
+    public let guarded: Bool
+
+    public init(guarded: Bool = true) {
+        self.guarded = guarded
+    }
+
+    /// Judges `frame`; `reference[d]` is the level of what was played `d` frames before it arrived (nil:
+    /// nothing was played lately).
+    public mutating func isCallerSpeech(_ frame: AudioFrame, reference: [Double]?) -> Bool {
+        let (voiced, level) = vad.classify(frame)
+        guard guarded, let reference else { return voiced }
+        return echoGuard.isCallerSpeech(level: level, voiced: voiced, floor: vad.noiseFloorDB, reference: reference)
+    }
+}
