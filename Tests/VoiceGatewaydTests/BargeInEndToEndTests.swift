@@ -30,14 +30,21 @@ struct BargeInEndToEndTests {
         harness.events().contains { $0["type"] as? String == "tts.generated" && ($0["data"] as? [String: Any])?["characters"] as? Int == reprompt.count }
     }
 
-    @Test func theEchoOfThePromptNeitherCutsItNorIsHeardAsTheCallerAndTheCallerStillIs() async throws {
-        let harness = try await DaemonHarness.start(environment: ["VOICEGW_CONVERSATION_NO_INPUT_TIMEOUT_MS": "1000"])
+    /// A call whose caller's line echoes the daemon 10 dB down; the daemon asks again after 1 s of no input.
+    static func echoingCall(_ environment: [String: String] = [:]) async throws -> (DaemonHarness, FakeRTPPeer) {
+        let harness = try await DaemonHarness.start(
+            environment: ["VOICEGW_CONVERSATION_NO_INPUT_TIMEOUT_MS": "1000"].merging(environment) { $1 })
         #expect(try await eventually { try await harness.get("/ready").status == 200 })
         let callID = harness.fake.placeCall()
         var peer: FakeRTPPeer?
         #expect(await eventually { peer = harness.fake.rtpPeer(bridgedWith: callID); return peer != nil }, "media never bridged")
         let caller = try #require(peer)
-        caller.echo(Self.echo(lossDB: 10))
+        caller.echo(echo(lossDB: 10))
+        return (harness, caller)
+    }
+
+    @Test func theEchoOfThePromptNeitherCutsItNorIsHeardAsTheCallerAndTheCallerStillIs() async throws {
+        let (harness, caller) = try await Self.echoingCall()
         // The greeting plays whole and its echo is no input: the daemon asks again after the greeting.
         #expect(await eventually(timeout: .seconds(60)) { Self.reprompted(harness) }, "the echo was taken for the caller")
         let types = harness.events().compactMap { $0["type"] as? String }
@@ -72,15 +79,7 @@ struct BargeInEndToEndTests {
     }
 
     @Test func withoutTheGuardTheSameEchoHoldsThePrompt() async throws {
-        let harness = try await DaemonHarness.start(environment: [
-            "VOICEGW_CONVERSATION_NO_INPUT_TIMEOUT_MS": "1000", "VOICEGW_CONVERSATION_ECHO_GUARD": "false",
-        ])
-        #expect(try await eventually { try await harness.get("/ready").status == 200 })
-        let callID = harness.fake.placeCall()
-        var peer: FakeRTPPeer?
-        #expect(await eventually { peer = harness.fake.rtpPeer(bridgedWith: callID); return peer != nil }, "media never bridged")
-        let caller = try #require(peer)
-        caller.echo(Self.echo(lossDB: 10))
+        let (harness, _) = try await Self.echoingCall(["VOICEGW_CONVERSATION_ECHO_GUARD": "false"])
         #expect(await eventually(timeout: .seconds(60)) { (try? await Self.heldPrompts(harness) ?? 0) ?? 0 >= 1 }, "the fixture's echo is loud enough to fool a voice detector")
         try await harness.stop()
     }
