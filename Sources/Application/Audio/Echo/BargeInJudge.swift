@@ -7,6 +7,7 @@
 public struct BargeInJudge: Sendable, Hashable {
     /// Tuning knobs.
     public struct Configuration: Sendable, Hashable {
+        /// The length of the frames it is fed.
         public var frameDuration: Duration = .milliseconds(20)
         /// Voice for this long pauses the prompt.
         public var onsetDuration: Duration = .milliseconds(40)
@@ -35,6 +36,7 @@ public struct BargeInJudge: Sendable, Hashable {
         case confirmed(silence: Duration)
     }
 
+    /// The settings it judges by.
     public let configuration: Configuration
     private var state = State.idle(run: .zero)
 

@@ -4,11 +4,14 @@ import Domain
 /// what is only the echo of the daemon's own prompt taken out by the `EchoGuard`. What the utterance
 /// listener and the barge-in judge are fed (and what the barge-in benchmark measures).
 public struct CallerVoice: Sendable {
+    /// The voice detector (its noise floor is the guard's too).
     public var vad = VoiceActivityDetector()
+    /// The echo guard, learning the call's echo path.
     public var echoGuard = EchoGuard()
     /// Whether the echo guard is used (`conversation.echo_guard`).
     public let guarded: Bool
 
+    /// A fresh judge; `guarded: false` leaves the voice detector alone.
     public init(guarded: Bool = true) {
         self.guarded = guarded
     }

@@ -45,6 +45,7 @@ public struct EchoGuard: Sendable {
     /// The most a frame at the noise floor says about the return loss (an echo 40 dB down is none).
     static let boundCapDB = 40.0
 
+    /// The settings it guards by.
     public let configuration: Configuration
     private var mean: [Double]
     private var spread: [Double]
@@ -52,6 +53,7 @@ public struct EchoGuard: Sendable {
     /// How much of each spread's exponential weight has been filled (to correct its start-up bias).
     private var weight: [Double]
 
+    /// A guard that has learnt nothing yet.
     public init(configuration: Configuration = .init()) {
         self.configuration = configuration
         let count = configuration.maxDelayFrames + 1
