@@ -3,14 +3,14 @@ import Testing
 import TestSupport
 
 /// Every metric the docs name is on `/metrics`, and every metric on `/metrics` is documented
-/// (docs/metrics.md, the README and the other docs are searched for `voicegw_` names).
+/// (docs/metrics.md, the README, the other docs and the sample alert rules are searched for `voicegw_` names).
 @Suite("Documented metrics are served", .serialized)
 struct MetricsDocumentationTests {
     /// The `voicegw_*` names the documentation mentions.
     static func documentedNames() throws -> Set<String> {
         let root = DaemonHarness.root
         let docs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path)
-            .filter { $0.hasSuffix(".md") }.map { "docs/" + $0 } + ["README.md"]
+            .filter { $0.hasSuffix(".md") }.map { "docs/" + $0 } + ["README.md", "etc/prometheus/voicegatewayd-alerts.yml"]
         var names: Set<String> = []
         for path in docs {
             let text = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
