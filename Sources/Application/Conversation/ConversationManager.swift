@@ -184,7 +184,12 @@ private struct Driver {
                 actions = []
             case .utterance(let transcript, let endedAt):
                 lastSpeechEnd = endedAt
-                actions = machine.handle(.utterance(transcript.text, confidence: transcript.confidence, now: now))
+                // Words over a prompt the judge let go (a caller quieter than the prompt in the guard's first
+                // second, a voice it gave back) are an interruption all the same: hold, then let them cut.
+                let interruptible = control?.interruptible ?? true
+                let held = transcript.text.isEmpty ? [] : machine.handle(.bargeIn(.onset, interruptible: interruptible, now: now))
+                if !held.isEmpty { _ = machine.handle(.bargeIn(.confirmed, interruptible: interruptible, now: now)) }
+                actions = held + machine.handle(.utterance(transcript.text, confidence: transcript.confidence, now: now))
             case .provisional(let text): actions = machine.handle(.provisional(text, now: now))
             case .provisionalWithdrawn: actions = machine.handle(.provisionalWithdrawn(now: now))
             case .transcriptionFailed: actions = machine.handle(.transcriptionFailed(now: now))

@@ -163,6 +163,7 @@ struct ListenerState {
                 if silent > .milliseconds(60) {
                     event = endpointer.gap(silent - accountedGap)
                     if let verdict = judge.gap(silent - accountedGap) { signals.yield(.bargeIn(verdict)) }
+                    guardNoPackets(silent - accountedGap)
                     if stream != nil { await streamSilence(silent - accountedGap) }
                     accountedGap = silent
                 }
@@ -263,6 +264,19 @@ struct ListenerState {
         }
         reference.levels(at: now, into: &referenceLevels)
         return voice.isCallerSpeech(frame, reference: referenceLevels)
+    }
+
+    /// Tells the echo guard that nothing came back for `duration` while the prompt may have played.
+    private mutating func guardNoPackets(_ duration: Duration) {
+        guard voice.guarded, let reference = listener.reference else { return }
+        let now = clock.monotonic()
+        let frames = min(50, Int(duration / .milliseconds(20)))
+        for back in stride(from: frames - 1, through: 0, by: -1) {
+            let at = now - .milliseconds(20) * back
+            guard reference.playedRecently(at: at, frames: referenceLevels.count) else { continue }
+            reference.levels(at: at, into: &referenceLevels)
+            voice.noPacket(reference: referenceLevels)
+        }
     }
 
     private mutating func keepPreroll(_ frame: AudioFrame) {

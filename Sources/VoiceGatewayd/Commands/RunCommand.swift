@@ -13,8 +13,9 @@ struct RunCommand: AsyncParsableCommand {
             (/health, /ready, /metrics). SIGTERM or SIGINT drains: /ready turns 503 at once, new calls go
             back to the dialplan (VOICEGW_REFUSED=shutting_down), live calls go on for shutdown.grace_ms,
             then each hears shutdown.goodbye and is hung up; the events are flushed and the exit code is 0.
-            A second SIGTERM or SIGINT hangs up the calls still live at once. SIGHUP reloads the operator
-            API's keys (http.auth.*) from the configuration; an invalid key file keeps the keys in use.
+            A second SIGTERM or SIGINT hangs up the calls still live at once. SIGHUP reads the configuration
+            again and applies the operator API's keys (http.auth.*) and the log level (log.level); an invalid
+            configuration or key file changes nothing. Live calls go on.
             """)
 
     @OptionGroup var options: ConfigOptions
@@ -56,9 +57,10 @@ struct RunCommand: AsyncParsableCommand {
                 do {
                     let (fresh, _) = try options.load()
                     try await daemon.reloadAPIKeys(from: fresh)
-                    logger.notice("SIGHUP: operator API keys reloaded")
+                    LogBootstrap.level.value = fresh.logLevel
+                    logger.notice("SIGHUP: operator API keys and log level reloaded", metadata: ["log.level": "\(fresh.logLevel)"])
                 } catch {
-                    logger.error("SIGHUP: keys not reloaded; the keys in use stay", metadata: ["error": "\(error)"])
+                    logger.error("SIGHUP: nothing reloaded; the keys and log level in use stay", metadata: ["error": "\(error)"])
                 }
             }
         }

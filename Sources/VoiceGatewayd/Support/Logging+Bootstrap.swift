@@ -3,14 +3,15 @@ import Logging
 
 /// Sets up the process-wide log handler once (text or JSON lines on stderr).
 enum LogBootstrap {
+    /// The level every logger follows; SIGHUP sets it from the reloaded `log.level`.
+    static let level = SharedLogLevel(.info)
+
     static func configure(level: Logger.Level, json: Bool) -> Logger {
+        Self.level.value = level
         LoggingSystem.bootstrap { label in
-            var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            let handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            return LevelFollowingLogHandler(handler, level: Self.level)
         }
-        var logger = Logger(label: "voicegatewayd")
-        logger.logLevel = level
-        return logger
+        return Logger(label: "voicegatewayd")
     }
 }

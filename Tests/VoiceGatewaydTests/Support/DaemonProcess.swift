@@ -10,10 +10,13 @@ final class DaemonProcess: @unchecked Sendable {
     let environment: [String: String]
     let directory: URL
     let httpPort: Int
+    /// The command line after the binary (`run`, and `--config FILE` where a test reloads one).
+    let arguments: [String]
     private var process: Process?
 
-    init(environment: [String: String], directory: URL) {
+    init(environment: [String: String], directory: URL, arguments: [String] = ["run"]) {
         self.directory = directory
+        self.arguments = arguments
         self.httpPort = ExternalBinary.freePort()
         var environment = environment
         environment["VOICEGW_HTTP_PORT"] = "\(httpPort)"
@@ -31,7 +34,7 @@ final class DaemonProcess: @unchecked Sendable {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["run"]
+        process.arguments = arguments
         process.environment = environment
         process.currentDirectoryURL = directory
         let log = directory.appendingPathComponent("daemon.log")

@@ -23,4 +23,11 @@ public struct CallerVoice: Sendable {
         guard guarded, let reference else { return voiced }
         return echoGuard.isCallerSpeech(level: level, voiced: voiced, floor: vad.noiseFloorDB, reference: reference)
     }
+
+    /// Accounts for 20 ms in which no packet came while `reference` was played: no echo came back either
+    /// (a line with echo sends it), which the guard learns as such.
+    public mutating func noPacket(reference: [Double]) {
+        guard guarded else { return }
+        _ = echoGuard.isCallerSpeech(level: -100, voiced: false, floor: vad.noiseFloorDB, reference: reference)
+    }
 }

@@ -100,8 +100,6 @@ public struct EchoGuard: Sendable {
     /// caller's voice (which only makes the difference smaller), so the mean follows rises faster than
     /// falls: it tracks the echo, not the caller.
     private mutating func learn(level: Double, floor: Double, reference: [Double], depth: Int) {
-        // Digital silence (a far end that suppresses silence, a lost packet concealed) says nothing.
-        guard level > -90 else { return }
         let a = configuration.smoothing
         let fall = a * configuration.fallFraction
         let audible = level > floor + 3
@@ -129,9 +127,10 @@ public struct EchoGuard: Sendable {
         }
     }
 
-    /// The variance of the difference at delay `d`, corrected for how few frames it has seen.
+    /// The variance of the difference at delay `d`, corrected for how few frames it has seen (0 while
+    /// nothing audible came back: the loss is only known to be at least the mean).
     private func steadiness(_ d: Int) -> Double {
-        weight[d] > 0 ? spread[d] / weight[d] : .infinity
+        weight[d] > 0 ? spread[d] / weight[d] : 0
     }
 
     /// The delay whose difference is steadiest, once every delay has been seen often enough (a delay
