@@ -60,7 +60,7 @@ struct EndToEndTests {
         // not have seen its greeting end yet, and takes the caller's first words as a barge-in (harmless).
         #expect(types.filter { $0 != "barge_in" } == [
             "call.started", "call.answered", "tts.generated", "stt.transcribed", "llm.responded", "tts.generated", "call.ended",
-        ])
+        ], "\(events.map { "\($0["type"] ?? "?") \($0["data"] ?? [:])" })")
         #expect(types.filter { $0 == "barge_in" }.count <= 1)
         for line in harness.eventLines() {
             let problems = validateEvent(Data(line.utf8))
