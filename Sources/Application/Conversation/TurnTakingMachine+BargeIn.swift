@@ -40,4 +40,10 @@ extension TurnTakingMachine {
         requested = nil
         return [.interrupt]
     }
+
+    /// The caller's utterance was dropped unheard (it ended before the daemon could listen again): the
+    /// no-input wait may start.
+    public mutating func callerStopped() {
+        callerSpeaking = false
+    }
 }

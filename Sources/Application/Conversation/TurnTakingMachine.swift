@@ -84,6 +84,9 @@ public struct TurnTakingMachine: Sendable {
     public internal(set) var phase: Phase = .greeting
     public private(set) var noInputStrikes = 0
     var listeningSince: Duration?
+    /// The caller has started an utterance whose transcript has not come yet: a response ending meanwhile
+    /// does not start the no-input wait (the caller is not silent, only slow to transcribe).
+    var callerSpeaking = false
     /// The provisional text a prepared response answers (normalised).
     private var prepared: String?
     /// The opening waits for the callee (`awaitCallee`).
@@ -151,12 +154,14 @@ public struct TurnTakingMachine: Sendable {
         case .speechStarted:
             // Whether it cuts a response is the barge-in judge's call (`bargeIn`).
             listeningSince = nil
+            callerSpeaking = true
             return []
 
         case .bargeIn(let event, let interruptible, let now):
             return bargeIn(event, interruptible: interruptible, now: now)
 
         case .utterance(let text, let confidence, let now):
+            callerSpeaking = false
             let early = prepared
             prepared = nil
             var discard: [Action] = early == nil ? [] : [.discardPrepared]
@@ -192,6 +197,7 @@ public struct TurnTakingMachine: Sendable {
             return []
 
         case .transcriptionFailed(let now):
+            callerSpeaking = false
             if isHeld { return resumePrompt() }
             guard phase == .listening, collector == nil else { return [] }
             if openingOwed { return owedOpening() }
@@ -212,7 +218,7 @@ public struct TurnTakingMachine: Sendable {
             case .finished, .agentFailed:
                 guard phase != .listening else { return [] }
                 phase = .listening
-                listeningSince = now
+                listeningSince = callerSpeaking ? nil : now
                 return afterResponse(asked: ending == .finished ? requested : nil, now: now)
             case .hangUp:
                 phase = .finished
