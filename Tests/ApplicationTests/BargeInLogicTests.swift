@@ -111,8 +111,9 @@ struct BargeInLogicTests {
         reference.truncate(at: .milliseconds(1000))
         reference.levels(at: .milliseconds(1040), into: &levels)
         #expect(levels == [-100, -100, -20, -100], "the flush dropped what was queued")
-        #expect(reference.playedRecently(at: .milliseconds(1100), frames: 26))
-        #expect(!reference.playedRecently(at: .milliseconds(2000), frames: 26))
+        var window = [Double](repeating: 0, count: 26)
+        #expect(reference.levels(at: .milliseconds(1100), into: &window))
+        #expect(!reference.levels(at: .milliseconds(2000), into: &window))
     }
 }
 

@@ -185,11 +185,7 @@ private struct Driver {
                 actions = []
             case .utterance(let transcript, let endedAt):
                 lastSpeechEnd = endedAt
-                // Words over a prompt the judge let go (a caller quieter than the prompt in the guard's first
-                // second, a voice it gave back) are an interruption all the same: hold, then let them cut.
-                let interruptible = control?.interruptible ?? true
-                let held = transcript.text.isEmpty ? [] : machine.handle(.bargeIn(.onset, interruptible: interruptible, now: now))
-                if !held.isEmpty { _ = machine.handle(.bargeIn(.confirmed, interruptible: interruptible, now: now)) }
+                let held = transcript.text.isEmpty ? [] : machine.holdForWords(interruptible: control?.interruptible ?? true, now: now)
                 actions = held + machine.handle(.utterance(transcript.text, confidence: transcript.confidence, now: now))
             case .provisional(let text): actions = machine.handle(.provisional(text, now: now))
             case .provisionalWithdrawn: actions = machine.handle(.provisionalWithdrawn(now: now))
@@ -211,7 +207,7 @@ private struct Driver {
             case .tick: actions = machine.handle(.tick(now: now))
             case .mediaEnded: return .mediaEnded
             case .command(.transfer(let request)):
-                await cutResponse(media: media, metrics: metrics)
+                await cutResponse(media: media, metrics: metrics, now: now)
                 actions = []
                 if let ending = await transfer(request, media: media, recorder: recorder, log: log, metrics: metrics, clock: clock) {
                     return ending
@@ -222,7 +218,7 @@ private struct Driver {
                     responding = false
                     control?.stop()
                     response?.cancel()
-                    await media.flush()
+                    await dropQueuedAudio(media, now: now)
                 }
                 pendingLines.append(text)
                 actions = []
@@ -231,7 +227,7 @@ private struct Driver {
             case .command(.stopRecording):
                 actions = []  // the call service's, never sent here
             case .closing(let line):
-                await cutResponse(media: media, metrics: metrics)
+                await cutResponse(media: media, metrics: metrics, now: now)
                 if !line.isEmpty { _ = await responder.run(.line(line, thenHangUp: true), speechEndedAt: nil) {} }
                 return .closed
             }
@@ -283,8 +279,7 @@ private struct Driver {
             case .pause:
                 // The caller may be talking: stop sending at once, keep the rest.
                 control?.pause()
-                reference.truncate(at: clock.monotonic())
-                await media.flush()
+                await dropQueuedAudio(media, now: clock.monotonic())
                 metrics.promptHeld()
             case .resume:
                 control?.resume()
@@ -294,8 +289,7 @@ private struct Driver {
                 responding = false
                 control?.stop()
                 response?.cancel()
-                await media.flush()
-                reference.truncate(at: clock.monotonic())
+                await dropQueuedAudio(media, now: clock.monotonic())
                 response = nil
                 control = nil
                 log.markInterrupted(at: clock.now())
@@ -355,14 +349,20 @@ private struct Driver {
     }
 
     /// Stops at once whatever plays or is held (an operator's transfer, the drain's closing line).
-    private mutating func cutResponse(media: any MediaSession, metrics: VoiceMetrics) async {
+    private mutating func cutResponse(media: any MediaSession, metrics: VoiceMetrics, now: Duration) async {
         responseID = 0
         responding = false
         await discardHeld(metrics: metrics)
         control?.stop()
         response?.cancel()
-        await media.flush()
+        await dropQueuedAudio(media, now: now)
         response = nil
+    }
+
+    /// Drops the audio queued for the caller: never sent, so never echoed either.
+    private func dropQueuedAudio(_ media: any MediaSession, now: Duration) async {
+        reference.truncate(at: now)
+        await media.flush()
     }
 
     /// Throws the held response away; returns once the agent has forgotten its turn (before anything

@@ -26,6 +26,15 @@ extension TurnTakingMachine {
         }
     }
 
+    /// Words transcribed over a playing prompt the judge let go (a caller quieter than the prompt while
+    /// the echo guard learns, a voice given back too soon): the prompt is held as if the judge had heard
+    /// them, so that the utterance cuts it. Nothing when no interruptible prompt plays.
+    public mutating func holdForWords(interruptible: Bool, now: Duration) -> [Action] {
+        let held = bargeIn(.onset, interruptible: interruptible, now: now)
+        if !held.isEmpty { phase = .heard }
+        return held
+    }
+
     /// The held prompt plays on.
     mutating func resumePrompt() -> [Action] {
         phase = resumePhase

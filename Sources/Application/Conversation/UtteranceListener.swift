@@ -258,11 +258,9 @@ struct ListenerState {
 
     /// The voice detector's decision, with what is only the echo of the daemon's own prompt taken out.
     private mutating func isCallerSpeech(_ frame: AudioFrame) -> Bool {
-        let now = clock.monotonic()
-        guard voice.guarded, let reference = listener.reference, reference.playedRecently(at: now, frames: referenceLevels.count) else {
+        guard voice.guarded, let reference = listener.reference, reference.levels(at: clock.monotonic(), into: &referenceLevels) else {
             return voice.isCallerSpeech(frame, reference: nil)
         }
-        reference.levels(at: now, into: &referenceLevels)
         return voice.isCallerSpeech(frame, reference: referenceLevels)
     }
 
@@ -273,9 +271,7 @@ struct ListenerState {
         let frames = min(50, Int(duration / .milliseconds(20)))
         for back in stride(from: frames - 1, through: 0, by: -1) {
             let at = now - .milliseconds(20) * back
-            guard reference.playedRecently(at: at, frames: referenceLevels.count) else { continue }
-            reference.levels(at: at, into: &referenceLevels)
-            voice.noPacket(reference: referenceLevels)
+            if reference.levels(at: at, into: &referenceLevels) { voice.noPacket(reference: referenceLevels) }
         }
     }
 

@@ -10,7 +10,6 @@ import Synchronization
 public final class EchoReference: Sendable {
     /// 10 s: a synthesized chunk is recorded whole as the player takes it, ahead of its sending.
     static let slots = 512
-    static let slotDuration = Duration.milliseconds(20)
 
     private struct State {
         var levels = [Double](repeating: -100, count: EchoReference.slots)
@@ -18,6 +17,15 @@ public final class EchoReference: Sendable {
         var owners = [Int64](repeating: -1, count: EchoReference.slots)
         /// The slot the next recorded frame goes to, at the earliest.
         var next: Int64 = 0
+
+        /// Places a frame of `level` in the slot after the last one recorded, or in `current`.
+        mutating func place(_ level: Double, current: Int64) {
+            let slot = max(next, current)
+            let index = Int(slot % Int64(EchoReference.slots))
+            levels[index] = level
+            owners[index] = slot
+            next = slot + 1
+        }
     }
     private let state = Mutex(State())
 
@@ -31,24 +39,21 @@ public final class EchoReference: Sendable {
     /// Records a played frame of `level` dBFS, handed to the media session at `now`.
     public func record(level: Double, now: Duration) {
         let current = Self.slot(now)
-        state.withLock { state in
-            let slot = max(state.next, current)
-            let index = Int(slot % Int64(Self.slots))
-            state.levels[index] = level
-            state.owners[index] = slot
-            state.next = slot + 1
-        }
+        state.withLock { $0.place(level, current: current) }
     }
 
-    /// Records `samples` (any rate) in 20 ms pieces.
+    /// Records `samples` (any rate) in 20 ms pieces, under one lock.
     public func record(_ frame: AudioFrame, now: Duration) {
         let size = max(1, frame.sampleRate / 50)
+        let current = Self.slot(now)
         frame.samples.withUnsafeBufferPointer { samples in
-            var start = 0
-            while start < samples.count {
-                let end = min(samples.count, start + size)
-                record(level: VoiceActivityDetector.levelDB(UnsafeBufferPointer(rebasing: samples[start..<end])), now: now)
-                start = end
+            state.withLock { state in
+                var start = 0
+                while start < samples.count {
+                    let end = min(samples.count, start + size)
+                    state.place(VoiceActivityDetector.levelDB(UnsafeBufferPointer(rebasing: samples[start..<end])), current: current)
+                    start = end
+                }
             }
         }
     }
@@ -67,21 +72,19 @@ public final class EchoReference: Sendable {
     }
 
     /// The levels played at `now` and the `into.count - 1` slots before it (index 0: now); silence
-    /// where nothing was played.
-    public func levels(at now: Duration, into levels: inout [Double]) {
+    /// where nothing was played. False, with `levels` left as they were, when nothing was played in that
+    /// window nor queued after it (the guard has no work to do).
+    @discardableResult
+    public func levels(at now: Duration, into levels: inout [Double]) -> Bool {
         let current = Self.slot(now)
-        state.withLock { state in
+        return state.withLock { state in
+            guard state.next > 0, state.next > current - Int64(levels.count) else { return false }
             for d in levels.indices {
                 let slot = current - Int64(d)
                 let index = Int(((slot % Int64(Self.slots)) + Int64(Self.slots)) % Int64(Self.slots))
                 levels[d] = slot >= 0 && state.owners[index] == slot ? state.levels[index] : -100
             }
+            return true
         }
-    }
-
-    /// Whether anything was played in the `frames` slots up to `now` (the guard has work to do).
-    public func playedRecently(at now: Duration, frames: Int) -> Bool {
-        let current = Self.slot(now)
-        return state.withLock { state in state.next > current - Int64(frames) && state.next > 0 }
     }
 }
