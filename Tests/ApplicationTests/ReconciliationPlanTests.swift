@@ -76,14 +76,47 @@ import Testing
         #expect(actions == [.channelLeft("ch2")])
     }
 
-    @Test func callsOfADeadInstanceAreEndedNeverResumedAndThoseOfALiveOneAreKept() {
+    @Test func callsOfADeadInstanceAreTakenOverAndThoseOfALiveOneAreKept() {
         let ghost = call("c1", channel: "ch1", instance: "node-dead", media: "voicegw-m-1")
         let peer = call("c2", channel: "ch2", instance: "node-b", media: "voicegw-m-2", bridge: "voicegw-b-2")
         let actions = plan(
             [ghost, peer], dead: ["node-dead"],
             channels: [caller("ch1"), caller("ch2"), media("voicegw-m-1", age: .seconds(900)), media("voicegw-m-2", age: .seconds(900))],
             bridges: [bridge("voicegw-b-2", age: .seconds(900))])
-        #expect(actions == [.deleteMediaChannel("voicegw-m-1"), .end(ghost, hangUp: true)])
+        #expect(actions == [.deleteMediaChannel("voicegw-m-1"), .takeOver(ghost, caller("ch1"))])
+    }
+
+    @Test func aDeadInstancesCallInItsOwnApplicationIsTakenOverAndEndedWithReattachOff() {
+        let ghost = call("c1", channel: "ch1", instance: "node-dead")
+        let elsewhere = ChannelSnapshot(id: "ch1", name: "PJSIP/trunk-1", state: "Up", inApplication: false, isDaemonMedia: false, inStasis: true)
+        #expect(plan([ghost], dead: ["node-dead"], channels: [elsewhere]) == [.takeOver(ghost, elsewhere)])
+        #expect(plan([ghost], dead: ["node-dead"], channels: [elsewhere], reattach: false) == [.end(ghost, hangUp: true)])
+        // Gone, or back in the dialplan: nothing to take over.
+        #expect(plan([ghost], dead: ["node-dead"], channels: [caller("ch1", inApp: false)]) == [.end(ghost, hangUp: false)])
+    }
+
+    @Test func anotherInstancesMediaIsNeverAnOrphanUnlessItIsDead() {
+        func tagged(_ id: String, _ owner: String, age: Duration) -> ChannelSnapshot {
+            var snapshot = media(id, age: age)
+            snapshot.owner = InstanceID(owner)
+            return snapshot
+        }
+        var foreignBridge = bridge("voicegw-b-node-b-1", age: .seconds(900))
+        foreignBridge.owner = "node-b"
+        var deadBridge = bridge("voicegw-b-node-dead-1", age: .seconds(1))
+        deadBridge.owner = "node-dead"
+        let actions = plan(
+            [], dead: ["node-dead"],
+            channels: [
+                // node-b may be alive without sharing this repository: untouched however old.
+                tagged("voicegw-m-node-b-1", "node-b", age: .seconds(900)),
+                // A dead instance sets nothing up any more: deleted however young.
+                tagged("voicegw-m-node-dead-1", "node-dead", age: .seconds(1)),
+                // This instance's own: after the grace.
+                tagged("voicegw-m-node-a-1", "node-a", age: .seconds(31)), tagged("voicegw-m-node-a-2", "node-a", age: .seconds(5)),
+            ],
+            bridges: [foreignBridge, deadBridge])
+        #expect(actions == [.deleteMediaChannel("voicegw-m-node-dead-1"), .deleteMediaChannel("voicegw-m-node-a-1"), .deleteBridge("voicegw-b-node-dead-1")])
     }
 
     @Test func unreferencedLeftoversAreDeletedOnlyOnceOlderThanTheGrace() {

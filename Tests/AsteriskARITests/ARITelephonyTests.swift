@@ -46,8 +46,9 @@ final class EventReader: Sendable {
     }
 }
 
-func makeTelephony(_ fake: FakeAsterisk, password: String? = nil) -> ARITelephony {
-    var config = ARITelephony.Configuration(url: URL(string: fake.url)!, username: fake.username, password: password ?? fake.password, app: fake.app)
+func makeTelephony(_ fake: FakeAsterisk, password: String? = nil, app: String? = nil, instance: String = "") -> ARITelephony {
+    var config = ARITelephony.Configuration(url: URL(string: fake.url)!, username: fake.username, password: password ?? fake.password, app: app ?? fake.app)
+    config.instance = instance
     // Generous: tests run side by side on a loaded machine; deadlines have tests of their own.
     config.requestTimeout = .seconds(30)
     config.mediaStartTimeout = .seconds(30)

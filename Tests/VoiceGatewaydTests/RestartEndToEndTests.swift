@@ -228,12 +228,11 @@ struct RestartEndToEndTests {
         await world.close()
     }
 
-    @Test func theCallsOfAnInstanceWhoseHeartbeatExpiredAreEndedByALiveOne() async throws {
-        let world = try await World.make(["VOICEGW_INSTANCE_ID": "live-node"])
+    /// A peer that ran a call on this Asterisk and died: its heartbeat lapses, its call stays stored.
+    func seedDeadInstancesCall(_ world: World) async throws -> (channel: String, repository: RedisCallRepository, registry: RedisInstanceRegistry) {
         let endpoint = RedisConfiguration(endpoint: try RedisEndpoint(url: world.redis.url))
         let repository = RedisCallRepository(configuration: endpoint, clock: WallClock(), logger: Logger(label: "seed"))
         let registry = RedisInstanceRegistry(connection: RedisConnection(configuration: endpoint, clock: WallClock(), logger: Logger(label: "seed")), clock: WallClock())
-        // A peer that ran a call on this Asterisk and died: its heartbeat lapses, its call stays stored.
         let channel = world.fake.placeCall()
         var ghost = Call(
             id: CallID("ghost-call"), tenantID: "default", channelID: ChannelID(channel), conversationID: "ghost-conv", direction: .inbound,
@@ -244,7 +243,36 @@ struct RestartEndToEndTests {
         try await repository.save(ghost)
         try await registry.heartbeat("dead-node", ttl: .milliseconds(300))
         #expect(await eventually { (try? await registry.isAlive("dead-node")) == false }, "the heartbeat never lapsed")
+        return (channel, repository, registry)
+    }
 
+    @Test func theCallsOfAnInstanceWhoseHeartbeatExpiredAreTakenOverByALiveOne() async throws {
+        let world = try await World.make(["VOICEGW_INSTANCE_ID": "live-node"])
+        let (channel, repository, registry) = try await seedDeadInstancesCall(world)
+        let daemon = DaemonProcess(environment: world.environment, directory: world.directory)
+        try await daemon.start()
+        // Resumed here: new media bridged with the caller, the resume line, the call now this instance's.
+        var peer: FakeRTPPeer?
+        #expect(await eventually { peer = world.fake.rtpPeer(bridgedWith: channel); return peer != nil }, "not taken over; log:\n\(daemon.log.suffix(3000))")
+        #expect(await eventually { world.events(of: "ghost-call").contains { $0["type"] as? String == "tts.generated" } }, "no resume line")
+        #expect(try await repository.get("ghost-call")?.instanceID == "live-node")
+        #expect(await eventually { (try? await registry.knownInstances().contains("dead-node")) == false })
+        world.fake.hangupCaller(channel)
+        #expect(await eventually { world.events(of: "ghost-call").contains { $0["type"] as? String == "call.ended" } })
+        let events = world.events(of: "ghost-call")
+        #expect(events.first?["sequence"] as? Int == 51, "numbered after the dead instance's events")
+        #expect(events.allSatisfy { $0["instance_id"] as? String == "live-node" })
+        let ended = try #require(events.last)
+        #expect((ended["data"] as? [String: Any])?["reason"] as? String == "caller_hangup")
+        #expect(await eventually { world.fake.channels.isEmpty && world.fake.bridges.isEmpty }, "\(world.fake.channels) \(world.fake.bridges)")
+        checkEvents(world, callID: "ghost-call")
+        daemon.stop()
+        await world.close()
+    }
+
+    @Test func withReattachOffTheCallsOfADeadInstanceAreEndedByALiveOne() async throws {
+        let world = try await World.make(["VOICEGW_INSTANCE_ID": "live-node", "VOICEGW_CALLS_REATTACH": "false"])
+        let (channel, repository, registry) = try await seedDeadInstancesCall(world)
         let daemon = DaemonProcess(environment: world.environment, directory: world.directory)
         try await daemon.start()
         #expect(await eventually { world.fake.channels[channel] == nil }, "the dead instance's caller was not hung up")

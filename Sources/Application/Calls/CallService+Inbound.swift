@@ -20,6 +20,7 @@ extension CallService {
         var logger = self.logger
         logger[metadataKey: "call.id"] = "\(handle.callID)"
         logger[metadataKey: "channel.id"] = "\(channel.id)"
+        guard await claim(channel.id, logger: logger) else { return }
 
         let tenant: TenantSettings
         do throws(ProviderError) {
@@ -49,6 +50,22 @@ extension CallService {
         await runCall(call, channel: channel, tenant: tenant, handle: handle, recorder: recorder, resuming: false, logger: logger) {
             await begin(call, recorder: recorder, logger: logger)
             logger.info("call started", metadata: ["caller": "\(call.callerNumber)", "did": "\(call.calleeNumber)"])
+        }
+    }
+
+    /// Whether this instance handles the channel: true unless another instance sharing the application
+    /// claimed it first. A claim store that cannot answer leaves the call to this instance (serving a
+    /// call twice is caught by the claim on the next one; dropping it is not undone).
+    func claim(_ channel: ChannelID, logger: Logger) async -> Bool {
+        guard let claims = dependencies.claims else { return true }
+        do {
+            if try await claims.claim(channel, for: configuration.instanceID) { return true }
+            metrics.channelClaimLost()
+            logger.info("another instance claimed the channel first; leaving it")
+            return false
+        } catch {
+            logger.warning("channel claim store unreachable; taking the call", metadata: ["error": "\(error)"])
+            return true
         }
     }
 

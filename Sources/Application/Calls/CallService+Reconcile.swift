@@ -30,8 +30,8 @@ extension CallService {
             let takenOn = self.takenOn.withLock { $0 }
             var dead: Set<InstanceID> = []
             if let registry = deps.registry {
-                let known = Set(try await registry.knownInstances())
-                for peer in Set(live.map(\.instanceID)) where peer != me && known.contains(peer) {
+                // Every known instance, not only those with live calls: a dead one's media is cleaned up too.
+                for peer in try await registry.knownInstances() where peer != me {
                     if try await !registry.isAlive(peer) { dead.insert(peer) }
                 }
             }
@@ -48,7 +48,10 @@ extension CallService {
             var unfinished: Set<InstanceID> = []
             for action in actions {
                 if await !perform(action, running: running, input: input) {
-                    if case .end(let call, _) = action { unfinished.insert(call.instanceID) }
+                    switch action {
+                    case .end(let call, _), .takeOver(let call, _): unfinished.insert(call.instanceID)
+                    case .deleteMediaChannel, .deleteBridge, .resume, .channelLeft: break
+                    }
                 }
             }
             // Forget the dead instances once all their calls are ended (the next pass retries the rest).
@@ -75,6 +78,8 @@ extension CallService {
             metrics.reconciled("resumed")
             input.yield(.resume(call, channel))
             return true
+        case .takeOver(let call, let channel):
+            return await takeOver(call, on: channel, input: input)
         case .end(let call, let hangUp):
             return await endAbandoned(call, hangUp: hangUp)
         case .channelLeft(let channel):

@@ -31,6 +31,9 @@ public final class CallService: Service, HealthReporting, Sendable {
         public var agents: AgentRoster?
         /// Where outbound calls' idempotency keys are claimed (shared by instances); nil: in memory.
         public var idempotency: (any IdempotencyStore)?
+        /// Where instances sharing an application claim each new channel (first claim wins); nil: every
+        /// channel that enters is this instance's.
+        public var claims: (any ChannelClaims)?
         /// The live feed of state changes and lines (`GET /v1/events`); nil for none.
         public var feed: CallFeed?
 
@@ -83,6 +86,8 @@ public final class CallService: Service, HealthReporting, Sendable {
     let tenantCalls = Mutex<[TenantID: Int]>([:])
     /// Whether a reconciliation is running (they never overlap).
     let reconciling = Mutex(false)
+    /// Calls taken over whose channel is being moved into this application, by channel.
+    let adoptions = Mutex<[ChannelID: Call]>([:])
     /// Outbound calls' idempotency keys, and where they go while the shared store is unreachable.
     let idempotency: any IdempotencyStore
     let localIdempotency: InMemoryIdempotencyStore
@@ -193,6 +198,15 @@ public final class CallService: Service, HealthReporting, Sendable {
         case .channelEntered(let channel):
             if let handle = handle(for: channel.id), handle.direction == .outbound {
                 handle.send(.answered(channel))
+                return
+            }
+            if channel.arguments.first == "takeover" {
+                if let (call, snapshot) = adopted(channel) {
+                    resume(call, on: snapshot, group: &group, input: input)
+                } else {
+                    logger.notice("a channel moved here by an earlier process entered; reconciling", metadata: ["channel.id": "\(channel.id)"])
+                    input.yield(.reconcile)
+                }
                 return
             }
             if channel.arguments.first == "outbound" || channel.arguments.first == "transfer" {

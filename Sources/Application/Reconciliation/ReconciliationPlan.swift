@@ -8,18 +8,25 @@ import Domain
 /// - a live call of this instance that no task runs (the previous process died) is resumed when its
 ///   channel is still in the application and re-attaching is on; otherwise it is ended with reason
 ///   `gateway_restart`, hanging the channel up if it is still in the application;
-/// - a live call of an instance whose heartbeat expired is ended the same way (never resumed: its
-///   owner may come back);
+/// - a live call of an instance whose heartbeat expired is taken over when its channel is still in a
+///   Stasis application and re-attaching is on (the instance that wins the call in the repository
+///   resumes it, moving the channel into its own application if it is in another); otherwise it is
+///   ended the same way;
 /// - a call this instance runs whose channel left the application while the event connection was
 ///   down gets the `StasisEnd` it missed;
 /// - the media channels and bridges of calls being resumed or ended are deleted (the resumed call gets
-///   new ones); other media channels and bridges of the daemon that no live call references are deleted
-///   once older than the grace period (younger ones may belong to a call being set up right now).
+///   new ones); other media channels and bridges that no live call references are deleted when they
+///   are this instance's or untagged and older than the grace period (younger ones may belong to a call
+///   being set up right now), or a dead instance's; another instance's are never touched (it may be
+///   alive without sharing this repository).
 public enum ReconciliationPlan {
     /// One step of the plan.
     public enum Action: Sendable, Hashable {
         /// Pick the call up again on its channel.
         case resume(Call, ChannelSnapshot)
+        /// Make the call this instance's (if nobody else did first) and resume it; the channel is moved
+        /// into this application first when it is in another.
+        case takeOver(Call, ChannelSnapshot)
         /// End the stored call (`gateway_restart`), hanging up its channel first if asked.
         case end(Call, hangUp: Bool)
         /// A running call's channel is gone: deliver the missed `channelLeft`.
@@ -49,7 +56,7 @@ public enum ReconciliationPlan {
         public var liveCalls: [Call]
         /// This instance.
         public var instance: InstanceID
-        /// Instances known to be dead (heartbeat expired).
+        /// Instances known to be dead (heartbeat expired), whether or not they left calls.
         public var deadInstances: Set<InstanceID>
         /// The calls this process has taken on (read after `liveCalls`): a live call of this instance
         /// that is not among them was left behind by a previous process.
@@ -92,18 +99,24 @@ public enum ReconciliationPlan {
                 continue
             }
             stale.formUnion(CallMediaReference.ids(of: call))
-            let present = inApplication.contains(call.channelID)
-            if mine, present, rules.reattach, let channel = facts.inventory.channel(call.channelID) {
+            let channel = facts.inventory.channel(call.channelID).flatMap { $0.inStasis ? $0 : nil }
+            switch channel {
+            case let channel? where rules.reattach && mine && channel.inApplication:
                 callActions.append(.resume(call, channel))
-            } else {
-                callActions.append(.end(call, hangUp: present))
+            case let channel? where rules.reattach:
+                callActions.append(.takeOver(call, channel))
+            default:
+                callActions.append(.end(call, hangUp: channel != nil))
             }
         }
         for channel in facts.running.sorted() where !inApplication.contains(channel) {
             callActions.append(.channelLeft(channel))
         }
 
-        let oldEnough = { (created: Timestamp?) -> Bool in
+        // Another live instance's media is never an orphan, whether or not it shares the repository.
+        let orphan = { (owner: InstanceID?, created: Timestamp?) -> Bool in
+            if let owner, facts.deadInstances.contains(owner) { return true }
+            guard owner == nil || owner == facts.instance else { return false }
             guard let created else { return true }
             return facts.now.duration(since: created) >= rules.orphanGrace
         }
@@ -112,14 +125,14 @@ public enum ReconciliationPlan {
         for channel in facts.inventory.channels where channel.isDaemonMedia && !referenced.contains(channel.id.rawValue) {
             if stale.contains(channel.id.rawValue) {
                 staleDeletes.append(.deleteMediaChannel(channel.id))
-            } else if oldEnough(channel.createdAt) {
+            } else if orphan(channel.owner, channel.createdAt) {
                 orphanDeletes.append(.deleteMediaChannel(channel.id))
             }
         }
         for bridge in facts.inventory.bridges where !referenced.contains(bridge.id.rawValue) {
             if stale.contains(bridge.id.rawValue) {
                 staleDeletes.append(.deleteBridge(bridge.id))
-            } else if oldEnough(bridge.createdAt) {
+            } else if orphan(bridge.owner, bridge.createdAt) {
                 orphanDeletes.append(.deleteBridge(bridge.id))
             }
         }

@@ -25,6 +25,7 @@ public struct VoiceMetrics: Sendable {
         _ = Counter(label: "voicegw_barge_ins_total", factory: factory)
         _ = Counter(label: "voicegw_prompts_held_total", factory: factory)
         _ = Counter(label: "voicegw_prompts_resumed_total", factory: factory)
+        _ = Counter(label: "voicegw_channel_claims_lost_total", factory: factory)
         for kind in TransferMode.allCases {
             for outcome in TransferOutcome.allCases {
                 _ = Counter(label: "voicegw_transfers_total", dimensions: [("kind", kind.rawValue), ("outcome", outcome.rawValue)], factory: factory)
@@ -98,6 +99,11 @@ public struct VoiceMetrics: Sendable {
     /// Reconciliation did `action` (`resumed`, `ended`, `missed_hangup`, `media_deleted`, `bridge_deleted`).
     public func reconciled(_ action: String) {
         Counter(label: "voicegw_reconciliation_actions_total", dimensions: [("action", action)], factory: factory).increment()
+    }
+
+    /// A new channel was left to the instance that claimed it first.
+    public func channelClaimLost() {
+        Counter(label: "voicegw_channel_claims_lost_total", factory: factory).increment()
     }
 
     /// A call was refused before it started (overload, shutdown, unknown number).

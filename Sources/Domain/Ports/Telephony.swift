@@ -161,4 +161,9 @@ public protocol Telephony: Sendable {
 
     /// Deletes a bridge the daemon created. Deleting a bridge that is already gone succeeds.
     func deleteBridge(_ bridge: BridgeID) async throws(ProviderError)
+
+    /// Moves `channel`, in another Stasis application of the same server (a dead instance's), into this
+    /// daemon's application (ARI `POST /channels/{id}/move`). It enters again as `channelEntered` with
+    /// the arguments `["takeover"]`. Throws `badRequest` when the channel is gone or in no application.
+    func adopt(_ channel: ChannelID) async throws(ProviderError)
 }

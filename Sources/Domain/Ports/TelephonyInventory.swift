@@ -11,14 +11,25 @@ public struct ChannelSnapshot: Sendable, Hashable {
     public var isDaemonMedia: Bool
     /// When the server created it, if it says.
     public var createdAt: Timestamp?
+    /// The instance that created this media channel (from its id); nil for channels the daemon did not
+    /// create and for media of a version that did not tag its ids.
+    public var owner: InstanceID?
+    /// Whether the channel is in a Stasis application at all (this one or another instance's), so that
+    /// it can be moved into this one.
+    public var inStasis: Bool
 
-    public init(id: ChannelID, name: String, state: String, inApplication: Bool, isDaemonMedia: Bool, createdAt: Timestamp? = nil) {
+    public init(
+        id: ChannelID, name: String, state: String, inApplication: Bool, isDaemonMedia: Bool, createdAt: Timestamp? = nil,
+        owner: InstanceID? = nil, inStasis: Bool? = nil
+    ) {
         self.id = id
         self.name = name
         self.state = state
         self.inApplication = inApplication
         self.isDaemonMedia = isDaemonMedia
         self.createdAt = createdAt
+        self.owner = owner
+        self.inStasis = inStasis ?? inApplication
     }
 }
 
@@ -27,16 +38,20 @@ public struct BridgeSnapshot: Sendable, Hashable {
     public var id: BridgeID
     public var channels: [ChannelID]
     public var createdAt: Timestamp?
+    /// The instance that created it (from its id); nil for an untagged id.
+    public var owner: InstanceID?
 
-    public init(id: BridgeID, channels: [ChannelID], createdAt: Timestamp? = nil) {
+    public init(id: BridgeID, channels: [ChannelID], createdAt: Timestamp? = nil, owner: InstanceID? = nil) {
         self.id = id
         self.channels = channels
         self.createdAt = createdAt
+        self.owner = owner
     }
 }
 
-/// What exists on the telephony server that concerns the daemon: the channels in its application, the
-/// media channels and the bridges it created.
+/// What exists on the telephony server that concerns the daemon: the channels in its application (and
+/// those in other Stasis applications, which a takeover may move into it), the media channels and the
+/// bridges it created.
 public struct TelephonyInventory: Sendable, Hashable {
     public var channels: [ChannelSnapshot]
     public var bridges: [BridgeSnapshot]

@@ -27,6 +27,7 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
         url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app)
     ariConfig.requestTimeout = config.ari.requestTimeout
     ariConfig.transferContext = config.ari.transferContext
+    ariConfig.instance = config.instanceID.rawValue
     let telephony = ARITelephony(configuration: ariConfig, clock: clock, metricsFactory: metrics, logger: logger)
 
     let tenantsFile = try TenantLoader.file(config: config)
@@ -69,7 +70,10 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     dependencies.registry = storage.registry
     dependencies.mediaCalls = transports.mediaCalls
     dependencies.agents = agents
-    if let redis = storage.redis { dependencies.idempotency = RedisIdempotencyStore(connection: redis) }
+    if let redis = storage.redis {
+        dependencies.idempotency = RedisIdempotencyStore(connection: redis)
+        dependencies.claims = RedisChannelClaims(connection: redis)
+    }
     let feed = CallFeed()
     dependencies.feed = feed
     let voiceMetrics = VoiceMetrics(factory: metrics)

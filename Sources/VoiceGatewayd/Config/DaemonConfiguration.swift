@@ -125,6 +125,11 @@ struct DaemonConfiguration: Sendable {
         let instance = try r.string("instance_id")
         // Stable across restarts (so a restarted daemon finds its calls in Redis): the host name unless set.
         instanceID = instance.isEmpty ? InstanceID(ProcessInfo.processInfo.hostName) : InstanceID(instance)
+        // It is written into Asterisk channel and bridge ids and Redis keys.
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        guard (1...64).contains(instanceID.rawValue.count), instanceID.rawValue.allSatisfy(allowed.contains) else {
+            throw ConfigError(key: "instance_id", message: "'\(instanceID.rawValue)' must be 1-64 letters, digits, '.', '_' or '-'")
+        }
         let level = try r.oneOf("log.level", ["trace", "debug", "info", "notice", "warning", "error", "critical"])
         logLevel = Logger.Level(rawValue: level) ?? .info
         jsonLogs = try r.oneOf("log.format", ["text", "json"]) == "json"

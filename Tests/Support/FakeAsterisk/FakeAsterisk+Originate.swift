@@ -10,7 +10,7 @@ extension FakeAsterisk {
     static let channelDrivers: Set<String> = ["PJSIP", "Local", "IAX2", "DAHDI"]
 
     func originate(_ query: [String: String]) -> FakeResponse {
-        guard let endpoint = query["endpoint"], query["app"] == app else { return .message(400, "endpoint and app are required") }
+        guard let endpoint = query["endpoint"], let app = query["app"], !app.isEmpty else { return .message(400, "endpoint and app are required") }
         let technology = endpoint.split(separator: "/").first.map(String.init) ?? ""
         guard Self.channelDrivers.contains(technology), endpoint.contains("/") else { return .json(500, ["error": "Allocation failed"]) }
         let id = query["channelId"] ?? state.withLock { $0.nextID() }
@@ -22,6 +22,7 @@ extension FakeAsterisk {
         let created = state.withLock { state -> Bool in
             guard state.channels[id] == nil else { return false }
             state.channels[id] = channel
+            state.channelApps[id] = app
             return true
         }
         guard created else { return .message(409, "Channel with given unique ID already exists") }

@@ -45,10 +45,18 @@ extension FakeAsterisk {
             return .json(200, state.withLock { state in
                 state.bridges.map { FakeAsteriskEvents.bridge($0.key, channels: $0.value, created: state.bridgeCreated[$0.key] ?? Date()) }
             })
-        case ("GET", 2, "applications") where route[1] == app:
+        case ("POST", 3, "channels") where route[2] == "move": return move(route[1], query)
+        case ("GET", 2, "applications"):
             // The channels in Stasis for the app and the bridges it created (subscribed).
-            let (channels, bridges) = state.withLock { ($0.channels.values.filter(\.inStasis).map(\.id), Array($0.bridges.keys)) }
-            return .json(200, ["name": app, "channel_ids": channels, "bridge_ids": bridges, "endpoint_ids": [String](), "device_names": [String]()])
+            let name = route[1]
+            let (channels, bridges) = state.withLock { state in
+                (state.channels.values.filter { $0.inStasis && state.channelApps[$0.id, default: self.app] == name }.map(\.id),
+                 Array(state.bridges.keys))
+            }
+            guard name == app || !channels.isEmpty || state.withLock({ $0.activeEventClient[name] != nil }) else {
+                return .message(404, "Application not found")
+            }
+            return .json(200, ["name": name, "channel_ids": channels, "bridge_ids": bridges, "endpoint_ids": [String](), "device_names": [String]()])
         default:
             return .message(404, "Resource not found")
         }
@@ -66,9 +74,10 @@ extension FakeAsterisk {
     }
 
     private func externalMedia(_ query: [String: String]) async -> FakeResponse {
-        guard query["app"] == app else { return .message(400, "app is required") }
+        guard let app = query["app"], !app.isEmpty else { return .message(400, "app is required") }
         guard let format = query["format"] else { return .message(400, "format is required") }
         let id = query["channelId"] ?? state.withLock { $0.nextID() }
+        state.withLock { $0.channelApps[id] = app }
         // Real 22.10.1 answers with the channel `Down` for every transport; it is `Up` by its StasisStart.
         var channel = FakeChannel(
             id: id, name: "", state: "Down", callerNumber: "", exten: "s", context: "default", appData: app, isMedia: true, inStasis: false)
@@ -139,6 +148,35 @@ extension FakeAsterisk {
             }
             if let entered { self.broadcast("StasisStart", ["channel": FakeAsteriskEvents.channel(entered), "args": [String]()]) }
         }
+    }
+
+    /// `POST /channels/{id}/move` (22.10.1: 204 at once, then `StasisEnd` in the old application and
+    /// `StasisStart` with `appArgs` in the new one; without a connection for the new application the
+    /// channel leaves Stasis for the dialplan with `ApplicationMoveFailed`).
+    private func move(_ id: String, _ query: [String: String]) -> FakeResponse {
+        guard let target = query["app"], !target.isEmpty else { return .message(400, "app is required") }
+        guard let channel = state.withLock({ $0.channels[id] }) else { return .message(404, "Channel not found") }
+        guard channel.inStasis else { return .message(409, "Channel not in a Stasis application") }
+        let args = (query["appArgs"] ?? "").split(separator: ",").map(String.init)
+        Task {
+            let old = self.state.withLock { $0.channelApps[id] ?? self.app }
+            self.broadcast("StasisEnd", ["channel": FakeAsteriskEvents.channel(channel)], app: old)
+            let active = self.state.withLock { state -> FakeChannel? in
+                guard state.activeEventClient[target] != nil else {
+                    state.channels[id]?.inStasis = false
+                    return nil
+                }
+                state.channelApps[id] = target
+                state.channels[id]?.appData = target
+                return state.channels[id]
+            }
+            if let moved = active {
+                self.broadcast("StasisStart", ["channel": FakeAsteriskEvents.channel(moved), "args": args], app: target)
+            } else {
+                self.broadcast("ApplicationMoveFailed", ["channel": FakeAsteriskEvents.channel(channel), "destination": target, "args": args], app: old)
+            }
+        }
+        return .noContent
     }
 
     private static func hostPort(_ text: String?) -> (String, Int)? {

@@ -52,10 +52,12 @@ public final class FakeAsterisk: @unchecked Sendable {
 
     // MARK: Scenario
 
-    /// A call enters `Stasis(app)`: a Local channel in state Ring, or, with `trunk`, a call from that
-    /// PJSIP endpoint (`PJSIP/<trunk>-0000002a`, as chan_pjsip names it). Returns its channel id.
+    /// A call enters `Stasis(app)` (the fake's application unless `app` names another): a Local channel
+    /// in state Ring, or, with `trunk`, a call from that PJSIP endpoint (`PJSIP/<trunk>-0000002a`, as
+    /// chan_pjsip names it). Returns its channel id.
     @discardableResult
-    public func placeCall(callerNumber: String = "+15551230000", extension exten: String = "100", trunk: String? = nil) -> String {
+    public func placeCall(callerNumber: String = "+15551230000", extension exten: String = "100", trunk: String? = nil, app: String? = nil) -> String {
+        let app = app ?? self.app
         let channel = state.withLock { state -> FakeChannel in
             let id = state.nextID()
             let name = trunk.map { "PJSIP/\($0)-" + String(format: "%08x", state.counter) } ?? "Local/\(exten)@inbound-0000000\(state.counter);2"
@@ -63,17 +65,18 @@ public final class FakeAsterisk: @unchecked Sendable {
                 id: id, name: name, state: "Ring", callerNumber: callerNumber,
                 exten: exten, context: "inbound", appData: app, isMedia: false, inStasis: true)
             state.channels[id] = channel
+            state.channelApps[id] = app
             return channel
         }
         broadcast("StasisStart", ["channel": FakeAsteriskEvents.channel(channel), "args": [String]()])
         return channel.id
     }
 
-    /// Leaves a media channel and a bridge holding it as a crashed daemon would, created `age` ago.
-    /// Returns their ids.
+    /// Leaves a media channel and a bridge holding it as a crashed daemon would, created `age` ago, with
+    /// ids naming `instance` (nil: untagged ids, as older versions made them). Returns their ids.
     @discardableResult
-    public func addLeftovers(age: TimeInterval) -> (channel: String, bridge: String) {
-        let suffix = UUID().uuidString.lowercased()
+    public func addLeftovers(age: TimeInterval, instance: String? = nil) -> (channel: String, bridge: String) {
+        let suffix = (instance.map { "\($0)-" } ?? "") + UUID().uuidString.lowercased()
         let created = Date().addingTimeInterval(-age)
         let channel = FakeChannel(
             id: "voicegw-m-\(suffix)", name: "UnicastRTP/127.0.0.1:40000-0x7f6248002300", state: "Up", callerNumber: "", exten: "s",
@@ -123,6 +126,8 @@ public final class FakeAsterisk: @unchecked Sendable {
             state.refuseUntil = ContinuousClock.now + refuseFor
             let clients = Array(state.eventClients.values)
             state.eventClients.removeAll()
+            state.eventApps.removeAll()
+            state.activeEventClient.removeAll()
             return clients
         }
         for client in clients { client.close(promise: nil) }
@@ -187,16 +192,51 @@ public final class FakeAsterisk: @unchecked Sendable {
 
     // MARK: Events
 
-    func broadcast(_ type: String, _ fields: [String: Any]) {
-        let text = FakeAsteriskEvents.event(type, app: app, fields)
-        let clients = state.withLock { state in
-            for key in state.pendingEventClients.keys { state.pendingEventClients[key]?.append(text) }
-            return Array(state.eventClients.values)
+    /// Sends an event to the connection that has its application: `app`, or the application of the
+    /// channel the event is about (the fake's own application by default).
+    func broadcast(_ type: String, _ fields: [String: Any], app: String? = nil) {
+        let client = state.withLock { state -> (any Channel, String)? in
+            let about = ((fields["channel"] ?? fields["peer"]) as? [String: Any])?["id"] as? String
+            let app = app ?? about.flatMap { state.channelApps[$0] } ?? self.app
+            let text = FakeAsteriskEvents.event(type, app: app, fields)
+            guard let id = state.activeEventClient[app] else { return nil }
+            if state.pendingEventClients[id] != nil {
+                state.pendingEventClients[id]?.append(text)
+                return nil
+            }
+            return state.eventClients[id].map { ($0, text) }
         }
-        for client in clients {
-            client.eventLoop.execute {
-                let buffer = client.allocator.buffer(string: text)
-                client.writeAndFlush(WebSocketFrameBox.text(buffer), promise: nil)
+        guard let (channel, text) = client else { return }
+        channel.eventLoop.execute {
+            channel.writeAndFlush(WebSocketFrameBox.text(channel.allocator.buffer(string: text)), promise: nil)
+        }
+    }
+
+    /// An events connection registered `app`: it gets the application's events from now on, and the
+    /// connection that had them gets `ApplicationReplaced` (Asterisk 22's `app_update`).
+    func register(_ id: ObjectIdentifier, app: String) {
+        let replaced = state.withLock { state -> (any Channel)? in
+            let previous = state.activeEventClient[app]
+            state.activeEventClient[app] = id
+            state.eventApps[id] = app
+            state.pendingEventClients[id] = []
+            return previous.flatMap { state.eventClients[$0] }
+        }
+        guard let replaced else { return }
+        let text = FakeAsteriskEvents.event("ApplicationReplaced", app: app, [:])
+        replaced.eventLoop.execute {
+            replaced.writeAndFlush(WebSocketFrameBox.text(replaced.allocator.buffer(string: text)), promise: nil)
+        }
+    }
+
+    /// An events connection closed; if it had its application, the application is inactive until one
+    /// registers it again.
+    func unregister(_ id: ObjectIdentifier) {
+        state.withLock { state in
+            state.eventClients[id] = nil
+            state.pendingEventClients[id] = nil
+            if let app = state.eventApps.removeValue(forKey: id), state.activeEventClient[app] == id {
+                state.activeEventClient[app] = nil
             }
         }
     }

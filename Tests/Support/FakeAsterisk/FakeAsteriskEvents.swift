@@ -16,7 +16,7 @@ enum FakeAsteriskEvents {
         [
             "id": c.id, "name": c.name, "state": c.state, "protocol_id": "",
             "caller": ["name": "", "number": c.callerNumber], "connected": ["name": "", "number": ""], "accountcode": "",
-            "dialplan": ["context": c.context, "exten": c.exten, "priority": c.isMedia ? 1 : 2, "app_name": "Stasis", "app_data": c.appData],
+            "dialplan": ["context": c.context, "exten": c.exten, "priority": c.isMedia ? 1 : 2, "app_name": c.inStasis ? "Stasis" : "", "app_data": c.inStasis ? c.appData : ""],
             "creationtime": timestamp(c.created), "language": "en",
         ]
     }

@@ -34,9 +34,11 @@ enum FakeAsteriskServer {
                             return channel.eventLoop.makeSucceededFuture(HTTPHeaders([("Sec-WebSocket-Protocol", "media")]))
                         }
                         let query = Dictionary((components?.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
-                        let allowed = path == "/ari/events" && query["app"] == fake.app
+                        // Any application name registers (Asterisk creates the application).
+                        let app = query["app"] ?? ""
+                        let allowed = path == "/ari/events" && !app.isEmpty && !app.contains(",")
                             && query["api_key"] == "\(fake.username):\(fake.password)"
-                        if allowed { fake.state.withLock { $0.pendingEventClients[ObjectIdentifier(channel)] = [] } }
+                        if allowed { fake.register(ObjectIdentifier(channel), app: app) }
                         return channel.eventLoop.makeSucceededFuture(allowed ? HTTPHeaders() : nil)
                     },
                     upgradePipelineHandler: { channel, head in
@@ -125,10 +127,7 @@ enum FakeAsteriskServer {
 
         func channelInactive(context: ChannelHandlerContext) {
             let channel = context.channel
-            fake.state.withLock {
-                _ = $0.eventClients.removeValue(forKey: ObjectIdentifier(channel))
-                _ = $0.pendingEventClients.removeValue(forKey: ObjectIdentifier(channel))
-            }
+            fake.unregister(ObjectIdentifier(channel))
             context.fireChannelInactive()
         }
 

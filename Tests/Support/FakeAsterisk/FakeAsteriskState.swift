@@ -37,6 +37,13 @@ struct FakeAsteriskState {
     var bridgeCreated: [String: Date] = [:]
     var requests: [FakeRequest] = []
     var eventClients: [ObjectIdentifier: any Channel] = [:]
+    /// The application each event connection registered.
+    var eventApps: [ObjectIdentifier: String] = [:]
+    /// Per application, the connection that gets its events: the last to register it (Asterisk's
+    /// `app_update`: the one before gets `ApplicationReplaced` and nothing more).
+    var activeEventClient: [String: ObjectIdentifier] = [:]
+    /// The application each channel is in, or was created for (kept after it is gone, for its last events).
+    var channelApps: [String: String] = [:]
     /// Event connections accepted but not yet upgraded, with the events broadcast meanwhile: Asterisk
     /// sends every event from the moment it answered the upgrade, so none may be lost in between.
     var pendingEventClients: [ObjectIdentifier: [String]] = [:]

@@ -47,18 +47,46 @@ extension InMemoryTelephony {
     /// The calls in the application, the daemon's media channels and its bridges.
     public func inventory() async throws(ProviderError) -> TelephonyInventory {
         let snapshots = channels.values
-            .filter { $0.inApplication || $0.isMedia }
+            .filter { $0.inApplication || $0.isMedia || $0.otherApplication != nil }
             .sorted { $0.id < $1.id }
             .map {
-                ChannelSnapshot(
+                let isDaemonMedia = $0.isMedia && $0.id.rawValue.hasPrefix(DaemonResourceIDs.mediaChannelPrefix)
+                return ChannelSnapshot(
                     id: $0.id, name: $0.name, state: $0.state, inApplication: $0.inApplication,
-                    isDaemonMedia: $0.isMedia && $0.id.rawValue.hasPrefix(DaemonResourceIDs.mediaChannelPrefix), createdAt: $0.createdAt)
+                    isDaemonMedia: isDaemonMedia, createdAt: $0.createdAt,
+                    owner: isDaemonMedia ? DaemonResourceIDs.owner(of: $0.id.rawValue) : nil,
+                    inStasis: $0.inApplication || $0.otherApplication != nil)
             }
         let ours = bridges
             .filter { $0.key.rawValue.hasPrefix(DaemonResourceIDs.bridgePrefix) }
             .sorted { $0.key < $1.key }
-            .map { BridgeSnapshot(id: $0.key, channels: $0.value, createdAt: bridgeCreated[$0.key]) }
+            .map { BridgeSnapshot(id: $0.key, channels: $0.value, createdAt: bridgeCreated[$0.key], owner: DaemonResourceIDs.owner(of: $0.key.rawValue)) }
         return TelephonyInventory(channels: snapshots, bridges: ours)
+    }
+
+    /// Moves a channel of another application into this one: it enters with the arguments `["takeover"]`.
+    public func adopt(_ channel: ChannelID) async throws(ProviderError) {
+        guard var moved = channels[channel], moved.otherApplication != nil || moved.inApplication else {
+            throw ProviderError(.badRequest, provider: "ari", "POST channels/\(channel)/move: channel not found")
+        }
+        moved.otherApplication = nil
+        moved.inApplication = true
+        moved.arguments = ["takeover"]
+        channels[channel] = moved
+        continuation.yield(.channelEntered(incoming(moved)))
+    }
+
+    /// Leaves a media channel and a bridge of `instance` (it created them and died), created at `createdAt`.
+    @discardableResult
+    public func addLeftovers(of instance: String, createdAt: Timestamp? = nil) -> (channel: ChannelID, bridge: BridgeID) {
+        let mediaID = ChannelID(DaemonResourceIDs.mediaChannel(instance: instance))
+        let bridgeID = BridgeID(DaemonResourceIDs.bridge(instance: instance))
+        channels[mediaID] = Channel(
+            id: mediaID, name: "UnicastRTP/192.0.2.1:40000-0x1", state: "Up", callerNumber: "", extensionNumber: "s",
+            context: "default", arguments: [], inApplication: true, isMedia: true, bridge: bridgeID, variables: [:], createdAt: createdAt)
+        bridges[bridgeID] = [mediaID]
+        bridgeCreated[bridgeID] = createdAt
+        return (mediaID, bridgeID)
     }
 
     /// Deletes a bridge; its members stay. A bridge already gone succeeds.

@@ -32,6 +32,8 @@ public actor InMemoryTelephony: Telephony {
         public var bridge: BridgeID?
         public var variables: [String: String]
         public var createdAt: Timestamp?
+        /// In another instance's Stasis application (which `adopt` moves it out of).
+        public var otherApplication: String? = nil
     }
 
     /// A transfer the daemon asked for: where the channel continues in the dialplan.
@@ -129,6 +131,18 @@ public actor InMemoryTelephony: Telephony {
             context: "inbound", arguments: arguments, inApplication: true, isMedia: false, variables: [:], createdAt: clock?.now())
         channels[id] = channel
         continuation.yield(.channelEntered(incoming(channel)))
+        return id
+    }
+
+    /// A call in another instance's application `app` (its events do not reach this one), as a dead
+    /// instance leaves it for a takeover.
+    @discardableResult
+    public func placeCall(inApplication app: String, id: ChannelID? = nil, caller: String = "+15551230000", extension exten: String = "100") -> ChannelID {
+        let id = id ?? nextChannelID()
+        channels[id] = Channel(
+            id: id, name: "Local/\(exten)@inbound-\(counter);2", state: "Up", callerNumber: caller, extensionNumber: exten,
+            context: "inbound", arguments: [], inApplication: false, isMedia: false, variables: [:], createdAt: clock?.now(),
+            otherApplication: app)
         return id
     }
 

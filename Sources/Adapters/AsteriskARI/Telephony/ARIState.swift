@@ -3,6 +3,8 @@ import Domain
 /// What `ARITelephony` tracks between events and requests. Plain state behind the adapter's lock.
 struct ARIState {
     var connected = false
+    /// Another WebSocket took the application over (`ApplicationReplaced`) on this connection.
+    var replaced = false
     /// External media channels this adapter created (their events are not calls).
     var mediaChannels: Set<String> = []
     /// Media channels whose StasisStart arrived.

@@ -11,7 +11,7 @@ extension ARITelephony {
     /// a 422. RTP and AudioSocket channels enter on their own, so connecting first costs them nothing.
     public func startMedia(for channel: ChannelID, session: any MediaSession) async throws(ProviderError) -> MediaAttachment {
         let offer = session.offer
-        let mediaID = DaemonResourceIDs.mediaChannelPrefix + UUIDv4.random()
+        let mediaID = DaemonResourceIDs.mediaChannel(instance: configuration.instance)
         // Known before the POST: its StasisStart may arrive before the response.
         state.withLock { _ = $0.mediaChannels.insert(mediaID) }
         var query: [(String, String)] = [("app", configuration.app), ("channelId", mediaID), ("format", offer.format)]
@@ -40,7 +40,7 @@ extension ARITelephony {
             await Task { await self.stopMedia(created) }.value
             throw error
         }
-        let bridgeID = DaemonResourceIDs.bridgePrefix + UUIDv4.random()
+        let bridgeID = DaemonResourceIDs.bridge(instance: configuration.instance)
         let attachment = MediaAttachment(
             callChannel: channel, mediaChannel: ChannelID(created.id), bridge: BridgeID(bridgeID), variables: created.channelvars ?? [:])
         do throws(ProviderError) {

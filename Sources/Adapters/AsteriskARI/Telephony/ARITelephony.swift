@@ -24,6 +24,9 @@ public final class ARITelephony: Telephony, HealthReporting, Service {
         /// Dialplan context transferred calls continue in (extension = target).
         public var transferContext: String = "voicegw-transfer"
         public var backoff = ReconnectBackoff()
+        /// This instance's id, written into the ids of the media channels and bridges it creates so that
+        /// instances sharing a server never take each other's for leftovers (empty: untagged ids).
+        public var instance: String = ""
 
         public init(url: URL, username: String, password: String, app: String) {
             self.url = url
@@ -42,6 +45,7 @@ public final class ARITelephony: Telephony, HealthReporting, Service {
     private let stream: AsyncStream<TelephonyEvent>
     let continuation: AsyncStream<TelephonyEvent>.Continuation
     private let malformed: Counter
+    private let replacements: Counter
 
     /// `http` defaults to the process-wide shared client.
     public init(configuration: Configuration, http: HTTPClient = .shared, clock: any Domain.Clock, metricsFactory: any MetricsFactory, logger: Logger) {
@@ -52,17 +56,20 @@ public final class ARITelephony: Telephony, HealthReporting, Service {
         self.clock = clock
         self.logger = logger
         self.malformed = Counter(label: "voicegw_ari_events_malformed_total", factory: metricsFactory)
+        self.replacements = Counter(label: "voicegw_ari_application_replaced_total", factory: metricsFactory)
         (stream, continuation) = AsyncStream.makeStream(of: TelephonyEvent.self, bufferingPolicy: .unbounded)
     }
 
     public func events() -> AsyncStream<TelephonyEvent> { stream }
 
     public func connectionState() async -> TelephonyConnectionState {
-        state.withLock { $0.connected } ? .connected : .disconnected
+        state.withLock { $0.connected && !$0.replaced } ? .connected : .disconnected
     }
 
+    /// `disconnected` also while another connection has the application (`ApplicationReplaced`): no
+    /// event of it reaches this instance then.
     public func dependencyState() async -> DependencyState {
-        state.withLock { $0.connected } ? .connected : .disconnected
+        state.withLock { $0.connected && !$0.replaced } ? .connected : .disconnected
     }
 
     /// Keeps the events connection until graceful shutdown or cancellation.
@@ -78,7 +85,10 @@ public final class ARITelephony: Telephony, HealthReporting, Service {
         await cancelWhenGracefulShutdown {
             await connection.run(
                 onState: { [self] up in
-                    state.withLock { $0.connected = up }
+                    state.withLock {
+                        $0.connected = up
+                        $0.replaced = false
+                    }
                     continuation.yield(.connection(up ? .connected : .disconnected))
                 },
                 onText: { [self] text in handle(text) })
@@ -127,6 +137,14 @@ public final class ARITelephony: Telephony, HealthReporting, Service {
             state.withLock { $0.dialStatuses[peer.id] = status }
         case .channelDtmfReceived(let channel, let digit, let duration):
             continuation.yield(.dtmf(ChannelID(channel.id), digit: digit, duration: .milliseconds(duration)))
+        case .applicationReplaced:
+            // Asterisk sends an application's events to one WebSocket, the last to register it. This
+            // connection stays open (reconnecting would take the application back and start a tug of war)
+            // but hears nothing more: not ready until it reconnects.
+            state.withLock { $0.replaced = true }
+            replacements.increment()
+            logger.error("another connection registered Stasis app '\(configuration.app)'; this instance gets no more of its events. Give each instance its own ari.app (docs/scaling.md)")
+            continuation.yield(.connection(.disconnected))
         case .playbackFinished(let playback):
             let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
                 if let waiter = state.playbackWaiters.removeValue(forKey: playback.id) { return waiter }

@@ -20,6 +20,8 @@ public enum ARIEvent: Sendable, Hashable {
     case playbackFinished(ARIPlayback)
     case recordingStarted(ARIRecording)
     case recordingFinished(ARIRecording)
+    /// Another WebSocket registered the same application: from now on Asterisk sends its events there.
+    case applicationReplaced(application: String)
     case unknown(type: String)
 
     /// Decodes one WebSocket text frame.
@@ -45,7 +47,7 @@ public enum ARIEvent: Sendable, Hashable {
 
         enum Keys: String, CodingKey {
             case type, channel, args, cause, soft, cause_txt, digit, duration_ms, bridge, variable, value, peer, dialstatus
-            case playback, recording
+            case playback, recording, application
         }
 
         init(from decoder: any Decoder) throws {
@@ -81,6 +83,7 @@ public enum ARIEvent: Sendable, Hashable {
             case "PlaybackFinished": event = .playbackFinished(try c.decode(ARIPlayback.self, forKey: .playback))
             case "RecordingStarted": event = .recordingStarted(try c.decode(ARIRecording.self, forKey: .recording))
             case "RecordingFinished": event = .recordingFinished(try c.decode(ARIRecording.self, forKey: .recording))
+            case "ApplicationReplaced": event = .applicationReplaced(application: try c.decodeIfPresent(String.self, forKey: .application) ?? "")
             default: event = .unknown(type: type)
             }
         }

@@ -50,4 +50,5 @@ enum RedisKeys {
     static let allCalls = "voicegw:calls"
     static func alive(_ instance: InstanceID) -> String { "voicegw:instance:\(instance.rawValue):alive" }
     static let instances = "voicegw:instances"
+    static func channelClaim(_ channel: ChannelID) -> String { "voicegw:channel:\(channel.rawValue):claim" }
 }
