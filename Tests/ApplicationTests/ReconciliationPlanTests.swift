@@ -135,4 +135,18 @@ import Testing
         let mine = call("c1", channel: "ch1")
         #expect(plan([mine], takenOn: [mine.id], channels: [caller("ch1")]).isEmpty)
     }
+
+    @Test func withAnIncompleteInventoryAMissingChannelProvesNothing() {
+        // pbx2 did not answer: its calls and running channels are missing from the inventory, alive.
+        let stored = call("c1", channel: "pbx2/1.1", media: "voicegw-m-1")
+        let gone = call("c2", channel: "pbx1/1.2")
+        var inventory = [caller("pbx1/1.3", inApp: false)]
+        inventory.append(media("voicegw-m-1", age: .seconds(900)))
+        let facts = ReconciliationPlan.Facts(
+            liveCalls: [stored, gone], instance: me, deadInstances: [], takenOn: [], running: ["pbx2/1.9"],
+            inventory: { var i = TelephonyInventory(channels: inventory, bridges: []); i.complete = false; return i }(), now: now)
+        let actions = ReconciliationPlan.make(facts, rules: .init())
+        // Nothing ended, no hangup delivered, and the missing call's media is still referenced.
+        #expect(actions.isEmpty, "\(actions)")
+    }
 }

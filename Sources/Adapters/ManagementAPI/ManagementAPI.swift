@@ -113,7 +113,7 @@ public enum ManagementAPI {
             for dependency in dependencies {
                 let state = await dependency.dependencyState()
                 states[dependency.dependencyName] = state.rawValue
-                ready = ready && state.isReady
+                if dependency.gatesReadiness { ready = ready && state.isReady }
             }
             return json(ready ? .ok : .serviceUnavailable, ["status": ready ? "ready" : "not_ready", "dependencies": states])
         }

@@ -43,6 +43,8 @@ extension CallService {
             direction: .inbound, callerNumber: channel.callerNumber, calleeNumber: channel.extensionNumber,
             instanceID: configuration.instanceID, createdAt: deps.clock.now(),
             metadata: ["channel_name": channel.name, "context": channel.context])
+        // Several Asterisks: the call is tagged with its server (its channel id is prefixed with it too).
+        if !channel.server.isEmpty { call.metadata["asterisk_server"] = channel.server }
         call.agentID = tenant.agentID
         call.sttProvider = deps.stt.name
         call.ttsProvider = deps.tts.name

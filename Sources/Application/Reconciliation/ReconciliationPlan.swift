@@ -14,6 +14,8 @@ import Domain
 ///   ended the same way;
 /// - a call this instance runs whose channel left the application while the event connection was
 ///   down gets the `StasisEnd` it missed;
+/// - with an incomplete inventory (one of several servers did not answer), a call or a running channel
+///   missing from it is left alone: absence proves nothing;
 /// - the media channels and bridges of calls being resumed or ended are deleted (the resumed call gets
 ///   new ones); other media channels and bridges that no live call references are deleted when they
 ///   are this instance's or untagged and older than the grace period (younger ones may belong to a call
@@ -98,8 +100,14 @@ public enum ReconciliationPlan {
                 referenced.formUnion(CallMediaReference.ids(of: call))
                 continue
             }
+            let listed = facts.inventory.channel(call.channelID)
+            // Part of the telephony did not answer: a missing channel may be there, alive.
+            if listed == nil && !facts.inventory.complete {
+                referenced.formUnion(CallMediaReference.ids(of: call))
+                continue
+            }
             stale.formUnion(CallMediaReference.ids(of: call))
-            let channel = facts.inventory.channel(call.channelID).flatMap { $0.inStasis ? $0 : nil }
+            let channel = listed.flatMap { $0.inStasis ? $0 : nil }
             switch channel {
             case let channel? where rules.reattach && mine && channel.inApplication:
                 callActions.append(.resume(call, channel))
@@ -110,6 +118,7 @@ public enum ReconciliationPlan {
             }
         }
         for channel in facts.running.sorted() where !inApplication.contains(channel) {
+            if !facts.inventory.complete && facts.inventory.channel(channel) == nil { continue }
             callActions.append(.channelLeft(channel))
         }
 

@@ -13,4 +13,11 @@ public protocol HealthReporting: Sendable {
     var dependencyName: String { get }
     /// The state now.
     func dependencyState() async -> DependencyState
+    /// Whether `/ready` needs this dependency ready (false: shown for information, e.g. one server of
+    /// several, whose pool reports for them all). True unless said otherwise.
+    var gatesReadiness: Bool { get }
+}
+
+extension HealthReporting {
+    public var gatesReadiness: Bool { true }
 }

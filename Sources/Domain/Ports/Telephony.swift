@@ -13,6 +13,8 @@ public struct IncomingChannel: Sendable, Hashable {
     public var context: String
     /// The arguments of `Stasis(app,args...)`.
     public var arguments: [String]
+    /// The name of the Asterisk server it is on, when the daemon serves several (`ari.servers`).
+    public var server: String = ""
 
     public init(
         id: ChannelID, name: String, state: String, callerNumber: String = "", callerName: String = "",

@@ -55,6 +55,9 @@ public struct BridgeSnapshot: Sendable, Hashable {
 public struct TelephonyInventory: Sendable, Hashable {
     public var channels: [ChannelSnapshot]
     public var bridges: [BridgeSnapshot]
+    /// False when part of the telephony (one of several servers) could not answer: a channel missing
+    /// from the inventory may still exist there.
+    public var complete = true
 
     public init(channels: [ChannelSnapshot], bridges: [BridgeSnapshot]) {
         self.channels = channels

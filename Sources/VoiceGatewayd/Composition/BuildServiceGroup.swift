@@ -23,12 +23,7 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     let metrics = PrometheusMetricsFactory(registry: registry)
     let clock = hooks.clock
 
-    var ariConfig = ARITelephony.Configuration(
-        url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app)
-    ariConfig.requestTimeout = config.ari.requestTimeout
-    ariConfig.transferContext = config.ari.transferContext
-    ariConfig.instance = config.instanceID.rawValue
-    let telephony = ARITelephony(configuration: ariConfig, clock: clock, metricsFactory: metrics, logger: logger)
+    let telephony = TelephonyLoader.make(config: config, clock: clock, metrics: metrics, logger: logger)
 
     let tenantsFile = try TenantLoader.file(config: config)
     let tenants = TenantLoader.table(config: config, file: tenantsFile)
@@ -64,7 +59,7 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     callConfig.shutdownGrace = config.shutdownGrace
     callConfig.shutdownGoodbye = config.shutdownGoodbye
     var dependencies = CallService.Dependencies(
-        telephony: telephony, media: media, stt: speech.stt, tts: speech.tts, agent: agent, repository: repository,
+        telephony: telephony.port, media: media, stt: speech.stt, tts: speech.tts, agent: agent, repository: repository,
         publisher: publisher, directory: directory, clock: clock)
     dependencies.speech = speech.router
     dependencies.registry = storage.registry
@@ -98,7 +93,7 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
         authenticator: authenticator, queries: CallQueries(repository: repository), commands: callService, limiter: limiter,
         feed: feed, clock: clock)
     let http = ManagementAPI.makeServer(
-        configuration: .init(host: config.httpHost, port: config.httpPort, metricsPublic: config.metricsPublic), dependencies: [callService, telephony] + storage.health,
+        configuration: .init(host: config.httpHost, port: config.httpPort, metricsPublic: config.metricsPublic), dependencies: [callService] + telephony.health + storage.health,
         registry: registry, operator: operatorAPI, logger: logger, onRunning: hooks.onHTTPRunning)
 
     // Reverse order on shutdown: calls end first (using telephony and the publisher), then the API,
@@ -108,7 +103,7 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
             + storage.services.map { .init(service: $0) }
             + transports.services.map { .init(service: $0) }
             + [
-            .init(service: telephony),
+            .init(service: telephony.service),
             .init(service: http),
             .init(service: callService),
         ],
@@ -120,5 +115,5 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
         "http": "\(config.httpHost):\(config.httpPort)", "stt": "\(speech.stt.name)", "tts": "\(speech.tts.name)",
         "events.file": "\(config.eventsFile)",
     ])
-    return Daemon(group: group, callService: callService, telephony: telephony, registry: registry, apiAuthenticator: authenticator)
+    return Daemon(group: group, callService: callService, telephony: telephony.port, registry: registry, apiAuthenticator: authenticator)
 }

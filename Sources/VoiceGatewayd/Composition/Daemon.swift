@@ -14,7 +14,7 @@ struct Daemon: Sendable {
     /// event publisher last, so every `call.ended` is flushed).
     let group: ServiceGroup
     let callService: CallService
-    let telephony: ARITelephony
+    let telephony: any Telephony
     let registry: PrometheusCollectorRegistry
     /// Verifies the operator API's tokens; its keys are replaced on SIGHUP.
     let apiAuthenticator: APIAuthenticator

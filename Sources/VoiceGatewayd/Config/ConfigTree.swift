@@ -55,8 +55,9 @@ struct ConfigTree: Sendable {
 
     subscript(key: String) -> String? { values[key] }
 
-    /// Sections whose keys are not fixed by the default (`events.kafka.properties.sasl.mechanisms`).
-    static let passThroughPrefixes = ["events.kafka.properties."]
+    /// Sections whose keys are not fixed by the default (`events.kafka.properties.sasl.mechanisms`,
+    /// `ari.servers.pbx1.url`).
+    static let passThroughPrefixes = ["events.kafka.properties.", "ari.servers."]
 
     /// Every key below `prefix` with its value, the prefix removed.
     func values(below prefix: String) -> [String: String] {

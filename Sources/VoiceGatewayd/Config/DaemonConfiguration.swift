@@ -13,6 +13,8 @@ struct DaemonConfiguration: Sendable {
         var app: String
         var requestTimeout: Duration
         var transferContext: String
+        /// Several servers (`ari.servers`); empty: the one above.
+        var servers: [ARIServer] = []
     }
 
     struct RTP: Sendable {
@@ -141,8 +143,13 @@ struct DaemonConfiguration: Sendable {
             app: try r.nonEmpty("ari.app"),
             requestTimeout: try r.milliseconds("ari.request_timeout_ms", in: 100...120_000),
             transferContext: try r.nonEmpty("ari.transfer_context"))
+        ari.servers = try Self.ariServers(r, base: ari)
 
         transport = try r.choice("media.transport", MediaTransportKind.self)
+        // chan_websocket media connects to one Asterisk's HTTP server (media.websocket.url).
+        if transport == .websocket && ari.servers.count > 1 {
+            throw ConfigError(key: "media.transport", message: "websocket media needs a single Asterisk; with ari.servers use rtp or audiosocket")
+        }
         let portMin = try r.int("media.rtp.port_min", in: 1024...65534)
         let portMax = try r.int("media.rtp.port_max", in: 1024...65535)
         guard portMin <= portMax else {

@@ -24,6 +24,8 @@ ari:
   app: voicegw
   request_timeout_ms: 5000
   transfer_context: voicegw-transfer
+  servers: {}              # several Asterisks: name -> {url, username, password, password_file, app}, missing
+                           # fields taken from the keys above; empty: the one server above. File only (docs/scaling.md)
 
 media:
   transport: rtp           # rtp (ExternalMedia RTP) | audiosocket (TCP) | websocket (chan_websocket, Asterisk 22.8+)
@@ -269,11 +271,12 @@ calls:
     machine_detection: "off" # off | hangup | message: screen an answered call for an answering machine (long greeting, many words) and hang up, or leave machine_message after its greeting
     machine_message: "Hello, this is an automated call. Please call us back. Goodbye."
   # Reconciliation with Asterisk runs on start, on every ARI reconnection and every reconcile_interval_s:
-  # calls a previous process left behind are resumed (channel still in Stasis) or ended (gateway_restart),
-  # calls of instances whose heartbeat expired are ended, leftover voicegw-m-*/voicegw-b-* are deleted.
+  # calls a previous process or a dead instance (heartbeat expired) left behind are resumed here (channel
+  # still in Stasis: moved into this app if in another) or ended (gateway_restart); leftover
+  # voicegw-m-*/voicegw-b-* of this instance or a dead one are deleted, never a live peer's (docs/scaling.md).
   reattach: true           # resume surviving calls with conversation.resume; false: hang them up
   reconcile_interval_s: 30
-  orphan_grace_s: 30       # unreferenced media channels/bridges younger than this may be mid-set-up
+  orphan_grace_s: 30       # this instance's unreferenced media channels/bridges younger than this may be mid-set-up
 
 shutdown:
   grace_ms: 10000          # on SIGTERM: /ready turns 503, new calls go back to the dialplan, live calls go on this long

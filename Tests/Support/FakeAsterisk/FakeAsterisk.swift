@@ -48,6 +48,7 @@ public final class FakeAsterisk: @unchecked Sendable {
         for peer in sockets { peer.close() }
         for peer in webSockets { peer.close() }
         try? await server?.close()
+        for connection in state.withLock({ Array($0.connections.values) }) { connection.close(promise: nil) }
     }
 
     // MARK: Scenario

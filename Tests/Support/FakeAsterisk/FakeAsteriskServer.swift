@@ -19,6 +19,9 @@ enum FakeAsteriskServer {
                 if let until = fake.state.withLock({ $0.refuseUntil }), ContinuousClock.now < until {
                     return channel.close()
                 }
+                // Every connection, so that stopping the fake closes keep-alive REST connections too.
+                fake.state.withLock { $0.connections[ObjectIdentifier(channel)] = channel }
+                channel.closeFuture.whenComplete { _ in fake.state.withLock { _ = $0.connections.removeValue(forKey: ObjectIdentifier(channel)) } }
                 let rest = RESTHandler(fake: fake)
                 let upgrader = NIOWebSocketServerUpgrader(
                     maxFrameSize: 1 << 20,

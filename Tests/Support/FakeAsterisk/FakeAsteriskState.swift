@@ -37,6 +37,8 @@ struct FakeAsteriskState {
     var bridgeCreated: [String: Date] = [:]
     var requests: [FakeRequest] = []
     var eventClients: [ObjectIdentifier: any Channel] = [:]
+    /// Every accepted connection (REST, events, media WebSockets).
+    var connections: [ObjectIdentifier: any Channel] = [:]
     /// The application each event connection registered.
     var eventApps: [ObjectIdentifier: String] = [:]
     /// Per application, the connection that gets its events: the last to register it (Asterisk's

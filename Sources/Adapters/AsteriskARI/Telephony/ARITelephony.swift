@@ -27,6 +27,9 @@ public final class ARITelephony: Telephony, HealthReporting, Service {
         /// This instance's id, written into the ids of the media channels and bridges it creates so that
         /// instances sharing a server never take each other's for leftovers (empty: untagged ids).
         public var instance: String = ""
+        /// The server's name among several (`ari.servers`; empty for the only one): `/ready` reports it
+        /// as `ari:<name>`, not gating readiness (the pool does).
+        public var name: String = ""
 
         public init(url: URL, username: String, password: String, app: String) {
             self.url = url
@@ -36,7 +39,8 @@ public final class ARITelephony: Telephony, HealthReporting, Service {
         }
     }
 
-    public let dependencyName = "ari"
+    public var dependencyName: String { configuration.name.isEmpty ? "ari" : "ari:\(configuration.name)" }
+    public var gatesReadiness: Bool { configuration.name.isEmpty }
     let configuration: Configuration
     let rest: ARIRESTClient
     let clock: any Domain.Clock
