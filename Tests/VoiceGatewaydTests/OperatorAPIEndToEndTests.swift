@@ -71,7 +71,7 @@ struct OperatorAPIEndToEndTests {
         #expect(try await harness.get("/v1/calls/nope", token: old).status == 404)
         let rotated = "a-rotated-secret-of-at-least-thirty-two-bytes"
         let (fresh, _) = try DaemonConfiguration.load(file: nil, environment: ["VOICEGW_HTTP_AUTH_HS256_SECRET": rotated])
-        try await harness.daemon.reloadAPIKeys(from: fresh)
+        try await harness.daemon.reload(from: fresh)
         #expect(try await harness.get("/v1/calls/nope", token: old).status == 401, "the old secret still works")
         let new = try await APITokenMinter.hs256(secret: rotated, tenant: "default", scopes: [.callsRead], subject: "t", lifetime: .seconds(60))
         #expect(try await harness.get("/v1/calls/nope", token: new).status == 404)
@@ -79,7 +79,7 @@ struct OperatorAPIEndToEndTests {
         let bad = harness.directory.appendingPathComponent("bad.pem")
         try "not a key".write(to: bad, atomically: true, encoding: .utf8)
         let (broken, _) = try DaemonConfiguration.load(file: nil, environment: ["VOICEGW_HTTP_AUTH_PUBLIC_KEYS_FILE": bad.path])
-        await #expect(throws: ConfigError.self) { try await harness.daemon.reloadAPIKeys(from: broken) }
+        await #expect(throws: ConfigError.self) { try await harness.daemon.reload(from: broken) }
         #expect(try await harness.get("/v1/calls/nope", token: new).status == 404)
         try await harness.stop()
     }

@@ -14,8 +14,9 @@ struct RunCommand: AsyncParsableCommand {
             back to the dialplan (VOICEGW_REFUSED=shutting_down), live calls go on for shutdown.grace_ms,
             then each hears shutdown.goodbye and is hung up; the events are flushed and the exit code is 0.
             A second SIGTERM or SIGINT hangs up the calls still live at once. SIGHUP reads the configuration
-            again and applies the operator API's keys (http.auth.*) and the log level (log.level); an invalid
-            configuration or key file changes nothing. Live calls go on.
+            again and applies the operator API's keys (http.auth.*), the tenants (tenants.*), the agents and the
+            agent script (agent.*, a tenant's agent) and the log level (log.level) to what starts next; an
+            invalid configuration, key, tenants or script file changes nothing. Live calls go on.
             """)
 
     @OptionGroup var options: ConfigOptions
@@ -56,11 +57,11 @@ struct RunCommand: AsyncParsableCommand {
             for await _ in hangups {
                 do {
                     let (fresh, _) = try options.load()
-                    try await daemon.reloadAPIKeys(from: fresh)
+                    try await daemon.reload(from: fresh)
                     LogBootstrap.level.value = fresh.logLevel
-                    logger.notice("SIGHUP: operator API keys and log level reloaded", metadata: ["log.level": "\(fresh.logLevel)"])
+                    logger.notice("SIGHUP: operator API keys, tenants, agents and log level reloaded", metadata: ["log.level": "\(fresh.logLevel)"])
                 } catch {
-                    logger.error("SIGHUP: nothing reloaded; the keys and log level in use stay", metadata: ["error": "\(error)"])
+                    logger.error("SIGHUP: nothing reloaded; the keys, tenants, agents and log level in use stay", metadata: ["error": "\(error)"])
                 }
             }
         }

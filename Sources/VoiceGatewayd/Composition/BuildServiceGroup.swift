@@ -30,9 +30,9 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
     let used = Set([config.transport] + tenants.tenants.values.compactMap(\.transport))
     let transports = MediaTransports.make(config: config, used: used, metrics: metrics, logger: logger)
     let media = transports.engine
-    let directory = TenantLoader.directory(
-        config: config, file: tenantsFile, table: tenants, transports: transports.kinds, metrics: TenantLookupMetrics(factory: metrics),
-        clock: clock, logger: logger)
+    let lookupMetrics = TenantLookupMetrics(factory: metrics)
+    let directory = ReplaceableTenantDirectory(TenantLoader.directory(
+        config: config, file: tenantsFile, table: tenants, transports: transports.kinds, metrics: lookupMetrics, clock: clock, logger: logger))
     let speech = try await SpeechProviders.make(config: config, metrics: metrics, clock: clock, logger: logger)
     let agents = try AgentLoader.roster(config.agent, tenants: tenants, logger: logger)
     // The turn-based agent the call service falls back on (the roster decides per tenant).
@@ -115,5 +115,8 @@ func buildServiceGroup(config: DaemonConfiguration, logger: Logger, hooks: Daemo
         "http": "\(config.httpHost):\(config.httpPort)", "stt": "\(speech.stt.name)", "tts": "\(speech.tts.name)",
         "events.file": "\(config.eventsFile)",
     ])
-    return Daemon(group: group, callService: callService, telephony: telephony.port, registry: registry, apiAuthenticator: authenticator)
+    let reload = TenantsReload(
+        directory: directory, agents: agents, transports: transports.kinds, metrics: lookupMetrics, clock: clock, logger: logger)
+    return Daemon(
+        group: group, callService: callService, telephony: telephony.port, registry: registry, apiAuthenticator: authenticator, tenants: reload)
 }

@@ -18,15 +18,20 @@ struct Daemon: Sendable {
     let registry: PrometheusCollectorRegistry
     /// Verifies the operator API's tokens; its keys are replaced on SIGHUP.
     let apiAuthenticator: APIAuthenticator
+    /// The tenants and agents; replaced on SIGHUP.
+    let tenants: TenantsReload
 
-    /// Loads the API keys `config` names and puts them in place (SIGHUP). On an error the keys in use
-    /// stay, and the error names the key.
-    func reloadAPIKeys(from config: DaemonConfiguration) async throws(ConfigError) {
-        do {
-            apiAuthenticator.reload(try await APIKeys.load(hs256Secret: config.apiHS256Secret, publicKeys: config.apiPublicKeys))
-        } catch {
+    /// Loads the API keys, the tenants and the agents `config` names and puts them in place (SIGHUP), all
+    /// or nothing: on an error what is in use stays, and the error names the key. Live calls go on with
+    /// what they started with.
+    func reload(from config: DaemonConfiguration) async throws(ConfigError) {
+        let keys: APIKeys
+        do { keys = try await APIKeys.load(hs256Secret: config.apiHS256Secret, publicKeys: config.apiPublicKeys) } catch {
             throw ConfigError(key: error.key, message: error.message)
         }
+        let prepared = try tenants.prepare(config)
+        apiAuthenticator.reload(keys)
+        tenants.apply(prepared)
     }
 }
 
