@@ -87,6 +87,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/Adapters/AsteriskARI", swiftSettings: swiftSettings
@@ -276,7 +277,10 @@ let package = Package(
         ),
         .testTarget(
             name: "AsteriskARITests",
-            dependencies: ["AsteriskARI", "Application", "TestSupport", .product(name: "Metrics", package: "swift-metrics")],
+            dependencies: [
+                "AsteriskARI", "Application", "TestSupport", .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

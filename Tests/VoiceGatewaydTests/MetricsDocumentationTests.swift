@@ -38,9 +38,13 @@ struct MetricsDocumentationTests {
         defer { cluster.quit() }
         let spool = FileManager.default.temporaryDirectory.appendingPathComponent("vgw-metrics-spool-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: spool) }
+        // Every optional part that has metrics: Kafka, the AMI fallback.
+        let fake = FakeAsterisk()
+        let amiPort = try await fake.startAMI(secret: "ami-secret")
         let harness = try await DaemonHarness.start(environment: [
             "VOICEGW_EVENTS_KAFKA_BROKERS": cluster.bootstrapServers, "VOICEGW_EVENTS_SPOOL_DIR": spool,
-        ])
+            "VOICEGW_AMI_HOST": "127.0.0.1", "VOICEGW_AMI_PORT": "\(amiPort)", "VOICEGW_AMI_SECRET": "ami-secret",
+        ], fake: fake)
         let scrape = try await harness.get("/metrics")
         #expect(scrape.status == 200)
         let scraped = Self.scrapedNames(scrape.body)

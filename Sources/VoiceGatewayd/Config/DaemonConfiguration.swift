@@ -56,6 +56,8 @@ struct DaemonConfiguration: Sendable {
     var logLevel: Logger.Level
     var jsonLogs: Bool
     var ari: ARI
+    /// The AMI fallback; nil: off.
+    var ami: AMI?
     var transport: MediaTransportKind
     var rtp: RTP
     var media: Media
@@ -144,6 +146,7 @@ struct DaemonConfiguration: Sendable {
             requestTimeout: try r.milliseconds("ari.request_timeout_ms", in: 100...120_000),
             transferContext: try r.nonEmpty("ari.transfer_context"))
         ari.servers = try Self.ariServers(r, base: ari)
+        ami = try Self.ami(r, servers: ari.servers.count)
 
         transport = try r.choice("media.transport", MediaTransportKind.self)
         // chan_websocket media connects to one Asterisk's HTTP server (media.websocket.url).

@@ -27,6 +27,13 @@ ari:
   servers: {}              # several Asterisks: name -> {url, username, password, password_file, app}, missing
                            # fields taken from the keys above; empty: the one server above. File only (docs/scaling.md)
 
+ami:                       # the Asterisk Manager Interface: hang up, transfer and place calls while ARI is down
+  host: ""                 # empty: off; else the host of Asterisk's AMI (manager.conf); one Asterisk (not with ari.servers)
+  port: 5038
+  username: voicegw
+  secret: ""
+  secret_file: ""
+
 media:
   transport: rtp           # rtp (ExternalMedia RTP) | audiosocket (TCP) | websocket (chan_websocket, Asterisk 22.8+)
   rtp:

@@ -46,8 +46,10 @@ extension FakeAsterisk {
             guard var channel = state.channels[id], !channel.inStasis, !channel.isMedia else { return nil }
             channel.state = "Up"
             channel.inStasis = true
-            state.channels[id] = channel
             let args = (channel.variables["__appArgs"] ?? "").split(separator: ",").map(String.init)
+            // 22.10.1: app_data is the whole Stasis() argument, "app,arg1,arg2".
+            channel.appData = ([state.channelApps[id] ?? self.app] + args).joined(separator: ",")
+            state.channels[id] = channel
             return (channel, args)
         }
         guard let (channel, args) = entered else { return false }

@@ -53,7 +53,8 @@ extension FakeAsterisk {
                 (state.channels.values.filter { $0.inStasis && state.channelApps[$0.id, default: self.app] == name }.map(\.id),
                  Array(state.bridges.keys))
             }
-            guard name == app || !channels.isEmpty || state.withLock({ $0.activeEventClient[name] != nil }) else {
+            // 22.10.1: an application with no connection is found while a channel is still in it.
+            guard !channels.isEmpty || state.withLock({ $0.activeEventClient[name] != nil }) else {
                 return .message(404, "Application not found")
             }
             return .json(200, ["name": name, "channel_ids": channels, "bridge_ids": bridges, "endpoint_ids": [String](), "device_names": [String]()])
@@ -150,9 +151,10 @@ extension FakeAsterisk {
         }
     }
 
-    /// `POST /channels/{id}/move` (22.10.1: 204 at once, then `StasisEnd` in the old application and
-    /// `StasisStart` with `appArgs` in the new one; without a connection for the new application the
-    /// channel leaves Stasis for the dialplan with `ApplicationMoveFailed`).
+    /// `POST /channels/{id}/move` (measured on 22.10.1: 204 at once, then `StasisEnd` in the old
+    /// application and `StasisStart` with `appArgs` (empty ones dropped) in the new one; without a
+    /// connection for the new application, `ApplicationMoveFailed` to the old one and the channel stays
+    /// there; a bridged channel stays in its bridge).
     private func move(_ id: String, _ query: [String: String]) -> FakeResponse {
         guard let target = query["app"], !target.isEmpty else { return .message(400, "app is required") }
         guard let channel = state.withLock({ $0.channels[id] }) else { return .message(404, "Channel not found") }
@@ -160,19 +162,17 @@ extension FakeAsterisk {
         let args = (query["appArgs"] ?? "").split(separator: ",").map(String.init)
         Task {
             let old = self.state.withLock { $0.channelApps[id] ?? self.app }
-            self.broadcast("StasisEnd", ["channel": FakeAsteriskEvents.channel(channel)], app: old)
+            // 22.10.1: dialplan.app_data keeps the first application's name after a move.
             let active = self.state.withLock { state -> FakeChannel? in
-                guard state.activeEventClient[target] != nil else {
-                    state.channels[id]?.inStasis = false
-                    return nil
-                }
+                guard state.activeEventClient[target] != nil else { return nil }
                 state.channelApps[id] = target
-                state.channels[id]?.appData = target
                 return state.channels[id]
             }
             if let moved = active {
+                self.broadcast("StasisEnd", ["channel": FakeAsteriskEvents.channel(channel)], app: old)
                 self.broadcast("StasisStart", ["channel": FakeAsteriskEvents.channel(moved), "args": args], app: target)
             } else {
+                // The channel stays where it is, in Stasis; its application is told.
                 self.broadcast("ApplicationMoveFailed", ["channel": FakeAsteriskEvents.channel(channel), "destination": target, "args": args], app: old)
             }
         }
@@ -194,7 +194,7 @@ extension FakeAsterisk {
         return .noContent
     }
 
-    private func continueInDialplan(_ id: String, _ query: [String: String]) -> FakeResponse {
+    func continueInDialplan(_ id: String, _ query: [String: String]) -> FakeResponse {
         guard let known = state.withLock({ $0.channels[id] }) else { return .message(404, "Channel not found") }
         guard known.inStasis else { return .message(409, "Channel not in Stasis application") }
         guard let channel = state.withLock({ $0.channels.removeValue(forKey: id) }) else { return .message(404, "Channel not found") }
@@ -215,7 +215,7 @@ extension FakeAsterisk {
 
     /// Real 22.10.1: 400 without a name, 404 for an unknown channel, 409 for one not in Stasis, else 204
     /// and a `ChannelVarset` event.
-    private func setVariable(_ id: String, _ query: [String: String]) -> FakeResponse {
+    func setVariable(_ id: String, _ query: [String: String]) -> FakeResponse {
         guard let name = query["variable"], !name.isEmpty else { return .message(400, "Variable name is required") }
         let value = query["value"] ?? ""
         let result = state.withLock { state -> Result<FakeChannel, FakeResponseError> in

@@ -47,6 +47,7 @@ public final class FakeAsterisk: @unchecked Sendable {
         for peer in peers { peer.close() }
         for peer in sockets { peer.close() }
         for peer in webSockets { peer.close() }
+        await state.withLock { $0.ami }?.stop()
         try? await server?.close()
         for connection in state.withLock({ Array($0.connections.values) }) { connection.close(promise: nil) }
     }
@@ -253,6 +254,7 @@ public final class FakeAsterisk: @unchecked Sendable {
     /// `destroyed` adds ChannelDestroyed (non-Local channels).
     func endChannel(_ id: String, hangupFields: [String: Any]?, destroyed: Bool) {
         guard let channel = state.withLock({ $0.channels.removeValue(forKey: id) }) else { return }
+        state.withLock { $0.ami }?.hangupEvent(channel, cause: hangupFields?["cause"] as? Int ?? 16)
         if var fields = hangupFields {
             fields["channel"] = FakeAsteriskEvents.channel(channel)
             broadcast("ChannelHangupRequest", fields)

@@ -16,9 +16,15 @@ enum FakeAsteriskEvents {
         [
             "id": c.id, "name": c.name, "state": c.state, "protocol_id": "",
             "caller": ["name": "", "number": c.callerNumber], "connected": ["name": "", "number": ""], "accountcode": "",
-            "dialplan": ["context": c.context, "exten": c.exten, "priority": c.isMedia ? 1 : 2, "app_name": c.inStasis ? "Stasis" : "", "app_data": c.inStasis ? c.appData : ""],
+            "dialplan": ["context": c.context, "exten": c.exten, "priority": c.isMedia ? 1 : 2, "app_name": appName(c), "app_data": c.inStasis || c.originated ? c.appData : ""],
             "creationtime": timestamp(c.created), "language": "en",
         ]
+    }
+
+    /// The dialplan application a channel runs (22.10.1): `Stasis` in an application, `AppDial2` for an
+    /// originated channel still dialling.
+    static func appName(_ c: FakeChannel) -> String {
+        c.inStasis ? "Stasis" : c.originated ? "AppDial2" : ""
     }
 
     static func bridge(_ id: String, channels: [String], created: Date = Date()) -> [String: Any] {

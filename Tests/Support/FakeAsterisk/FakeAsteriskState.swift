@@ -62,6 +62,8 @@ struct FakeAsteriskState {
     /// Answers to `POST /bridges/{id}/record` held back by the test (nil: answered at once).
     var heldRecordStarts: [CheckedContinuation<Void, Never>]?
     var counter = 0
+    /// The Manager Interface, once started.
+    var ami: FakeAMI?
 
     mutating func nextID() -> String {
         counter += 1

@@ -39,14 +39,8 @@ extension ARITelephony {
         for (name, value) in variables.sorted(by: { $0.key < $1.key }) {
             try await rest.expectSuccess(.POST, "channels/\(channel)/variable", query: [("variable", name), ("value", value)])
         }
-        let extensionName: String
-        switch target {
-        case .queue(let name): extensionName = name
-        case .extension(let ext): extensionName = ext
-        case .external(let number): extensionName = number.e164
-        }
         try await rest.expectSuccess(.POST, "channels/\(channel)/continue", query: [
-            ("context", configuration.transferContext), ("extension", extensionName), ("priority", "1"),
+            ("context", configuration.transferContext), ("extension", target.dialplanExtension), ("priority", "1"),
         ])
     }
 
@@ -97,5 +91,17 @@ extension ARITelephony {
         let response = try await rest.expectSuccess(.POST, "channels", query: query)
         let channel = try? JSONDecoder().decode(ARIChannel.self, from: response.body)
         return ChannelID(channel?.id ?? request.channelID.rawValue)
+    }
+}
+
+extension TransferTarget {
+    /// The extension a transfer continues at in the transfer context: the queue's name, the internal
+    /// extension, or the E.164 number.
+    var dialplanExtension: String {
+        switch self {
+        case .queue(let name): name
+        case .extension(let ext): ext
+        case .external(let number): number.e164
+        }
     }
 }
