@@ -18,7 +18,7 @@ help:
 	@echo "make test-stability  the whole suite RUNS=5 times in a row, LOAD=2 busy loops beside it; fails on a leftover process"
 	@echo "make release       optimised build (.build/release/voicegatewayd)"
 	@echo "make check-config  validate the configuration (CONFIG=path to overlay a file)"
-	@echo "make embed         regenerate the embedded default (etc/voicegatewayd.yaml) and OpenAPI document (openapi.json)"
+	@echo "make embed         regenerate the embedded OpenAPI document (openapi.json)"
 	@echo "make bench-state-events  spool, Redis and Kafka-outage benchmark (JSON on the last line)"
 	@echo "make fuzz          run each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make bench-media   media load benchmark: CALLS=1000 SECONDS=30 [TRANSPORT=rtp|audiosocket] [RTP_SOCKET=shared|per_call] [REALTIME_PRIORITY=1..99]"

@@ -213,7 +213,10 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            path: "Sources/VoiceGatewayd", swiftSettings: swiftSettings
+            path: "Sources/VoiceGatewayd",
+            // The default configuration, the one declaration of every key (etc/voicegatewayd.yaml links to it).
+            resources: [.embedInCode("Resources/voicegatewayd.yaml")],
+            swiftSettings: swiftSettings
         ),
 
         // MARK: Benchmarks
