@@ -8,7 +8,7 @@ APT_PACKAGES = libespeak-ng-dev espeak-ng-data libpocketsphinx-dev pocketsphinx-
 APT_TEST_PACKAGES = espeak-ng redis-server kcat chromium
 APT = DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120
 
-.PHONY: all deps test-deps build release run check-config test test-stability embed clean help bench-state-events fuzz bench-media bench-speech bench-turn bench-barge-in
+.PHONY: all deps test-deps build release run check-config test test-stability embed clean help bench-state-events fuzz bench-media bench-speech bench-turn bench-barge-in bench-calls
 
 all: build
 
@@ -22,6 +22,7 @@ help:
 	@echo "make bench-state-events  spool, Redis and Kafka-outage benchmark (JSON on the last line)"
 	@echo "make fuzz          run each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make bench-media   media load benchmark: CALLS=1000 SECONDS=30 [TRANSPORT=rtp|audiosocket] [RTP_SOCKET=shared|per_call] [REALTIME_PRIORITY=1..99]"
+	@echo "make bench-calls   whole conversations under load (daemon process, fake Asterisk, 50 ms fake STT/chat/TTS): CALLS=100 SECONDS=30 [TRANSPORT=rtp|audiosocket]; compare with ../shared/baseline/run.sh SECONDS fir CALLS"
 	@echo "make bench-speech  measure TTS adapter overhead (vendor first byte -> first frame) against fake vendors"
 	@echo "make bench-barge-in  barge-in fixtures: self-interruptions on echoed prompts, interruptions caught, playback stop time [GUARD=0]"
 	@echo "make bench-turn    turn latency with 50 ms fake STT/LLM/TTS: end of speech -> first reply frame, the gateway's share, sentence gaps [CALLS=10 TURNS=20 STT=batch|stream EARLY_MS=0]"
@@ -84,6 +85,13 @@ REALTIME_PRIORITY ?= 0
 bench-media: deps
 	$(SWIFT) build -c release --product MediaLoad
 	./.build/release/MediaLoad --calls $(CALLS) --seconds $(SECONDS) --transport $(TRANSPORT) --rtp-socket $(RTP_SOCKET) --realtime-priority $(REALTIME_PRIORITY)
+# The daemon (release) as its own process under N whole conversations; JSON on the last line. The CPU
+# targets are ratios to the C relay (../shared/baseline/run.sh SECONDS fir N) run right before or after.
+bench-calls: deps
+	$(SWIFT) build -c release --product voicegatewayd
+	$(SWIFT) build -c release --product bench-calls
+	CALLS=$(CALLS) SECONDS=$(SECONDS) TRANSPORT=$(TRANSPORT) ./.build/release/bench-calls
+
 # Release build; the last line printed is one JSON object (per provider p50/p99 in microseconds).
 
 bench-speech: deps

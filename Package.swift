@@ -221,10 +221,11 @@ let package = Package(
 
         // MARK: Benchmarks
         .target(name: "CBatchIO", path: "Benchmarks/CBatchIO"),
+        .target(name: "LoadSupport", path: "Benchmarks/LoadSupport", swiftSettings: swiftSettings),
         .executableTarget(
             name: "MediaLoad",
             dependencies: [
-                "Domain", "Application", "Media", "CBatchIO",
+                "Domain", "Application", "Media", "CBatchIO", "LoadSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -247,6 +248,14 @@ let package = Package(
             path: "Benchmarks/TurnLatency", swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "bench-calls",
+            dependencies: [
+                "Domain", "AudioCodecs", "Media", "LoadSupport", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Benchmarks/CallLoad", swiftSettings: swiftSettings
+        ),
         .target(
             name: "BargeInFixtures", dependencies: ["Domain", "Application", "AudioCodecs", "Media"],
             path: "Benchmarks/BargeInFixtures", swiftSettings: swiftSettings

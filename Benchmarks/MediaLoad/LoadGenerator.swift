@@ -1,3 +1,4 @@
+import LoadSupport
 import CBatchIO
 import Foundation
 import Media

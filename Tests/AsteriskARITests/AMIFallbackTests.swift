@@ -21,10 +21,10 @@ struct AMIFallbackTests {
 
     @Test func messagesSplitWhereverTheBytesBreakAndValuesCannotSmuggleLines() throws {
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(AMIFrameDecoder()))
-        let text = "Asterisk Call Manager/9.0.0\r\nResponse: Success\r\nActionID: 7\r\nMessage: Authentication accepted\r\n\r\nEvent: Hangup\r\nUniqueid: 1.2\r\nCause: 16\r\n\r\n"
+        let text = "Asterisk Call Manager/11.0.0\r\nResponse: Success\r\nActionID: 7\r\nMessage: Authentication accepted\r\n\r\nEvent: Hangup\r\nUniqueid: 1.2\r\nCause: 16\r\n\r\n"
         for byte in Array(text.utf8) { try channel.writeInbound(ByteBuffer(bytes: [byte])) }
         let banner = try #require(try channel.readInbound(as: AMIMessage.self))
-        #expect(banner["Banner"] == "Asterisk Call Manager/9.0.0")
+        #expect(banner["Banner"] == "Asterisk Call Manager/11.0.0")
         let response = try #require(try channel.readInbound(as: AMIMessage.self))
         #expect(response.response == "Success" && response.actionID == "7" && response["message"] == "Authentication accepted")
         let event = try #require(try channel.readInbound(as: AMIMessage.self))

@@ -147,6 +147,31 @@ struct PacingTests {
         #expect(result == .interrupted(sent: .milliseconds(200)))
         #expect(first.withLock { $0 } == 1)
     }
+
+    @Test func aPlaybackEndsWithItsLastFrameSoTheNextSentenceLeavesNoHole() async throws {
+        let output = PacedOutput(wireRate: 8_000, encoding: .ulaw)
+        let sentence = AudioFrame(samples: tone(440, rate: 16_000, seconds: 0.1), sampleRate: 16_000)  // 5 frames
+        let played = Mutex<[PlaybackOutcome]>([])
+        // Two sentences back to back, the second played as soon as the first returns (as the conversation does).
+        let speaker = Task {
+            for _ in 0..<2 {
+                let outcome = try await output.play(audioStream([sentence])) {}
+                played.withLock { $0.append(outcome) }
+            }
+        }
+        var ticks: [PacedOutput.Frame?] = []
+        for _ in 0..<10 {
+            // Each tick after the producer had its chance to queue (or finish) what it has.
+            #expect(await eventually { output.queuedFrames > 0 || played.withLock { $0.count } == 2 })
+            ticks.append(output.next())
+        }
+        try await speaker.value
+        // Ten ticks, ten frames: the tick that takes a sentence's last frame also ends it.
+        #expect(ticks.map { $0 != nil } == Array(repeating: true, count: 10))
+        #expect(ticks.map { $0?.first ?? false } == [true, false, false, false, false, true, false, false, false, false])
+        #expect(played.withLock { $0 } == [.completed(sent: .milliseconds(100)), .completed(sent: .milliseconds(100))])
+        #expect(output.next() == nil)
+    }
 }
 
 @Suite("Outbound back-pressure")

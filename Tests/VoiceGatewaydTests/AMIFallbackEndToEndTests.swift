@@ -49,6 +49,9 @@ struct AMIFallbackEndToEndTests {
                 "the caller's hangup was not seen through AMI")
         let ended = harness.events().last { $0["type"] as? String == "call.ended" && $0["call_id"] as? String == leavingID }
         #expect((ended?["data"] as? [String: Any])?["reason"] as? String == "caller_hangup")
+        // Its media channel is hung up through AMI too (its bridge waits for ARI).
+        #expect(await eventually { fake.amiActions.contains { $0["Action"] == "Hangup" && $0["Channel"]?.hasPrefix("voicegw-m-") == true } },
+                "the media channel was left in Asterisk")
 
         fake.acceptEventConnections()
         #expect(try await eventually { try await harness.get("/ready").status == 200 }, "ARI did not come back")

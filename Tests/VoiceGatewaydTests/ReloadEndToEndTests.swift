@@ -8,14 +8,9 @@ import TestSupport
 /// fake Asterisk).
 @Suite("Reload on SIGHUP end to end", .serialized)
 struct ReloadEndToEndTests {
-    @Test func aNewLogLevelAppliesAtOnceAndTheLiveCallGoesOn() async throws {
-        let fake = FakeAsterisk()
-        try await fake.start()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vgw-reload-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let config = directory.appendingPathComponent("voicegatewayd.yaml")
-        try "log:\n  level: warning\n".write(to: config, atomically: true, encoding: .utf8)
+    /// The daemon as a process reading `config` (so SIGHUP reads it again), against `fake`, with its
+    /// events in `directory`; `environment` adds to the common settings.
+    static func daemon(fake: FakeAsterisk, directory: URL, config: URL, environment: [String: String] = [:]) -> (DaemonProcess, EventsFile) {
         let portBase = Int.random(in: 20_000...59_000)
         let events = EventsFile(path: directory.appendingPathComponent("events.jsonl").path)
         let daemon = DaemonProcess(
@@ -25,8 +20,20 @@ struct ReloadEndToEndTests {
                 "VOICEGW_AGENT_SCRIPT": ExternalBinary.packageRoot().appendingPathComponent("etc/agent.yaml").path,
                 "VOICEGW_MEDIA_RTP_PORT_MIN": "\(portBase)", "VOICEGW_MEDIA_RTP_PORT_MAX": "\(portBase + 99)",
                 "VOICEGW_INSTANCE_ID": "reload-test",
-            ].merging(DaemonHarness.generousDeadlines) { $1 },
+            ].merging(DaemonHarness.generousDeadlines) { $1 }.merging(environment) { $1 },
             directory: directory, arguments: ["run", "--config", config.path])
+        return (daemon, events)
+    }
+
+    @Test func aNewLogLevelAppliesAtOnceAndTheLiveCallGoesOn() async throws {
+        let fake = FakeAsterisk()
+        try await fake.start()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vgw-reload-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("voicegatewayd.yaml")
+        try "log:\n  level: warning\n".write(to: config, atomically: true, encoding: .utf8)
+        let (daemon, events) = Self.daemon(fake: fake, directory: directory, config: config)
         try await daemon.start()
         defer { daemon.stop() }
         let channel = fake.placeCall()
@@ -63,17 +70,9 @@ struct ReloadEndToEndTests {
         try "tenants:\n  - id: acme\n    dids: [\"100\"]\n".write(to: tenants, atomically: true, encoding: .utf8)
         let config = directory.appendingPathComponent("voicegatewayd.yaml")
         try "log:\n  level: info\n".write(to: config, atomically: true, encoding: .utf8)
-        let portBase = Int.random(in: 20_000...59_000)
-        let events = EventsFile(path: directory.appendingPathComponent("events.jsonl").path)
-        let daemon = DaemonProcess(
-            environment: [
-                "VOICEGW_ARI_URL": fake.url, "VOICEGW_ARI_USERNAME": fake.username, "VOICEGW_ARI_PASSWORD": fake.password,
-                "VOICEGW_ARI_APP": fake.app, "VOICEGW_EVENTS_FILE": events.path, "VOICEGW_AGENT_SCRIPT": script.path,
-                "VOICEGW_TENANTS_FILE": tenants.path,
-                "VOICEGW_MEDIA_RTP_PORT_MIN": "\(portBase)", "VOICEGW_MEDIA_RTP_PORT_MAX": "\(portBase + 99)",
-                "VOICEGW_INSTANCE_ID": "reload-test",
-            ].merging(DaemonHarness.generousDeadlines) { $1 },
-            directory: directory, arguments: ["run", "--config", config.path])
+        let (daemon, events) = Self.daemon(
+            fake: fake, directory: directory, config: config,
+            environment: ["VOICEGW_AGENT_SCRIPT": script.path, "VOICEGW_TENANTS_FILE": tenants.path])
         try await daemon.start()
         defer { daemon.stop() }
         func greeting(ofCallOn channel: String) async -> (tenant: String, characters: Int)? {

@@ -4,7 +4,7 @@ import NIOPosix
 import Synchronization
 
 /// The fake Asterisk's Manager Interface on a real loopback TCP port, as Asterisk 22's manager.c answers:
-/// the banner `Asterisk Call Manager/9.0.0`; nothing but `Login` before logging in ("Permission
+/// the banner `Asterisk Call Manager/11.0.0`; nothing but `Login` before logging in ("Permission
 /// denied"); a failed login answers "Authentication failed" and closes; `Hangup` (channel by name or
 /// uniqueid, "No such channel" otherwise), `Setvar`, `Redirect` (the channel leaves Stasis for the
 /// dialplan, as a `continue` does), `Originate` (async: "Originate successfully queued"), `Ping`; and a
@@ -30,7 +30,7 @@ final class FakeAMI: @unchecked Sendable {
         server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.writeAndFlush(channel.allocator.buffer(string: "Asterisk Call Manager/9.0.0\r\n"), promise: nil)
+                channel.writeAndFlush(channel.allocator.buffer(string: "Asterisk Call Manager/11.0.0\r\n"), promise: nil)
                 return channel.pipeline.addHandler(Handler(ami: self))
             }
             .bind(host: "127.0.0.1", port: 0).get()

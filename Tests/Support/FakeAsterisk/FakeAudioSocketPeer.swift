@@ -22,6 +22,8 @@ public final class FakeAudioSocketPeer: @unchecked Sendable {
     private let log = Mutex<[Received]>([])
     private let closedFlag = Mutex(false)
     private let closedHook = Mutex<(@Sendable () -> Void)?>(nil)
+    /// Set by `observe`: called for each frame instead of keeping it (a long load run).
+    fileprivate let observer = Mutex<(@Sendable (UInt8, [UInt8], ContinuousClock.Instant) -> Void)?>(nil)
 
     /// Runs once when the connection closes, whichever side closed it (the fake Asterisk ends the
     /// channel then, as a real one does when the daemon drops its media connection).
@@ -66,6 +68,23 @@ public final class FakeAudioSocketPeer: @unchecked Sendable {
         try await PacedSender.send(frames, interval: .milliseconds(20), on: channel)
     }
 
+    /// Sends one audio frame of `audioKind` now, without waiting for the write (a load generator's own
+    /// pacing): `samples` little-endian.
+    public func send(frame samples: [Int16]) {
+        var bytes: [UInt8] = [audioKind, UInt8((samples.count * 2) >> 8), UInt8((samples.count * 2) & 0xFF)]
+        bytes.reserveCapacity(3 + samples.count * 2)
+        for s in samples {
+            bytes.append(UInt8(UInt16(bitPattern: s) & 0xFF))
+            bytes.append(UInt8(UInt16(bitPattern: s) >> 8))
+        }
+        channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
+    }
+
+    /// Hands every frame from now on to `handler` (kind, payload, arrival time) instead of keeping it.
+    public func observe(_ handler: @escaping @Sendable (UInt8, [UInt8], ContinuousClock.Instant) -> Void) {
+        observer.withLock { $0 = handler }
+    }
+
     /// Sends one DTMF frame (dialplan mode).
     public func sendDTMF(_ digit: Character) async throws {
         try await sendFrame(kind: 0x03, payload: [digit.asciiValue ?? 0x30])
@@ -101,7 +120,11 @@ public final class FakeAudioSocketPeer: @unchecked Sendable {
                 guard pending.count >= 3 + length else { break }
                 let frame = Received(kind: pending[0], payload: Array(pending[3..<(3 + length)]), at: now)
                 pending.removeFirst(3 + length)
-                peer?.log.withLock { $0.append(frame) }
+                if let observer = peer?.observer.withLock({ $0 }) {
+                    observer(frame.kind, frame.payload, now)
+                } else {
+                    peer?.log.withLock { $0.append(frame) }
+                }
             }
         }
 

@@ -19,6 +19,8 @@ public final class FakeRTPPeer: @unchecked Sendable {
     private let sequence = Mutex<(seq: UInt16, timestamp: UInt32)>((UInt16.random(in: 0...UInt16.max), UInt32.random(in: 0...UInt32.max)))
     private let ssrc = UInt32.random(in: 1...UInt32.max)
     private let echoTransform = Mutex<(@Sendable ([UInt8]) -> [UInt8])?>(nil)
+    /// Set by `observe`: called for each datagram instead of keeping it (a long load run).
+    private let observer = Mutex<(@Sendable ([UInt8], ContinuousClock.Instant) -> Void)?>(nil)
 
     /// A peer bound to a free loopback port that sends to `remote`.
     public init(remote: SocketAddress) async throws {
@@ -43,6 +45,16 @@ public final class FakeRTPPeer: @unchecked Sendable {
         let packets = payloads.map { packet($0, payloadType: payloadType, samples: samplesPerPacket) }
         let step = TimeAmount.nanoseconds(interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000)
         try await PacedSender.send(packets, interval: step, on: channel)
+    }
+
+    /// Sends one RTP packet now, without waiting for the write (a load generator's own pacing).
+    public func send(payload: [UInt8], payloadType: UInt8 = 0, samples: UInt32 = 160) {
+        channel.writeAndFlush(packet(payload, payloadType: payloadType, samples: samples), promise: nil)
+    }
+
+    /// Hands every datagram from now on to `handler` (bytes, arrival time) instead of keeping it.
+    public func observe(_ handler: @escaping @Sendable ([UInt8], ContinuousClock.Instant) -> Void) {
+        observer.withLock { $0 = handler }
     }
 
     /// Sends arbitrary bytes (malformed-input tests).
@@ -77,6 +89,10 @@ public final class FakeRTPPeer: @unchecked Sendable {
 
     fileprivate func record(_ bytes: [UInt8]) {
         let now = ContinuousClock.now
+        if let observer = observer.withLock({ $0 }) {
+            observer(bytes, now)
+            return
+        }
         log.withLock { $0.append(Received(bytes: bytes, at: now)) }
         guard bytes.count > 12, let transform = echoTransform.withLock({ $0 }) else { return }
         let payload = transform(Array(bytes[12...]))

@@ -116,7 +116,7 @@ public final class AMIClient: HealthReporting, Service {
 
     /// Keeps the connection until graceful shutdown or cancellation.
     public func run() async throws {
-        await cancelWhenGracefulShutdown { [self] in
+        await cancellingOnGracefulShutdown { [self] in
             var backoff = configuration.backoff
             while !Task.isCancelled {
                 let started = clock.monotonic()
@@ -186,14 +186,5 @@ public final class AMIClient: HealthReporting, Service {
         }
         for waiter in waiters { waiter.resume(throwing: ProviderError(.network, provider: "ami", "the AMI connection closed")) }
         if was { logger.warning("AMI connection lost; reconnecting") }
-    }
-
-    private func cancelWhenGracefulShutdown(_ body: @escaping @Sendable () async -> Void) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await body() }
-            group.addTask { try? await gracefulShutdown() }
-            await group.next()
-            group.cancelAll()
-        }
     }
 }

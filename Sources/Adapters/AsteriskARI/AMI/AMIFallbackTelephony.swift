@@ -8,7 +8,8 @@ import Synchronization
 /// is down, or when a request fails for want of a connection, a call can still be hung up, transferred
 /// (`Setvar` + `Redirect` into the transfer context) and placed (`Originate` into the Stasis
 /// application), and a caller's hangup is still seen (AMI `Hangup` events become `hangupRequested` and
-/// `channelLeft`). Everything else (media, bridges, recordings) needs ARI.
+/// `channelLeft`), and a call's media channel is hung up when it ends. Everything else (media set-up,
+/// bridges, recordings) needs ARI.
 ///
 /// AMI finds a channel by name or by uniqueid, and an ARI channel id is the uniqueid, so ids pass as
 /// they are: one Asterisk only (not with `ari.servers`).
@@ -128,7 +129,20 @@ public final class AMIFallbackTelephony: Telephony, Service {
     public func startMedia(for channel: ChannelID, session: any MediaSession) async throws(ProviderError) -> MediaAttachment {
         try await primary.startMedia(for: channel, session: session)
     }
-    public func stopMedia(_ attachment: MediaAttachment) async { await primary.stopMedia(attachment) }
+    /// With ARI down, the media channel is hung up through AMI (the empty bridge is left to the
+    /// reconciliation after ARI is back: AMI has no bridge actions).
+    public func stopMedia(_ attachment: MediaAttachment) async {
+        guard await ariDown() else {
+            await primary.stopMedia(attachment)
+            return
+        }
+        fallbacks.increment()
+        do { try await ami.send("Hangup", [("Channel", attachment.mediaChannel.rawValue), ("Cause", "16")]) } catch {
+            logger.warning("media channel not hung up through AMI; reconciliation deletes it once ARI is back", metadata: [
+                "channel.id": "\(attachment.mediaChannel)", "error": "\(error)",
+            ])
+        }
+    }
     public func play(_ media: String, on channel: ChannelID) async throws(ProviderError) { try await primary.play(media, on: channel) }
     public func sendDTMF(_ digits: String, to channel: ChannelID) async throws(ProviderError) { try await primary.sendDTMF(digits, to: channel) }
     public func bridge(_ channels: [ChannelID], as id: BridgeID) async throws(ProviderError) { try await primary.bridge(channels, as: id) }

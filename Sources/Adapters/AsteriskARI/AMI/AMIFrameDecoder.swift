@@ -1,6 +1,6 @@
 import NIOCore
 
-/// Splits the AMI byte stream into messages: first the banner line (`Asterisk Call Manager/9.0.0`,
+/// Splits the AMI byte stream into messages: first the banner line (`Asterisk Call Manager/11.0.0`,
 /// delivered as `Banner: ...`), then blocks ending in a blank line. A block over 1 MiB is an error (the
 /// connection is closed and reopened).
 struct AMIFrameDecoder: ByteToMessageDecoder {

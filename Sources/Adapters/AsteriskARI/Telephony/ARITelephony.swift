@@ -86,7 +86,7 @@ public final class ARITelephony: Telephony, HealthReporting, Service {
             URLQueryItem(name: "subscribeAll", value: "false"),
         ]
         let connection = ARIEventConnection(url: components?.url?.absoluteString ?? "", clock: clock, logger: logger, backoff: configuration.backoff)
-        await cancelWhenGracefulShutdown {
+        await cancellingOnGracefulShutdown {
             await connection.run(
                 onState: { [self] up in
                     state.withLock {
@@ -99,15 +99,6 @@ public final class ARITelephony: Telephony, HealthReporting, Service {
         }
         state.withLock { $0.connected = false }
         continuation.finish()
-    }
-
-    private func cancelWhenGracefulShutdown(_ body: @escaping @Sendable () async -> Void) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await body() }
-            group.addTask { try? await gracefulShutdown() }
-            await group.next()
-            group.cancelAll()
-        }
     }
 
     /// Turns one event frame into telephony events.

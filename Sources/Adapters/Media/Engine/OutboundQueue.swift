@@ -67,19 +67,25 @@ struct OutboundQueue {
             playback!.started = true
             playback!.sentFrames += 1
             let callback = first ? playback!.onFirstFrame : nil
-            return (payload, first, callback, nil)
+            // The last frame of a finished producer completes the playback on this tick, so the next one
+            // (the reply's next sentence) can queue its first frame before the next tick: no empty tick,
+            // no 20 ms hole between sentences.
+            return (payload, first, callback, head >= frames.count ? complete() : nil)
         }
-        guard var current = playback else { return (nil, false, nil, nil) }
-        if current.producerDone && current.outcome == nil {
-            if current.waiter != nil {
-                playback = nil
-                return (nil, false, nil, current)
-            }
-            // Nobody waits yet: keep the result for `wait`.
-            current.outcome = .completed(sent: .milliseconds(20 * current.sentFrames))
-            playback = current
+        return (nil, false, nil, complete())
+    }
+
+    /// Ends the current playback if its producer is done and every frame was taken: returned when its
+    /// waiter is there to resume, else its outcome is kept for `wait`.
+    private mutating func complete() -> Playback? {
+        guard var current = playback, current.producerDone, current.outcome == nil, head >= frames.count else { return nil }
+        if current.waiter != nil {
+            playback = nil
+            return current
         }
-        return (nil, false, nil, nil)
+        current.outcome = .completed(sent: .milliseconds(20 * current.sentFrames))
+        playback = current
+        return nil
     }
 
     /// Drops queued frames and ends the current playback as interrupted (returned to resume its waiter).
