@@ -34,6 +34,36 @@ struct ResamplerTests {
         }
     }
 
+    @Test func thirdBandDownsamplerFrom24kHzPassbandAndStopband() {
+        for frequency in [300.0, 1000, 2000, 3000, 3400] {
+            var down = Downsampler3x()
+            let gain = gainDB(frequency, inputRate: 24_000, frame: 2400) { down.process($0) }
+            #expect(abs(gain) < (frequency < 3000 ? 0.1 : 1), "\(frequency) Hz: \(gain) dB")
+        }
+        // What would fold back into the telephone band (4.6-12 kHz lands on 3.4-4 kHz and below).
+        for frequency in [4_600.0, 6_000, 8_000, 10_000, 11_500] {
+            var down = Downsampler3x()
+            let gain = gainDB(frequency, inputRate: 24_000, frame: 2400) { down.process($0) }
+            #expect(gain < -60, "\(frequency) Hz aliases at \(gain) dB")
+        }
+        // Chunks of any length give the same samples as the whole.
+        let input = tone(700, rate: 24_000, seconds: 0.3)
+        var whole = Downsampler3x()
+        let reference = whole.process(input)
+        var pieces = Downsampler3x()
+        var chunked: [Int16] = []
+        var start = 0
+        for size in [1, 2, 5, 2400, 7, 311, 4000, 1] + Array(repeating: 1000, count: 8) where start < input.count {
+            chunked += pieces.process(Array(input[start..<min(start + size, input.count)]))
+            start += size
+        }
+        #expect(chunked == reference && reference.count == input.count / 3)
+        // The playback path picks it for 24 kHz speech to G.711.
+        var converter = OutboundConverter(wireRate: 8_000)
+        let frames = converter.append(AudioFrame(samples: input, sampleRate: 24_000))
+        #expect(Array(frames.joined()) == Array(reference.prefix(frames.count * 160)))
+    }
+
     @Test func halfBandUpsamplerPassbandAndImageRejection() {
         for frequency in [300.0, 1000, 3000, 3400] {
             var up = Upsampler2x()

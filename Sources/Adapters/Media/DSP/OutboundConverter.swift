@@ -2,13 +2,15 @@ import AudioCodecs
 import Domain
 
 /// Turns playback chunks of any rate into 20 ms frames at the wire rate (8 kHz for G.711, 16 kHz for
-/// AudioSocket and chan_websocket), picking the cheap half-band path for a 2:1 ratio and libsamplerate for anything else.
+/// AudioSocket and chan_websocket), picking the cheap half-band path for a 2:1 ratio, a 3:1 FIR for 24 kHz
+/// speech to 8 kHz, and libsamplerate for anything else.
 public struct OutboundConverter: Sendable {
     /// The rate of the frames it makes.
     public let wireRate: Int
     private let samplesPerFrame: Int
     private var downsampler = Downsampler2x()
     private var upsampler = Upsampler2x()
+    private var downsampler3 = Downsampler3x()
     private var converter: SampleRateConverter?
     private var pending: [Int16] = []
 
@@ -48,6 +50,7 @@ public struct OutboundConverter: Sendable {
         if chunk.sampleRate == wireRate { pending += chunk.samples; return }
         if chunk.sampleRate == 2 * wireRate { downsampler.process(chunk.samples, appendingTo: &pending); return }
         if 2 * chunk.sampleRate == wireRate { pending += upsampler.process(chunk.samples); return }
+        if chunk.sampleRate == 3 * wireRate, wireRate == 8_000 { downsampler3.process(chunk.samples, appendingTo: &pending); return }
         if converter == nil || converter?.inputRate != chunk.sampleRate {
             converter = SampleRateConverter(from: chunk.sampleRate, to: wireRate)
         }
