@@ -59,6 +59,40 @@ struct RedisMaintenanceTests {
         try await service.value
         await raw.close()
     }
+
+    /// An ended call's id leaves its instance's and tenant's sets once its document expired, though
+    /// nobody lists those sets (an instance's set never is): maintenance prunes them every endedTTL / 6.
+    @Test(.enabled(if: redisInstalled)) func expiredCallsLeaveTheSetsNobodyLists() async throws {
+        let server = try #require(SharedRedis.server)
+        let (_, database) = SharedRedis.freshRepositoryAndDatabase()
+        let clock = TestClock()
+        let configuration = RedisConfiguration(
+            endpoint: RedisEndpoint(host: "127.0.0.1", port: server.port, database: database), liveTTL: .seconds(60), endedTTL: .seconds(1),
+            maintenanceInterval: .seconds(5))
+        let repository = RedisCallRepository(configuration: configuration, clock: clock, logger: Logger(label: "prune"))
+        let raw = RedisConnection(configuration: configuration, clock: clock, logger: Logger(label: "raw"))
+        func members(_ set: String) async throws -> [String] { try await raw.command(["SMEMBERS", set]).elements.compactMap(\.text).sorted() }
+        for id in ["gone", "live"] {
+            try await repository.save(Call(
+                id: CallID(id), tenantID: "t", channelID: ChannelID("ch-\(id)"), conversationID: "v", direction: .inbound,
+                callerNumber: "+15550000000", calleeNumber: "100", instanceID: "i1", createdAt: Timestamp(millisecondsSinceEpoch: 1)))
+        }
+        _ = try await repository.update("gone") { _ = try $0.end(reason: .callerHangup, at: Timestamp(millisecondsSinceEpoch: 2)) }
+        // Redis expires the ended document on its own clock (1 s).
+        #expect(try await eventually { try await raw.command(["EXISTS", "voicegw:call:gone"]) == .integer(0) }, "never expired")
+        #expect(try await members("voicegw:instance:i1:calls") == ["gone", "live"])
+
+        let service = Task { try await repository.run() }
+        for _ in 0..<2 {  // the first round starts the prune period, the next one prunes
+            #expect(await clock.waitForSleepers(1))
+            clock.advance(by: .seconds(5))
+        }
+        #expect(try await eventually { try await members("voicegw:instance:i1:calls") == ["live"] }, "the instance set kept the expired call")
+        #expect(try await eventually { try await members("voicegw:tenant:t:calls") == ["live"] }, "the tenant set kept the expired call")
+        service.cancel()
+        try await service.value
+        await raw.close()
+    }
 }
 
 @Suite("Redis cancellation")

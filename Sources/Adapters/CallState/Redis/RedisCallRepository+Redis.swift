@@ -59,6 +59,7 @@ extension RedisCallRepository {
             guard let text = reply.text, let outcome = RedisCallScript.Outcome(rawValue: text) else {
                 throw ProviderError(.badResponse, provider: "redis", "unexpected reply \(reply)")
             }
+            indexSets.formUnion([RedisKeys.tenantCalls(call.tenantID), RedisKeys.instanceCalls(call.instanceID)])
             return outcome
         }
         throw ProviderError(.server, provider: "redis", "script could not be loaded")
@@ -113,6 +114,10 @@ extension RedisCallRepository {
             }
         }
         let now = clock.monotonic()
+        if now - (lastPrune ?? now) >= configuration.endedTTL / 6 {
+            await pruneIndexSets()
+        }
+        if lastPrune == nil { lastPrune = now }
         guard now - lastRefresh >= configuration.liveTTL / 3, !owned.isEmpty else { return }
         lastRefresh = now
         let seconds = String(max(1, configuration.liveTTL.milliseconds / 1000))
@@ -165,5 +170,27 @@ extension RedisCallRepository {
         }
         redisDown = false
         return true
+    }
+
+    /// Removes the ids whose document expired from the sets this repository wrote to.
+    func pruneIndexSets() async {
+        lastPrune = clock.monotonic()
+        for set in indexSets.sorted() {
+            do {
+                let ids = try await connection.command(["SMEMBERS", set]).elements.compactMap(\.text)
+                var expired: [String] = []
+                var start = 0
+                while start < ids.count {
+                    let chunk = Array(ids[start..<min(start + 500, ids.count)])
+                    start += chunk.count
+                    let exists = try await connection.pipeline(chunk.map { ["EXISTS", RedisKeys.call(CallID($0))] })
+                    for (id, reply) in zip(chunk, exists) where reply == .integer(0) { expired.append(id) }
+                }
+                if !expired.isEmpty { _ = try await connection.command(["SREM", set] + expired) }
+            } catch {
+                logger.debug("index set not pruned; next round", metadata: ["redis.set": "\(set)", "error": "\(error)"])
+                return
+            }
+        }
     }
 }

@@ -27,6 +27,10 @@ public actor RedisCallRepository: CallRepository, HealthReporting, Service {
     var redisDown = false
     var writingBack = false
     var scriptSHA: String?
+    /// The tenant and instance sets this repository added calls to: pruned of expired calls every
+    /// `endedTTL / 6` (listing prunes a set too, but an instance's set is never listed).
+    var indexSets: Set<String> = []
+    var lastPrune: Duration?
 
     /// A repository over its own connection to `configuration.endpoint`.
     public init(configuration: RedisConfiguration, clock: any Domain.Clock, logger: Logger) {
