@@ -2,13 +2,13 @@ import Domain
 
 extension ARIServerPool {
     public func answer(_ channel: ChannelID) async throws(ProviderError) {
-        let (server, raw) = try server(for: channel.rawValue)
+        let (_, server, raw) = try server(for: channel.rawValue)
         try await server.answer(ChannelID(raw))
     }
 
     /// A channel no server is known to have is hung up on every server (a gone channel is no error).
     public func hangup(_ channel: ChannelID, cause: HangupCause) async throws(ProviderError) {
-        if let (server, raw) = route(channel.rawValue) {
+        if let (_, server, raw) = route(channel.rawValue) {
             try await server.hangup(ChannelID(raw), cause: cause)
             return
         }
@@ -16,8 +16,7 @@ extension ARIServerPool {
     }
 
     public func startMedia(for channel: ChannelID, session: any MediaSession) async throws(ProviderError) -> MediaAttachment {
-        let (server, raw) = try server(for: channel.rawValue)
-        let index = servers.firstIndex { $0 === server } ?? 0
+        let (index, server, raw) = try server(for: channel.rawValue)
         let attachment = try await server.startMedia(for: ChannelID(raw), session: session)
         routes.withLock { routes in
             routes.remember(attachment.mediaChannel.rawValue, server: index)
@@ -27,7 +26,7 @@ extension ARIServerPool {
     }
 
     public func stopMedia(_ attachment: MediaAttachment) async {
-        guard let (server, raw) = route(attachment.callChannel.rawValue) ?? route(attachment.mediaChannel.rawValue) else {
+        guard let (_, server, raw) = route(attachment.callChannel.rawValue) ?? route(attachment.mediaChannel.rawValue) else {
             for server in servers { await server.stopMedia(attachment) }
             return
         }
@@ -39,35 +38,34 @@ extension ARIServerPool {
     }
 
     public func play(_ media: String, on channel: ChannelID) async throws(ProviderError) {
-        let (server, raw) = try server(for: channel.rawValue)
+        let (_, server, raw) = try server(for: channel.rawValue)
         try await server.play(media, on: ChannelID(raw))
     }
 
     public func sendDTMF(_ digits: String, to channel: ChannelID) async throws(ProviderError) {
-        let (server, raw) = try server(for: channel.rawValue)
+        let (_, server, raw) = try server(for: channel.rawValue)
         try await server.sendDTMF(digits, to: ChannelID(raw))
     }
 
     public func transfer(_ channel: ChannelID, to target: TransferTarget, variables: [String: String]) async throws(ProviderError) {
-        let (server, raw) = try server(for: channel.rawValue)
+        let (_, server, raw) = try server(for: channel.rawValue)
         try await server.transfer(ChannelID(raw), to: target, variables: variables)
     }
 
     /// The channels must be on one server (Asterisk cannot bridge across servers).
     public func bridge(_ channels: [ChannelID], as id: BridgeID) async throws(ProviderError) {
-        var found: [(server: ARITelephony, raw: String)] = []
+        var found: [(index: Int, server: ARITelephony, raw: String)] = []
         for channel in channels { found.append(try server(for: channel.rawValue)) }
-        guard let server = found.first?.server, found.allSatisfy({ $0.server === server }) else {
+        guard let index = found.first?.index, found.allSatisfy({ $0.index == index }) else {
             throw ProviderError(.badRequest, provider: "ari", "channels on different Asterisk servers cannot be bridged")
         }
-        let index = servers.firstIndex { $0 === server } ?? 0
+        let server = servers[index]
         routes.withLock { $0.remember(id.rawValue, server: index) }
         try await server.bridge(found.map { ChannelID($0.raw) }, as: id)
     }
 
     public func startRecording(_ bridge: BridgeID, name: String, format: String) async throws(ProviderError) {
-        let (server, raw) = try server(for: bridge.rawValue)
-        let index = servers.firstIndex { $0 === server } ?? 0
+        let (index, server, raw) = try server(for: bridge.rawValue)
         routes.withLock { $0.remember(recording: name, server: index) }
         try await server.startRecording(BridgeID(raw), name: name, format: format)
     }
@@ -82,7 +80,7 @@ extension ARIServerPool {
     }
 
     public func returnToDialplan(_ channel: ChannelID, reason: String) async throws(ProviderError) {
-        let (server, raw) = try server(for: channel.rawValue)
+        let (_, server, raw) = try server(for: channel.rawValue)
         try await server.returnToDialplan(ChannelID(raw), reason: reason)
     }
 
@@ -137,7 +135,7 @@ extension ARIServerPool {
     }
 
     public func deleteBridge(_ bridge: BridgeID) async throws(ProviderError) {
-        if let (server, raw) = route(bridge.rawValue) {
+        if let (_, server, raw) = route(bridge.rawValue) {
             try await server.deleteBridge(BridgeID(raw))
             routes.withLock { $0.forget(bridge.rawValue) }
             return
@@ -146,7 +144,7 @@ extension ARIServerPool {
     }
 
     public func adopt(_ channel: ChannelID) async throws(ProviderError) {
-        let (server, raw) = try server(for: channel.rawValue)
+        let (_, server, raw) = try server(for: channel.rawValue)
         try await server.adopt(ChannelID(raw))
     }
 }

@@ -66,12 +66,12 @@ public final class ARIServerPool: Telephony, HealthReporting, Service {
     }
 
     /// The server that has `id`, and its own id there.
-    func route(_ id: String) -> (server: ARITelephony, raw: String)? {
-        routes.withLock { $0.route(id) }.map { (servers[$0.server], $0.raw) }
+    func route(_ id: String) -> (index: Int, server: ARITelephony, raw: String)? {
+        routes.withLock { $0.route(id) }.map { ($0.server, servers[$0.server], $0.raw) }
     }
 
     /// Like `route`, or a `badRequest` naming the id.
-    func server(for id: String) throws(ProviderError) -> (server: ARITelephony, raw: String) {
+    func server(for id: String) throws(ProviderError) -> (index: Int, server: ARITelephony, raw: String) {
         guard let found = route(id) else {
             throw ProviderError(.badRequest, provider: "ari", "no Asterisk server of ari.servers has \(id)")
         }

@@ -50,7 +50,7 @@ public struct OutboundConverter: Sendable {
         if chunk.sampleRate == wireRate { pending += chunk.samples; return }
         if chunk.sampleRate == 2 * wireRate { downsampler.process(chunk.samples, appendingTo: &pending); return }
         if 2 * chunk.sampleRate == wireRate { pending += upsampler.process(chunk.samples); return }
-        if chunk.sampleRate == 3 * wireRate, wireRate == 8_000 { downsampler3.process(chunk.samples, appendingTo: &pending); return }
+        if chunk.sampleRate == 24_000, wireRate == 8_000 { downsampler3.process(chunk.samples, appendingTo: &pending); return }
         if converter == nil || converter?.inputRate != chunk.sampleRate {
             converter = SampleRateConverter(from: chunk.sampleRate, to: wireRate)
         }
